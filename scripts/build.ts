@@ -1,0 +1,62 @@
+/**
+ * Builds fotakit with esbuild:
+ * - dist/fotakit.js: the CLI for Node (bin/fotakit.js loads it);
+ * - dist/core.neutral.js: the portable core for `platform: neutral`; any import of a Node builtin
+ *   fails the build, which is how CI proves the core stays portable;
+ * - dist/fotakit.browser.js: the core plus browser transports (Web Serial, Web Bluetooth) for web pages.
+ */
+import { build, type Plugin } from 'esbuild';
+import { builtinModules } from 'node:module';
+import { existsSync } from 'node:fs';
+
+const nodeBuiltins = new Set([...builtinModules, ...builtinModules.map((m) => `node:${m}`)]);
+
+/** Fails the bundle on any Node builtin import, naming the importer. */
+const refuseNodeBuiltins: Plugin = {
+  name: 'refuse-node-builtins',
+  setup(b) {
+    b.onResolve({ filter: /.*/ }, (args) => {
+      if (nodeBuiltins.has(args.path) || args.path.startsWith('node:')) {
+        return { errors: [{ text: `the portable core imports the Node builtin '${args.path}' (from ${args.importer})` }] };
+      }
+      return undefined;
+    });
+  },
+};
+
+await build({
+  entryPoints: ['src/cli/main.ts'],
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node20',
+  outfile: 'dist/fotakit.js',
+  packages: 'external',
+  logLevel: 'warning',
+});
+
+await build({
+  entryPoints: ['src/core.ts'],
+  bundle: true,
+  platform: 'neutral',
+  format: 'esm',
+  target: 'es2020',
+  mainFields: ['module', 'main'],
+  outfile: 'dist/core.neutral.js',
+  plugins: [refuseNodeBuiltins],
+  logLevel: 'warning',
+});
+
+if (existsSync('src/browser.ts')) {
+  await build({
+    entryPoints: ['src/browser.ts'],
+    bundle: true,
+    platform: 'browser',
+    format: 'esm',
+    target: 'es2020',
+    outfile: 'dist/fotakit.browser.js',
+    plugins: [refuseNodeBuiltins],
+    logLevel: 'warning',
+  });
+}
+console.log('build: dist/fotakit.js, dist/core.neutral.js' + (existsSync('src/browser.ts') ? ', dist/fotakit.browser.js' : ''));

@@ -1,0 +1,29 @@
+/**
+ * Runs every uvu test file under test/ (files named *.test.ts) in one uvu process, streams its output,
+ * and ends with the plain summary line CI reads: `tests: N passed, M failed, K skipped`.
+ * Arguments narrow the run: `npm test -- smp` runs only files whose path contains "smp".
+ */
+import { spawn } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+
+const filter = process.argv.slice(2).join('|');
+const pattern = filter ? `(${filter}).*\\.test\\.ts$` : '\\.test\\.ts$';
+mkdirSync('test-artifacts', { recursive: true });
+
+const child = spawn(process.execPath, ['--import', 'tsx', 'node_modules/uvu/bin.js', 'test', pattern], {
+  stdio: ['ignore', 'pipe', 'inherit'],
+  env: { ...process.env, FORCE_COLOR: '0', NO_COLOR: '1' },
+});
+let out = '';
+child.stdout.on('data', (chunk: Buffer) => {
+  out += chunk.toString('utf8');
+  process.stdout.write(chunk);
+});
+child.on('close', (code) => {
+  const total = Number(/Total:\s+(\d+)/.exec(out)?.[1] ?? 0);
+  const passed = Number(/Passed:\s+(\d+)/.exec(out)?.[1] ?? 0);
+  const skipped = Number(/Skipped:\s+(\d+)/.exec(out)?.[1] ?? 0);
+  const failed = total - passed - skipped;
+  console.log(`\ntests: ${passed} passed, ${failed} failed, ${skipped} skipped`);
+  process.exit(code !== 0 || failed > 0 || total === 0 ? 1 : 0);
+});

@@ -1,0 +1,14 @@
+/**
+ * The portable core's public surface: everything here runs without Node (browser, other JS runtimes).
+ * The build bundles this file for `platform: neutral` and fails on any Node builtin.
+ */
+export * from './hal/errors.ts';
+export * from './hal/flash.ts';
+export * from './hal/settings.ts';
+export * from './hal/net.ts';
+export * from './hal/clock.ts';
+export * from './hal/system.ts';
+export * from './hal/log.ts';
+export * from './hal/crypto.ts';
+export type * from './hal/board.ts';
+export * from './hal/bytes.ts';
