@@ -3,7 +3,8 @@
  * - local: the board's own secondary slot through a stream writer (src/fota/dfu/flash-slot.ts);
  * - remote: an MCUboot board reached over SMP, serial or BLE (src/fota/dfu/smp-slot.ts).
  * Sequence: begin(size) → write(offset, bytes)… → flush() → [verify elsewhere] → requestUpgrade(mode)
- * → reset → after the reboot: confirm(), or let MCUboot revert.
+ * → reset() → after the reboot: state() shows the new image active → confirm(), or reset() again and
+ * let MCUboot revert.
  */
 
 export type UpgradeMode = 'test' | 'permanent';
@@ -37,6 +38,12 @@ export interface SlotTarget {
   read?(offset: number, length: number): Promise<Uint8Array>;
   /** Marks the staged image for MCUboot: test (revert unless confirmed) or permanent. */
   requestUpgrade(mode: UpgradeMode): Promise<void>;
+  /**
+   * Resets the device that owns the slot so MCUboot runs. Local slot: the board itself reboots (on a
+   * simulated board this rejects with BoardResetSignal and never resolves). Remote slot: the device is
+   * told to reset (SMP OS reset) and this resolves once it answers again (or rejects with ETIMEDOUT).
+   */
+  reset(): Promise<void>;
   /** Confirms the running image (boot_set_confirmed / SMP image state confirm). */
   confirm(): Promise<void>;
   /** The images the slot's device reports (primary first). */
