@@ -22,10 +22,10 @@ export type AgentState = (typeof AGENT_STATES)[number];
 
 export const AGENT_EVENTS = [
   'check', // start an update check
-  'api-cert-selected', // a root CA validated the release API host
   'up-to-date', // the release API answered 204
   'update-available', // 200 with a payload URL
-  'skip-known-bad', // the offered version already failed its trial here
+  'skip-known-bad', // the offered release already failed its trial here
+  'cert-selected', // a root CA validated the download host (real handshake)
   'download-complete', // every byte of the image is in the slot
   'verified', // hash, signature, key and policy all passed
   'marked-pending', // MCUboot trailer written (test or permanent)
@@ -53,10 +53,11 @@ export const AGENT_TRANSITIONS: readonly TransitionRow[] = [
   { from: 'failed', event: 'check', to: 'checking' },
   { from: 'checking', event: 'check', to: 'checking' },
   { from: 'selecting-cert', event: 'check', to: 'checking' },
-  { from: 'checking', event: 'api-cert-selected', to: 'selecting-cert' },
-  { from: 'selecting-cert', event: 'up-to-date', to: 'idle' },
-  { from: 'selecting-cert', event: 'skip-known-bad', to: 'idle' },
-  { from: 'selecting-cert', event: 'update-available', to: 'downloading' },
+  { from: 'checking', event: 'up-to-date', to: 'idle' },
+  { from: 'checking', event: 'skip-known-bad', to: 'idle' },
+  { from: 'checking', event: 'update-available', to: 'selecting-cert' },
+  { from: 'selecting-cert', event: 'cert-selected', to: 'downloading' },
+  { from: 'downloading', event: 'skip-known-bad', to: 'idle' },
   { from: 'downloading', event: 'download-complete', to: 'verifying' },
   { from: 'verifying', event: 'verified', to: 'staged' },
   { from: 'staged', event: 'marked-pending', to: 'rebooting' },

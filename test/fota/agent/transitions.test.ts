@@ -6,8 +6,8 @@ import { FotaError } from '../../../src/hal/errors.ts';
 test('the happy path runs idle → … → confirmed through the table', () => {
   const path: [Parameters<typeof nextState>[1], string][] = [
     ['check', 'checking'],
-    ['api-cert-selected', 'selecting-cert'],
-    ['update-available', 'downloading'],
+    ['update-available', 'selecting-cert'],
+    ['cert-selected', 'downloading'],
     ['download-complete', 'verifying'],
     ['verified', 'staged'],
     ['marked-pending', 'rebooting'],
