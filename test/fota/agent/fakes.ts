@@ -50,8 +50,8 @@ export class FakeVerifier implements StreamingImageVerifier {
 /** An MCUboot device in miniature: primary + secondary, test swap on reset, revert unless confirmed. */
 export class FakeSlot implements SlotTarget {
   readonly name = 'fake';
-  primary: Uint8Array;
-  secondary = new Uint8Array(0);
+  primary: Uint8Array<ArrayBufferLike>;
+  secondary: Uint8Array<ArrayBufferLike> = new Uint8Array(0);
   secondaryId = '';
   pending = false;
   confirmed = true;
