@@ -1,0 +1,69 @@
+/**
+ * The record of one FOTA run, as `fotakit sim|download|hil --json` prints it (one JSON object a line)
+ * and as `--report FILE.html` draws it. Every entry carries `t`, milliseconds since the run started.
+ */
+import type { AgentEventRecord } from './agent/agent.ts';
+import type { CertProbe } from './cert-select.ts';
+
+/** One HTTP response the downloader read: how close it came to the modem's record limit. */
+export interface ResponseEntry {
+  kind: 'response';
+  host: string;
+  status: number;
+  /** Bytes asked for in the Range header (0 when not a range request). */
+  rangeBytes: number;
+  headerBytes: number;
+  bodyBytes: number;
+  /** Largest TLS record the modem saw for this response, header included (0 if unknown). */
+  recordBytes: number;
+  /** The modem's record limit in force. */
+  recordLimit: number;
+}
+
+/** A connection event on the device side: connect, reconnect after an error, close. */
+export interface ConnectionEntry {
+  kind: 'connection';
+  host: string;
+  what: 'connect' | 'reconnect' | 'close';
+  /** Error code that caused a reconnect (EMSGSIZE, ECONNRESET, ...). */
+  code?: string;
+}
+
+/** The board (re)started: power-on, software reset, power cut, with what MCUboot booted. */
+export interface BootEntry {
+  kind: 'board-boot';
+  reason: string;
+  /** Version MCUboot started, or undefined when it found no valid image. */
+  version?: string;
+  /** MCUboot's swap type for this boot (none, test, perm, revert). */
+  swap?: string;
+}
+
+export interface SummaryEntry {
+  kind: 'summary';
+  final: string;
+  version?: string;
+  fromVersion?: string;
+  bytes: number;
+  requests: number;
+  retries: number;
+  maxRecordBytes: number;
+  recordLimit: number;
+  seconds: number;
+  /** Seconds the shaped link needs at least for these bytes (bandwidth + handshake round trips), if shaped. */
+  linkLimitSeconds?: number;
+  probes: number;
+  reboots: number;
+  reason?: { code: string; message: string };
+  board?: string;
+  link?: string;
+}
+
+export type RunLogEntry = { t: number } & (
+  | AgentEventRecord
+  | ({ kind: 'probe' } & CertProbe)
+  | ResponseEntry
+  | ConnectionEntry
+  | BootEntry
+  | SummaryEntry
+);
