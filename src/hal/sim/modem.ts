@@ -1,0 +1,605 @@
+/**
+ * The simulated nRF9160 modem: the Net HAL (src/hal/net.ts) on Node's `net` and `tls`, with the
+ * modem's limits shown honestly. Spec: shared/reference/nrf91-fota.md ("nRF9160 modem facts",
+ * "EMSGSIZE").
+ *
+ * - Credentials by sec_tag; a TLS socket trusts EXACTLY the root CAs of its sec_tags, checks the host
+ *   name (TLS_HOSTNAME, also sent as SNI) and speaks TLS 1.2 as the modem does.
+ * - The record gate sits on the raw TCP stream under TLS: a server record over `maxRecordBytes`
+ *   (2303 by default) fails the socket with EMSGSIZE after the records before it were handed up.
+ * - Link shaping (latency, bandwidth, drop, stall) on the raw stream, so handshakes pay round trips.
+ * - At most 8 sockets (ENOMEM beyond); a host table stands in for DNS (EHOSTUNREACH when unknown).
+ */
+import { X509Certificate } from 'node:crypto';
+import * as net from 'node:net';
+import { Duplex } from 'node:stream';
+import * as tls from 'node:tls';
+import { NetError, TlsError } from '../errors.ts';
+import {
+  CREDENTIAL_TYPE,
+  MODEM_MAX_SOCKETS,
+  MODEM_SOCKET_TIMEOUT_MS,
+  MODEM_TLS_MAX_RECORD_BYTES,
+  type ConnectOptions,
+  type Modem,
+  type Socket,
+  type SocketInfo,
+} from '../net.ts';
+import { SimCredentialStore } from './credentials.ts';
+import { resolveHost, type HostTable } from './hosts.ts';
+import { ShapedPipe, resolveLink, type LinkOptions, type LinkProfileName } from './link.ts';
+import { TlsRecordGate } from './record-gate.ts';
+
+/** TCP connect timeout when the caller gives none. */
+export const MODEM_CONNECT_TIMEOUT_MS = 30_000;
+/** TLS handshake timeout when the caller gives none. */
+export const MODEM_HANDSHAKE_TIMEOUT_MS = 30_000;
+/** Largest single recv the modem hands up. */
+export const MODEM_RECV_MAX_BYTES = 65_536;
+
+export interface SimModemOptions {
+  /** Names the modem can reach (its DNS); literal IPs always pass. */
+  hosts?: HostTable;
+  /** Link shaping: a profile name or options. Default `none`. */
+  link?: LinkProfileName | LinkOptions;
+  /** Largest server TLS record accepted, header included. Default MODEM_TLS_MAX_RECORD_BYTES (2303). */
+  maxRecordBytes?: number;
+  /** Sockets at once. Default MODEM_MAX_SOCKETS (8). */
+  maxSockets?: number;
+  /** Highest TLS version offered; the nRF9160 speaks TLS 1.2. */
+  tlsMaxVersion?: 'TLSv1.2' | 'TLSv1.3';
+  /** A credential store to share (e.g. across a simulated reboot); a fresh one otherwise. */
+  credentials?: SimCredentialStore;
+}
+
+/** What the modem saw, summed over every socket since it was made. */
+export interface ModemCounters {
+  connects: number;
+  handshakes: number;
+  handshakeFailures: number;
+  /** TLS records whose header passed the gate or tripped it. */
+  records: number;
+  /** Largest server TLS record seen on any socket, header included. */
+  maxRecordBytes: number;
+  emsgsize: number;
+  /** Raw TCP bytes (TLS included) each way. */
+  rawBytesDown: number;
+  rawBytesUp: number;
+  /** Application bytes handed up by recv / taken by send. */
+  appBytesDown: number;
+  appBytesUp: number;
+  socketsOpen: number;
+  peakSockets: number;
+}
+
+export interface SimSocketInfo extends SocketInfo {
+  records: number;
+  rawBytesReceived: number;
+  rawBytesSent: number;
+  /** Negotiated TLS version, e.g. `TLSv1.2`. */
+  protocol?: string;
+  cipher?: string;
+}
+
+export interface SimSocket extends Socket {
+  info(): SimSocketInfo;
+}
+
+export interface SimModem extends Modem {
+  readonly credentials: SimCredentialStore;
+  connect(options: ConnectOptions): Promise<SimSocket>;
+  counters(): ModemCounters;
+  /** Changes the link for connections opened from now on. */
+  setLink(link: LinkProfileName | LinkOptions): void;
+  /** Adds or replaces host table entries. */
+  setHosts(hosts: HostTable): void;
+  /** Closes every open socket (e.g. a simulated reboot). */
+  closeAll(): Promise<void>;
+}
+
+const TCP_ERRNO = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH']);
+const UNKNOWN_CA_CODES = new Set([
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'CERT_UNTRUSTED',
+  'CERT_SIGNATURE_FAILURE',
+]);
+/** Node/OpenSSL verification codes → fotakit's TlsError codes (the rest: TLS_HANDSHAKE_FAILED). */
+const TLS_CODE_MAP: Readonly<Record<string, string>> = {
+  CERT_HAS_EXPIRED: 'CERT_EXPIRED',
+  CERT_NOT_YET_VALID: 'CERT_NOT_YET_VALID',
+  ERR_TLS_CERT_ALTNAME_INVALID: 'CERT_HOSTNAME_MISMATCH',
+};
+
+function tcpError(op: string, e: unknown, where: string): NetError {
+  const code = (e as { code?: string })?.code ?? '';
+  const mapped = TCP_ERRNO.has(code) ? code : code === 'ENETUNREACH' || code === 'EADDRNOTAVAIL' ? 'EHOSTUNREACH' : 'ECONNRESET';
+  return new NetError(mapped, `${op}: ${where}: ${(e as Error)?.message ?? String(e)}`, { nodeCode: code });
+}
+
+function tlsHandshakeError(op: string, e: unknown, host: string): NetError {
+  const code = (e as { code?: string })?.code ?? '';
+  const mapped = UNKNOWN_CA_CODES.has(code) ? 'CERT_UNKNOWN_CA' : TLS_CODE_MAP[code];
+  if (mapped) return new TlsError(mapped, `${op}: TLS handshake with ${host} failed: ${(e as Error).message}`, { host, nodeCode: code });
+  if (e instanceof NetError) return e;
+  if (code === 'ECONNRESET' || code === 'EPIPE') return new NetError('ECONNRESET', `${op}: ${host} closed the connection during the TLS handshake`, { host, nodeCode: code });
+  return new TlsError('TLS_HANDSHAKE_FAILED', `${op}: TLS handshake with ${host} failed: ${(e as Error)?.message ?? String(e)}`, { host, nodeCode: code });
+}
+
+/** The sec_tag (in list order) whose root CA signed a certificate of the peer's chain. */
+function findValidatingSecTag(peer: tls.PeerCertificate | undefined, cas: { secTag: number; cert: X509Certificate }[]): number | undefined {
+  const chain: X509Certificate[] = [];
+  const seen = new Set<string>();
+  for (let c: tls.DetailedPeerCertificate | undefined = peer as tls.DetailedPeerCertificate; c?.raw && !seen.has(c.fingerprint256); c = c.issuerCertificate) {
+    seen.add(c.fingerprint256);
+    chain.push(new X509Certificate(c.raw));
+  }
+  for (const { secTag, cert: ca } of cas) {
+    for (const c of chain) {
+      if (c.fingerprint256 === ca.fingerprint256) return secTag;
+      if (c.checkIssued(ca) && c.verify(ca.publicKey)) return secTag;
+    }
+  }
+  return undefined;
+}
+
+class Counters implements ModemCounters {
+  connects = 0;
+  handshakes = 0;
+  handshakeFailures = 0;
+  records = 0;
+  maxRecordBytes = 0;
+  emsgsize = 0;
+  rawBytesDown = 0;
+  rawBytesUp = 0;
+  appBytesDown = 0;
+  appBytesUp = 0;
+  socketsOpen = 0;
+  peakSockets = 0;
+}
+
+/** One modem socket: a queue of received bytes, the first error kept, recv after it drains. */
+class SimSocketImpl implements SimSocket {
+  private readonly chunks: Uint8Array[] = [];
+  private ended = false;
+  private error: NetError | undefined;
+  private waiter: (() => void) | undefined;
+  private closed = false;
+  private app: net.Socket | Duplex | undefined;
+  bytesReceived = 0;
+  bytesSent = 0;
+  validatedBy: number | undefined;
+  protocol: string | undefined;
+  cipher: string | undefined;
+
+  constructor(
+    private readonly gate: TlsRecordGate | undefined,
+    private readonly raw: { down: number; up: number },
+    private readonly counters: Counters,
+    private readonly release: () => void,
+    private readonly teardown: () => void,
+  ) {}
+
+  attach(app: net.Socket | Duplex): void {
+    this.app = app;
+    app.on('data', (chunk: Buffer) => {
+      if (this.closed) return;
+      this.chunks.push(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.length));
+      this.wake();
+    });
+    app.on('end', () => {
+      this.ended = true;
+      this.wake();
+    });
+    app.on('error', (e) => this.fail(e instanceof NetError ? e : tcpError('socket.recv', e, 'connection failed')));
+    app.on('close', () => {
+      this.ended = true;
+      this.wake();
+    });
+  }
+
+  /** Keeps the first error; recv reports it once the bytes before it are taken. */
+  fail(e: NetError): void {
+    if (!this.error && !this.ended) this.error = e;
+    this.wake();
+  }
+
+  private wake(): void {
+    const w = this.waiter;
+    this.waiter = undefined;
+    w?.();
+  }
+
+  async send(bytes: Uint8Array): Promise<void> {
+    if (!(bytes instanceof Uint8Array)) throw new NetError('EINVAL', 'socket.send: bytes must be a Uint8Array');
+    if (this.closed || !this.app) throw new NetError('ENOTCONN', 'socket.send: the socket is closed');
+    if (this.error) throw this.error;
+    if (bytes.length === 0) return;
+    const app = this.app;
+    await new Promise<void>((resolve, reject) => {
+      app.write(bytes, (e) => (e ? reject(this.error ?? tcpError('socket.send', e, 'write failed')) : resolve()));
+    });
+    this.bytesSent += bytes.length;
+    this.counters.appBytesUp += bytes.length;
+  }
+
+  async recv(maxBytes: number, timeoutMs = MODEM_SOCKET_TIMEOUT_MS): Promise<Uint8Array> {
+    if (!Number.isInteger(maxBytes) || maxBytes < 1) throw new NetError('EINVAL', `socket.recv: maxBytes must be a positive integer, got ${maxBytes}`);
+    if (this.closed) throw new NetError('ENOTCONN', 'socket.recv: the socket is closed');
+    const limit = Math.min(maxBytes, MODEM_RECV_MAX_BYTES);
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      if (this.chunks.length > 0) return this.take(limit);
+      if (this.error) throw this.error;
+      if (this.ended) return new Uint8Array(0);
+      if (this.closed) throw new NetError('ENOTCONN', 'socket.recv: the socket was closed while waiting');
+      const left = deadline - Date.now();
+      if (left <= 0) throw new NetError('ETIMEDOUT', `socket.recv: no data within ${timeoutMs} ms`, { timeoutMs });
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(() => {
+          if (this.waiter === done) this.waiter = undefined;
+          resolve();
+        }, left);
+        const done = (): void => {
+          clearTimeout(t);
+          resolve();
+        };
+        this.waiter = done;
+      });
+    }
+  }
+
+  private take(limit: number): Uint8Array {
+    const first = this.chunks[0]!;
+    let out: Uint8Array;
+    if (first.length <= limit) {
+      this.chunks.shift();
+      out = Uint8Array.from(first);
+    } else {
+      out = first.slice(0, limit);
+      this.chunks[0] = first.subarray(limit);
+    }
+    this.bytesReceived += out.length;
+    this.counters.appBytesDown += out.length;
+    return out;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.chunks.length = 0;
+    this.teardown();
+    this.release();
+    this.wake();
+  }
+
+  info(): SimSocketInfo {
+    const base: SimSocketInfo = {
+      maxRecordBytes: this.gate?.largestRecordBytes ?? 0,
+      records: this.gate?.records ?? 0,
+      bytesReceived: this.bytesReceived,
+      bytesSent: this.bytesSent,
+      rawBytesReceived: this.raw.down,
+      rawBytesSent: this.raw.up,
+    };
+    if (this.validatedBy !== undefined) base.validatedBy = this.validatedBy;
+    if (this.protocol !== undefined) base.protocol = this.protocol;
+    if (this.cipher !== undefined) base.cipher = this.cipher;
+    return base;
+  }
+}
+
+class SimModemImpl implements SimModem {
+  readonly credentials: SimCredentialStore;
+  private hosts: HostTable;
+  private link: LinkOptions;
+  private readonly maxRecordBytes: number;
+  private readonly maxSockets: number;
+  private readonly tlsMaxVersion: 'TLSv1.2' | 'TLSv1.3';
+  private readonly stats = new Counters();
+  private readonly open = new Set<SimSocketImpl>();
+  private reserved = 0;
+
+  constructor(o: SimModemOptions) {
+    this.credentials = o.credentials ?? new SimCredentialStore();
+    this.hosts = { ...(o.hosts ?? {}) };
+    this.link = resolveLink(o.link);
+    this.maxRecordBytes = o.maxRecordBytes ?? MODEM_TLS_MAX_RECORD_BYTES;
+    new TlsRecordGate(this.maxRecordBytes); // validates the limit now rather than at the first connect
+    this.maxSockets = o.maxSockets ?? MODEM_MAX_SOCKETS;
+    this.tlsMaxVersion = o.tlsMaxVersion ?? 'TLSv1.2';
+  }
+
+  counters(): ModemCounters {
+    return { ...this.stats };
+  }
+
+  setLink(link: LinkProfileName | LinkOptions): void {
+    this.link = resolveLink(link);
+  }
+
+  setHosts(hosts: HostTable): void {
+    Object.assign(this.hosts, hosts);
+  }
+
+  async closeAll(): Promise<void> {
+    await Promise.all([...this.open].map((s) => s.close()));
+  }
+
+  async connect(options: ConnectOptions): Promise<SimSocket> {
+    const op = 'modem.connect';
+    const { host, port, tls: tlsOptions } = options ?? ({} as ConnectOptions);
+    if (typeof host !== 'string' || host.length === 0) throw new NetError('EINVAL', `${op}: host must be a non-empty string`);
+    if (!Number.isInteger(port) || port < 1 || port > 65535) throw new NetError('EINVAL', `${op}: port must be 1..65535, got ${port}`, { port });
+    if (this.reserved >= this.maxSockets) {
+      throw new NetError('ENOMEM', `${op}: all ${this.maxSockets} modem sockets are in use`, { maxSockets: this.maxSockets });
+    }
+    const target = resolveHost(this.hosts, host, port);
+    if (!target) throw new NetError('EHOSTUNREACH', `${op}: cannot resolve host '${host}'`, { host });
+
+    // Root CAs of exactly the chosen sec_tags (checked before a slot is taken).
+    const cas: { secTag: number; cert: X509Certificate; pem: string }[] = [];
+    if (tlsOptions) {
+      if (!Array.isArray(tlsOptions.secTags)) throw new NetError('EINVAL', `${op}: tls.secTags must be an array`);
+      for (const secTag of tlsOptions.secTags) {
+        const pem = this.credentials.read(secTag, CREDENTIAL_TYPE.rootCa);
+        if (pem === undefined) {
+          if (tlsOptions.peerVerify === 'none') continue;
+          throw new TlsError('TLS_NO_CREDENTIAL', `${op}: sec_tag ${secTag} holds no root CA`, { secTag });
+        }
+        cas.push({ secTag, cert: new X509Certificate(pem), pem });
+      }
+      if (tlsOptions.peerVerify !== 'none' && cas.length === 0) throw new TlsError('TLS_NO_CREDENTIAL', `${op}: TLS with peer verification needs at least one sec_tag`);
+    }
+
+    this.reserved++;
+    let released = false;
+    const release = (): void => {
+      if (released) return;
+      released = true;
+      this.reserved--;
+      this.stats.socketsOpen = this.open.size;
+    };
+    this.stats.connects++;
+    try {
+      return await this.open1(op, host, target.address, target.port, options, cas, release);
+    } catch (e) {
+      release();
+      throw e;
+    }
+  }
+
+  private async open1(
+    op: string,
+    host: string,
+    address: string,
+    port: number,
+    options: ConnectOptions,
+    cas: { secTag: number; cert: X509Certificate; pem: string }[],
+    release: () => void,
+  ): Promise<SimSocket> {
+    const link = this.link;
+    const stats = this.stats;
+    const tlsOptions = options.tls;
+    const gate = tlsOptions ? new TlsRecordGate(this.maxRecordBytes) : undefined;
+    const rawCount = { down: 0, up: 0 };
+    const rawSocket = new net.Socket();
+    let sock: SimSocketImpl | undefined;
+    let stream: tls.TLSSocket | undefined;
+    let dead = false;
+    // Errors that happen before the socket object exists (handshake) go here.
+    let early: ((e: NetError) => void) | undefined;
+
+    const teardown = (): void => {
+      dead = true;
+      down.close();
+      up.close();
+      stream?.destroy();
+      wire.destroy();
+      rawSocket.destroy();
+    };
+    const failWith = (e: NetError): void => {
+      if (sock) sock.fail(e);
+      else early?.(e);
+    };
+
+    // Uplink: device → link → raw TCP.
+    const up = new ShapedPipe(link.oneWayLatencyMs, link.uplinkBitsPerS, (bytes) => {
+      if (dead) return;
+      if (bytes === null) rawSocket.end();
+      else {
+        rawCount.up += bytes.length;
+        stats.rawBytesUp += bytes.length;
+        rawSocket.write(bytes);
+      }
+    });
+    // Downlink: raw TCP → link → record gate → TLS (or the app, for plain TCP).
+    let dropped = false;
+    let stalled = false;
+    let tcpBytesDown = 0;
+    const down = new ShapedPipe(link.oneWayLatencyMs, link.downlinkBitsPerS, (bytes) => {
+      if (dead) return;
+      if (bytes === null) {
+        if (!dropped) {
+          wire.push(null);
+          return;
+        }
+        // A drop reaches the device as a reset, after the bytes before it were handed up.
+        setImmediate(() => {
+          failWith(new NetError('ECONNRESET', `socket.recv: the connection to ${host} was reset`, { host, rawBytes: rawCount.down }));
+          teardown();
+        });
+        return;
+      }
+      rawCount.down += bytes.length;
+      stats.rawBytesDown += bytes.length;
+      if (!gate) {
+        wire.push(bytes);
+        return;
+      }
+      const recordsBefore = gate.records;
+      const verdict = gate.feed(bytes);
+      stats.records += gate.records - recordsBefore;
+      stats.maxRecordBytes = Math.max(stats.maxRecordBytes, gate.largestRecordBytes);
+      if (verdict.pass > 0) wire.push(bytes.subarray(0, verdict.pass));
+      if (verdict.oversizeRecordBytes !== undefined) {
+        stats.emsgsize++;
+        const e = new NetError(
+          'EMSGSIZE',
+          `socket.recv: the server sent a ${verdict.oversizeRecordBytes}-byte TLS record, over the modem's ${gate.maxRecordBytes}-byte limit`,
+          { recordBytes: verdict.oversizeRecordBytes, maxRecordBytes: gate.maxRecordBytes, rawOffset: rawCount.down - bytes.length + verdict.pass },
+        );
+        // Stop the wire now; let TLS decrypt and hand up the records before this one, then fail.
+        rawSocket.destroy();
+        down.close();
+        setImmediate(() =>
+          setTimeout(() => {
+            failWith(e);
+            teardown();
+          }, 0),
+        );
+      }
+    });
+
+    rawSocket.on('data', (chunk: Buffer) => {
+      if (dead || dropped) return;
+      let bytes: Uint8Array = Uint8Array.from(chunk);
+      const seen = tcpBytesDown;
+      tcpBytesDown += bytes.length;
+      if (link.dropAfterBytes !== undefined && tcpBytesDown >= link.dropAfterBytes) {
+        dropped = true;
+        const keep = link.dropAfterBytes - seen;
+        if (keep > 0) down.push(bytes.subarray(0, keep));
+        down.push(null);
+        rawSocket.destroy();
+        return;
+      }
+      if (link.stallAfterBytes !== undefined && !stalled && tcpBytesDown > link.stallAfterBytes) {
+        stalled = true;
+        const keep = Math.max(0, link.stallAfterBytes - seen);
+        if (keep > 0) down.push(bytes.subarray(0, keep));
+        down.stall(link.stallMs ?? Infinity);
+        bytes = bytes.subarray(keep);
+      }
+      if (bytes.length > 0) down.push(bytes);
+    });
+    rawSocket.on('end', () => {
+      if (!dropped) down.push(null);
+    });
+    rawSocket.on('error', (e) => {
+      if (dead || dropped) return;
+      failWith(tcpError('socket', e, `connection to ${host}`));
+      teardown();
+    });
+
+    // The Duplex TLS reads from and writes to: the raw stream as seen through the link and the gate.
+    const wire = new Duplex({
+      read() {},
+      write(chunk: Buffer, _enc, cb) {
+        up.push(Uint8Array.from(chunk));
+        cb();
+      },
+      final(cb) {
+        up.push(null);
+        cb();
+      },
+    });
+    wire.on('error', () => {});
+
+    // TCP connect (one round trip of latency for SYN / SYN-ACK).
+    const connectTimeoutMs = options.connectTimeoutMs ?? MODEM_CONNECT_TIMEOUT_MS;
+    await new Promise<void>((resolve, reject) => {
+      const t = setTimeout(() => {
+        teardown();
+        reject(new NetError('ETIMEDOUT', `${op}: TCP connect to ${host}:${port} timed out after ${connectTimeoutMs} ms`, { host, port }));
+      }, connectTimeoutMs);
+      rawSocket.once('error', (e) => {
+        clearTimeout(t);
+        teardown();
+        reject(tcpError(op, e, `TCP connect to ${host}:${port}`));
+      });
+      rawSocket.connect({ host: address, port }, () => {
+        const rtt = 2 * link.oneWayLatencyMs;
+        if (rtt === 0) {
+          clearTimeout(t);
+          resolve();
+        } else {
+          setTimeout(() => {
+            clearTimeout(t);
+            resolve();
+          }, rtt);
+        }
+      });
+    });
+
+    const makeSocket = (): SimSocketImpl => {
+      const s = new SimSocketImpl(gate, rawCount, stats, () => {
+        this.open.delete(s);
+        release();
+      }, teardown);
+      this.open.add(s);
+      stats.socketsOpen = this.open.size;
+      stats.peakSockets = Math.max(stats.peakSockets, this.open.size);
+      return s;
+    };
+
+    if (!tlsOptions) {
+      sock = makeSocket();
+      sock.attach(wire);
+      return sock;
+    }
+
+    // TLS handshake over the wire.
+    const hostname = tlsOptions.hostname ?? host;
+    const handshakeTimeoutMs = tlsOptions.handshakeTimeoutMs ?? MODEM_HANDSHAKE_TIMEOUT_MS;
+    const verify = tlsOptions.peerVerify !== 'none';
+    const isIpName = net.isIP(hostname) !== 0;
+    await new Promise<void>((resolve, reject) => {
+      let settled = false;
+      const settle = (e?: NetError): void => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(t);
+        early = undefined;
+        if (e) {
+          stats.handshakeFailures++;
+          teardown();
+          reject(e);
+        } else resolve();
+      };
+      early = settle;
+      const t = setTimeout(
+        () => settle(new TlsError('TLS_HANDSHAKE_TIMEOUT', `${op}: TLS handshake with ${host} did not finish within ${handshakeTimeoutMs} ms`, { host, handshakeTimeoutMs })),
+        handshakeTimeoutMs,
+      );
+      stream = tls.connect({
+        socket: wire,
+        ...(isIpName ? { host: hostname } : { servername: hostname, host: hostname }),
+        ca: cas.map((c) => c.pem),
+        rejectUnauthorized: tlsOptions.peerVerify === 'required',
+        minVersion: 'TLSv1.2',
+        maxVersion: this.tlsMaxVersion,
+        checkServerIdentity: (name, cert) => (verify ? tls.checkServerIdentity(name, cert) : undefined),
+      });
+      stream.once('secureConnect', () => settle());
+      stream.once('error', (e) => settle(tlsHandshakeError(op, e, host)));
+      stream.once('close', () => settle(new NetError('ECONNRESET', `${op}: ${host} closed the connection during the TLS handshake`, { host })));
+    });
+
+    const tlsSocket = stream!;
+    stats.handshakes++;
+    sock = makeSocket();
+    if (verify && tlsSocket.authorized) sock.validatedBy = findValidatingSecTag(tlsSocket.getPeerCertificate(true), cas);
+    sock.protocol = tlsSocket.getProtocol() ?? undefined;
+    sock.cipher = tlsSocket.getCipher()?.name;
+    sock.attach(tlsSocket);
+    return sock;
+  }
+}
+
+export function createSimModem(options: SimModemOptions = {}): SimModem {
+  return new SimModemImpl(options);
+}

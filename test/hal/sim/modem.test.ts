@@ -1,0 +1,376 @@
+import * as net from 'node:net';
+import * as tls from 'node:tls';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { utf8Decode, utf8Encode } from '../../../src/hal/bytes.ts';
+import { FotaError } from '../../../src/hal/errors.ts';
+import { CREDENTIAL_TYPE, MODEM_MAX_SOCKETS, type Socket } from '../../../src/hal/net.ts';
+import { createSimModem, type SimModem } from '../../../src/hal/sim/modem.ts';
+import { BAD_HOSTS, DEFAULT_API_HOST, DEFAULT_CDN_HOST, sharedTestPki, type PkiIdentity, type TestPki } from '../../../src/server/pki.ts';
+
+/** Memfault's sec_tags: G2 = 1001, Amazon = 1002; two more for the other roots. */
+const TAG_G2 = 1001;
+const TAG_AMAZON = 1002;
+const TAG_BALTIMORE = 1003;
+const TAG_DIGICERT_CA = 1004;
+
+type Handler = (s: tls.TLSSocket) => void;
+
+interface TlsTestServer {
+  port: number;
+  close(): Promise<void>;
+}
+
+/** A TLS server on loopback presenting the PKI identity chosen by SNI; `onSocket` plays the server. */
+async function startTlsServer(pki: TestPki, onSocket: Handler): Promise<TlsTestServer> {
+  const byName = new Map<string, PkiIdentity>();
+  for (const id of [pki.api, pki.cdn, pki.expired, pki.notYetValid, pki.unknownCa]) for (const n of id.names) byName.set(n, id);
+  byName.set(BAD_HOSTS.wrongHost, pki.wrongHost);
+  const contexts = new Map([...byName].map(([n, id]) => [n, tls.createSecureContext({ key: id.keyPem, cert: id.chainPem })]));
+  const sockets = new Set<net.Socket>();
+  const server = tls.createServer({ key: pki.api.keyPem, cert: pki.api.chainPem, SNICallback: (name, cb) => cb(null, contexts.get(name)) }, onSocket);
+  server.on('connection', (s) => {
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+  });
+  server.on('tlsClientError', () => {});
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return {
+    port: (server.address() as net.AddressInfo).port,
+    close: () => {
+      for (const s of sockets) s.destroy();
+      return new Promise((r) => server.close(() => r()));
+    },
+  };
+}
+
+async function startTcpServer(onSocket: (s: net.Socket) => void): Promise<TlsTestServer> {
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer((s) => {
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+    s.on('error', () => {});
+    onSocket(s);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return {
+    port: (server.address() as net.AddressInfo).port,
+    close: () => {
+      for (const s of sockets) s.destroy();
+      return new Promise((r) => server.close(() => r()));
+    },
+  };
+}
+
+const HOSTS = Object.fromEntries([DEFAULT_API_HOST, DEFAULT_CDN_HOST, ...Object.values(BAD_HOSTS)].map((h) => [h, '127.0.0.1']));
+
+async function modemWithRoots(pki: TestPki, extra: Parameters<typeof createSimModem>[0] = {}): Promise<SimModem> {
+  const modem = createSimModem({ hosts: HOSTS, ...extra });
+  await modem.credentials.write(TAG_G2, CREDENTIAL_TYPE.rootCa, pki.roots.digicertGlobalRootG2.pem);
+  await modem.credentials.write(TAG_AMAZON, CREDENTIAL_TYPE.rootCa, pki.roots.amazonRootCa1.pem);
+  await modem.credentials.write(TAG_BALTIMORE, CREDENTIAL_TYPE.rootCa, pki.roots.baltimoreCyberTrust.pem);
+  await modem.credentials.write(TAG_DIGICERT_CA, CREDENTIAL_TYPE.rootCa, pki.roots.digicertGlobalRootCa.pem);
+  return modem;
+}
+
+async function rejects(p: Promise<unknown>): Promise<FotaError> {
+  try {
+    await p;
+  } catch (e) {
+    assert.instance(e, FotaError, `not a FotaError: ${String(e)}`);
+    return e as FotaError;
+  }
+  throw new Error('expected a rejection');
+}
+
+/** Reads until `n` bytes or end of stream. */
+async function recvAll(s: Socket, n: number): Promise<Uint8Array> {
+  const parts: Uint8Array[] = [];
+  let have = 0;
+  while (have < n) {
+    const b = await s.recv(n - have, 2000);
+    if (b.length === 0) break;
+    parts.push(b);
+    have += b.length;
+  }
+  const out = new Uint8Array(have);
+  let o = 0;
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.length;
+  }
+  return out;
+}
+
+let pki: TestPki;
+let echo: TlsTestServer;
+
+test.before(async () => {
+  pki = await sharedTestPki();
+  echo = await startTlsServer(pki, (s) => {
+    s.on('error', () => {});
+    s.on('data', (d) => s.write(d));
+  });
+});
+test.after(async () => {
+  await echo.close();
+});
+
+test('handshake with the right root succeeds, speaks TLS 1.2 and reports the validating sec_tag', async () => {
+  const modem = await modemWithRoots(pki);
+  const s = await modem.connect({ host: DEFAULT_API_HOST, port: echo.port, tls: { secTags: [TAG_AMAZON], peerVerify: 'required' } });
+  await s.send(utf8Encode('ping'));
+  assert.is(utf8Decode(await recvAll(s, 4)), 'ping');
+  const info = s.info();
+  assert.is(info.validatedBy, TAG_AMAZON);
+  assert.is(info.protocol, 'TLSv1.2');
+  assert.is(info.bytesSent, 4);
+  assert.is(info.bytesReceived, 4);
+  await s.close();
+  const c = modem.counters();
+  assert.is(c.handshakes, 1);
+  assert.is(c.socketsOpen, 0);
+});
+
+test('a root that did not sign the chain fails with CERT_UNKNOWN_CA (the CDN with only Amazon)', async () => {
+  const modem = await modemWithRoots(pki);
+  const e = await rejects(modem.connect({ host: DEFAULT_CDN_HOST, port: echo.port, tls: { secTags: [TAG_AMAZON], peerVerify: 'required' } }));
+  assert.is(e.code, 'CERT_UNKNOWN_CA');
+  assert.match(e.message, /^modem\.connect: /);
+  assert.is(modem.counters().handshakeFailures, 1);
+  assert.is(modem.counters().socketsOpen, 0);
+});
+
+test('a chain from a root no sec_tag holds fails with CERT_UNKNOWN_CA even with every root', async () => {
+  const modem = await modemWithRoots(pki);
+  const e = await rejects(modem.connect({ host: BAD_HOSTS.unknownCa, port: echo.port, tls: { secTags: [TAG_G2, TAG_AMAZON, TAG_BALTIMORE, TAG_DIGICERT_CA], peerVerify: 'required' } }));
+  assert.is(e.code, 'CERT_UNKNOWN_CA');
+});
+
+test('a certificate for another name fails with CERT_HOSTNAME_MISMATCH', async () => {
+  const modem = await modemWithRoots(pki);
+  const e = await rejects(modem.connect({ host: BAD_HOSTS.wrongHost, port: echo.port, tls: { secTags: [TAG_AMAZON], peerVerify: 'required' } }));
+  assert.is(e.code, 'CERT_HOSTNAME_MISMATCH');
+});
+
+test('TLS_HOSTNAME other than the host is what gets checked', async () => {
+  const modem = await modemWithRoots(pki);
+  const e = await rejects(modem.connect({ host: DEFAULT_API_HOST, port: echo.port, tls: { secTags: [TAG_AMAZON], peerVerify: 'required', hostname: 'other.fotakit.test' } }));
+  // SNI other.fotakit.test gets the server's default (API) certificate, whose name does not match.
+  assert.is(e.code, 'CERT_HOSTNAME_MISMATCH');
+});
+
+test('an expired leaf fails with CERT_EXPIRED, a future one with CERT_NOT_YET_VALID', async () => {
+  const modem = await modemWithRoots(pki);
+  const tlsOpts = { secTags: [TAG_AMAZON], peerVerify: 'required' as const };
+  assert.is((await rejects(modem.connect({ host: BAD_HOSTS.expired, port: echo.port, tls: tlsOpts }))).code, 'CERT_EXPIRED');
+  assert.is((await rejects(modem.connect({ host: BAD_HOSTS.notYetValid, port: echo.port, tls: tlsOpts }))).code, 'CERT_NOT_YET_VALID');
+});
+
+test('a server that never answers the ClientHello fails with TLS_HANDSHAKE_TIMEOUT', async () => {
+  const silent = await startTcpServer(() => {});
+  try {
+    const modem = await modemWithRoots(pki);
+    const e = await rejects(modem.connect({ host: DEFAULT_API_HOST, port: silent.port, tls: { secTags: [TAG_AMAZON], peerVerify: 'required', handshakeTimeoutMs: 150 } }));
+    assert.is(e.code, 'TLS_HANDSHAKE_TIMEOUT');
+    assert.is(e.details.handshakeTimeoutMs, 150);
+    assert.is(modem.counters().socketsOpen, 0);
+  } finally {
+    await silent.close();
+  }
+});
+
+test('with a sec_tag list, validatedBy names the root that validates, not the first in the list', async () => {
+  const modem = await modemWithRoots(pki);
+  const list = [TAG_AMAZON, TAG_DIGICERT_CA, TAG_BALTIMORE, TAG_G2];
+  const cdn = await modem.connect({ host: DEFAULT_CDN_HOST, port: echo.port, tls: { secTags: list, peerVerify: 'required' } });
+  assert.is(cdn.info().validatedBy, TAG_G2);
+  await cdn.close();
+  const api = await modem.connect({ host: DEFAULT_API_HOST, port: echo.port, tls: { secTags: [...list].reverse(), peerVerify: 'required' } });
+  assert.is(api.info().validatedBy, TAG_AMAZON);
+  await api.close();
+});
+
+test('a sec_tag without a root CA is refused before connecting', async () => {
+  const modem = await modemWithRoots(pki);
+  const e = await rejects(modem.connect({ host: DEFAULT_API_HOST, port: echo.port, tls: { secTags: [4242], peerVerify: 'required' } }));
+  assert.is(e.code, 'TLS_NO_CREDENTIAL');
+  assert.is(e.details.secTag, 4242);
+  assert.is(modem.counters().connects, 0);
+});
+
+test('record gate: a 16 KiB record fails recv with EMSGSIZE after the small record before it is handed up', async () => {
+  const big = await startTlsServer(pki, (s) => {
+    s.on('error', () => {});
+    s.write('hello');
+    setTimeout(() => s.write(new Uint8Array(16384).fill(0x41)), 20);
+  });
+  try {
+    const modem = await modemWithRoots(pki);
+    const s = await modem.connect({ host: DEFAULT_API_HOST, port: big.port, tls: { secTags: [TAG_AMAZON], peerVerify: 'required' } });
+    assert.is(utf8Decode(await s.recv(100, 2000)), 'hello');
+    const e = await rejects(s.recv(100, 2000));
+    assert.is(e.code, 'EMSGSIZE');
+    assert.match(e.message, /^socket\.recv: /);
+    assert.ok((e.details.recordBytes as number) > 16384);
+    assert.is(e.details.maxRecordBytes, 2303);
+    assert.ok(s.info().maxRecordBytes > 16384);
+    assert.is(modem.counters().emsgsize, 1);
+    await s.close();
+  } finally {
+    await big.close();
+  }
+});
+
+test('record gate: small records pass and the largest is measured (1000-byte writes)', async () => {
+  const small = await startTlsServer(pki, (s) => {
+    s.on('error', () => {});
+    // One write at a time: Node coalesces writes queued together into one record.
+    const next = (i: number): void => {
+      if (i === 4) s.end();
+      else s.write(new Uint8Array(1000).fill(i), () => setTimeout(() => next(i + 1), 5));
+    };
+    next(0);
+  });
+  try {
+    const modem = await modemWithRoots(pki);
+    const s = await modem.connect({ host: DEFAULT_API_HOST, port: small.port, tls: { secTags: [TAG_AMAZON], peerVerify: 'required' } });
+    const got = await recvAll(s, 5000);
+    assert.is(got.length, 4000);
+    assert.is(got[3999], 3);
+    const info = s.info();
+    // AES-GCM in TLS 1.2: 5-byte header + 8-byte explicit nonce + 1000 bytes + 16-byte tag.
+    assert.is(info.cipher, 'ECDHE-ECDSA-AES128-GCM-SHA256');
+    assert.is(info.maxRecordBytes, 1029);
+    assert.is(modem.counters().emsgsize, 0);
+    await s.close();
+  } finally {
+    await small.close();
+  }
+});
+
+test('the record limit is configurable per modem', async () => {
+  const small = await startTlsServer(pki, (s) => {
+    s.on('error', () => {});
+    s.write(new Uint8Array(1000));
+  });
+  try {
+    const modem = await modemWithRoots(pki, { maxRecordBytes: 1024 });
+    const s = await modem.connect({ host: DEFAULT_API_HOST, port: small.port, tls: { secTags: [TAG_AMAZON], peerVerify: 'required' } });
+    const e = await rejects(s.recv(2000, 2000));
+    assert.is(e.code, 'EMSGSIZE');
+    assert.is(e.details.recordBytes, 1029);
+    await s.close();
+  } finally {
+    await small.close();
+  }
+});
+
+test('at most 8 sockets: the ninth fails with ENOMEM, and closing one frees a slot', async () => {
+  const idle = await startTcpServer(() => {});
+  try {
+    const modem = createSimModem();
+    const socks: Socket[] = [];
+    for (let i = 0; i < MODEM_MAX_SOCKETS; i++) socks.push(await modem.connect({ host: '127.0.0.1', port: idle.port }));
+    assert.is((await rejects(modem.connect({ host: '127.0.0.1', port: idle.port }))).code, 'ENOMEM');
+    await socks.pop()!.close();
+    socks.push(await modem.connect({ host: '127.0.0.1', port: idle.port }));
+    assert.is(modem.counters().peakSockets, MODEM_MAX_SOCKETS);
+    await modem.closeAll();
+    assert.is(modem.counters().socketsOpen, 0);
+  } finally {
+    await idle.close();
+  }
+});
+
+test('TCP errors: refused port → ECONNREFUSED, unknown name → EHOSTUNREACH', async () => {
+  const gone = await startTcpServer(() => {});
+  const port = gone.port;
+  await gone.close();
+  const modem = createSimModem({ hosts: HOSTS });
+  assert.is((await rejects(modem.connect({ host: '127.0.0.1', port }))).code, 'ECONNREFUSED');
+  assert.is((await rejects(modem.connect({ host: 'nowhere.fotakit.test', port }))).code, 'EHOSTUNREACH');
+  assert.is((await rejects(modem.connect({ host: '127.0.0.1', port: 0 }))).code, 'EINVAL');
+});
+
+test('host table ports map a URL port to the local server', async () => {
+  const modem = await modemWithRoots(pki, { hosts: { [DEFAULT_API_HOST]: { address: '127.0.0.1', ports: { 443: echo.port } } } });
+  const s = await modem.connect({ host: DEFAULT_API_HOST, port: 443, tls: { secTags: [TAG_AMAZON], peerVerify: 'required' } });
+  assert.is(s.info().validatedBy, TAG_AMAZON);
+  await s.close();
+});
+
+test('recv times out with ETIMEDOUT and the socket stays usable', async () => {
+  const modem = await modemWithRoots(pki);
+  const s = await modem.connect({ host: DEFAULT_API_HOST, port: echo.port, tls: { secTags: [TAG_AMAZON], peerVerify: 'required' } });
+  assert.is((await rejects(s.recv(10, 30))).code, 'ETIMEDOUT');
+  await s.send(utf8Encode('x'));
+  assert.is(utf8Decode(await s.recv(10, 2000)), 'x');
+  await s.close();
+  assert.is((await rejects(s.recv(10))).code, 'ENOTCONN');
+  assert.is((await rejects(s.send(utf8Encode('x')))).code, 'ENOTCONN');
+});
+
+test('link: latency is paid by the TCP connect and every TLS round trip', async () => {
+  const modem = await modemWithRoots(pki, { link: { oneWayLatencyMs: 40, downlinkBitsPerS: Infinity, uplinkBitsPerS: Infinity } });
+  const t0 = Date.now();
+  const s = await modem.connect({ host: DEFAULT_API_HOST, port: echo.port, tls: { secTags: [TAG_AMAZON], peerVerify: 'required' } });
+  const handshakeMs = Date.now() - t0;
+  // TCP (1 RTT) + TLS 1.2 full handshake (2 RTT) at 80 ms a round trip.
+  assert.ok(handshakeMs >= 3 * 80 - 5, `handshake took ${handshakeMs} ms`);
+  const t1 = Date.now();
+  await s.send(utf8Encode('ping'));
+  await recvAll(s, 4);
+  assert.ok(Date.now() - t1 >= 80 - 5);
+  await s.close();
+});
+
+test('link: downlink bandwidth paces delivery (8 kB at 400 kbit/s ≥ 160 ms)', async () => {
+  const src = await startTcpServer((s) => s.end(new Uint8Array(8000)));
+  try {
+    const modem = createSimModem({ link: { oneWayLatencyMs: 0, downlinkBitsPerS: 400_000, uplinkBitsPerS: Infinity } });
+    const s = await modem.connect({ host: '127.0.0.1', port: src.port });
+    const t0 = Date.now();
+    assert.is((await recvAll(s, 10_000)).length, 8000);
+    assert.ok(Date.now() - t0 >= 160 - 5, `took ${Date.now() - t0} ms`);
+    assert.is(modem.counters().rawBytesDown, 8000);
+    await s.close();
+  } finally {
+    await src.close();
+  }
+});
+
+test('link: a drop after N bytes hands up exactly N bytes, then ECONNRESET', async () => {
+  const src = await startTcpServer((s) => s.write(new Uint8Array(5000).fill(7)));
+  try {
+    const modem = createSimModem({ link: { oneWayLatencyMs: 0, downlinkBitsPerS: Infinity, uplinkBitsPerS: Infinity, dropAfterBytes: 1000 } });
+    const s = await modem.connect({ host: '127.0.0.1', port: src.port });
+    let got = 0;
+    let err: FotaError | undefined;
+    try {
+      for (;;) got += (await s.recv(4096, 2000)).length;
+    } catch (e) {
+      err = e as FotaError;
+    }
+    assert.is(got, 1000);
+    assert.is(err?.code, 'ECONNRESET');
+    await s.close();
+  } finally {
+    await src.close();
+  }
+});
+
+test('link: a stall after N bytes leaves recv to time out', async () => {
+  const src = await startTcpServer((s) => s.write(new Uint8Array(500)));
+  try {
+    const modem = createSimModem({ link: { oneWayLatencyMs: 0, downlinkBitsPerS: Infinity, uplinkBitsPerS: Infinity, stallAfterBytes: 100 } });
+    const s = await modem.connect({ host: '127.0.0.1', port: src.port });
+    assert.is((await s.recv(4096, 2000)).length, 100);
+    assert.is((await rejects(s.recv(4096, 50))).code, 'ETIMEDOUT');
+    await s.close();
+  } finally {
+    await src.close();
+  }
+});
+
+test.run();
