@@ -157,13 +157,3 @@ export const IMAGE_DEFAULT_ERASED_VAL = 0xff;
 /** imgtool's default BOOT_MAX_ALIGN and max sector count (used for its slot-size check). */
 export const IMGTOOL_DEFAULT_MAX_ALIGN = 8;
 export const IMGTOOL_DEFAULT_MAX_SECTORS = 128;
-/** Boot magic as written with max_align 8, and the 14-byte tail written after u16(max_align) otherwise. */
-export const BOOT_IMG_MAGIC: ReadonlyArray<number> = [
-  0x77, 0xc2, 0x95, 0xf3, 0x60, 0xd2, 0xef, 0x7f, 0x35, 0x52, 0x50, 0x0f, 0x2c, 0xb6, 0x79, 0x80,
-];
-export const BOOT_IMG_MAGIC_ALIGNED_TAIL: ReadonlyArray<number> = [
-  0x2d, 0xe1, 0x5d, 0x29, 0x41, 0x0b, 0x8d, 0x77, 0x67, 0x9c, 0x11, 0x0f, 0x1f, 0x8a,
-];
-export const BOOT_MAGIC_BYTES = 16;
-/** Value written in image_ok by --confirm. */
-export const BOOT_FLAG_SET = 0x01;

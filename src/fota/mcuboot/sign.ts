@@ -9,10 +9,6 @@
 import { concatBytes } from '../../hal/bytes.ts';
 import { hash, type Crypto, type HashAlgorithm } from '../../hal/crypto.ts';
 import {
-  BOOT_FLAG_SET,
-  BOOT_IMG_MAGIC,
-  BOOT_IMG_MAGIC_ALIGNED_TAIL,
-  BOOT_MAGIC_BYTES,
   IMAGE_DEFAULT_ERASED_VAL,
   IMAGE_F_RAM_LOAD,
   IMAGE_HEADER_SIZE,
@@ -26,6 +22,7 @@ import {
 } from './constants.ts';
 import { ImageError } from './errors.ts';
 import { encodeHeader } from './header.ts';
+import { BOOT_FLAG_SET_VALUE, BOOT_MAGIC_SZ, bootMagic } from './trailer.ts';
 import { signatureTlvType, type ImageKeyType } from './keys.ts';
 import { encodeDependency, encodeSecurityCounter, type ImageDependency } from './protected.ts';
 import { encodeTlvArea } from './tlv.ts';
@@ -34,6 +31,8 @@ import { parseVersion, securityCounterFromVersion, type ImageVersion } from './v
 
 /** Flash write sizes imgtool accepts for --align. */
 export const IMGTOOL_ALIGN_VALUES: ReadonlyArray<number> = [1, 2, 4, 8, 16, 32];
+/** BOOT_MAX_ALIGN values imgtool accepts for --max-align. */
+export const IMGTOOL_MAX_ALIGN_VALUES: ReadonlyArray<number> = [8, 16, 32];
 /** Trailer swap-status states per sector in imgtool's size check (swap-move/scratch). */
 const IMGTOOL_STATUS_STATE_COUNT = 3;
 /** Trailer fields sized max_align: image_ok, copy_done, swap_info, swap_size. */
@@ -121,15 +120,9 @@ export function chooseHashAlgorithm(keyType: ImageKeyType | undefined, requested
   return requested ?? ok[0]!;
 }
 
-/** The trailer magic imgtool writes for BOOT_MAX_ALIGN `maxAlign`. */
-export function bootMagic(maxAlign: number): Uint8Array {
-  if (maxAlign === IMGTOOL_DEFAULT_MAX_ALIGN) return Uint8Array.from(BOOT_IMG_MAGIC);
-  return Uint8Array.of(maxAlign & 0xff, (maxAlign >>> 8) & 0xff, ...BOOT_IMG_MAGIC_ALIGNED_TAIL);
-}
-
 /** imgtool's trailer size for the slot-size check (swap with status, no encryption). */
 export function imgtoolTrailerBytes(align: number, maxAlign: number, maxSectors = IMGTOOL_DEFAULT_MAX_SECTORS): number {
-  return maxSectors * IMGTOOL_STATUS_STATE_COUNT * align + TRAILER_ALIGNED_FIELD_COUNT * maxAlign + alignUp(BOOT_MAGIC_BYTES, maxAlign);
+  return maxSectors * IMGTOOL_STATUS_STATE_COUNT * align + TRAILER_ALIGNED_FIELD_COUNT * maxAlign + alignUp(BOOT_MAGIC_SZ, maxAlign);
 }
 
 /** Builds a signed (or hash-only) image from the raw payload, as `imgtool sign` does. */
@@ -144,7 +137,7 @@ export async function signImage(payload: Uint8Array, options: SignOptions): Prom
   const align = options.align ?? 1;
   if (!IMGTOOL_ALIGN_VALUES.includes(align)) throw optionError(`align ${align} is not one of ${IMGTOOL_ALIGN_VALUES.join(', ')}`);
   const maxAlign = options.maxAlign ?? Math.max(IMGTOOL_DEFAULT_MAX_ALIGN, align);
-  if (!IMGTOOL_ALIGN_VALUES.includes(maxAlign) || maxAlign < align) throw optionError(`max align ${maxAlign} is not a valid BOOT_MAX_ALIGN for align ${align}`);
+  if (!IMGTOOL_MAX_ALIGN_VALUES.includes(maxAlign) || maxAlign < align) throw optionError(`max align ${maxAlign} is not a valid BOOT_MAX_ALIGN for align ${align}`);
   const version = typeof options.version === 'string' ? parseVersion(options.version) : (options.version ?? { major: 0, minor: 0, revision: 0, build: 0 });
   const pure = options.pure === true;
   const hashAlgorithm = chooseHashAlgorithm(signer?.keyType, options.hashAlgorithm, pure);
@@ -210,8 +203,8 @@ export async function signImage(payload: Uint8Array, options: SignOptions): Prom
   const magic = bootMagic(maxAlign);
   slot.set(magic, slot.length - magic.length);
   if (options.confirm) {
-    const imageOk = slot.length - alignUp(BOOT_MAGIC_BYTES, maxAlign) - maxAlign;
-    slot[imageOk] = BOOT_FLAG_SET;
+    const imageOk = slot.length - alignUp(BOOT_MAGIC_SZ, maxAlign) - maxAlign;
+    slot[imageOk] = BOOT_FLAG_SET_VALUE;
   }
   return slot;
 }
