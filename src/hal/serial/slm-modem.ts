@@ -1,0 +1,304 @@
+/**
+ * The nRF9160 running the Serial LTE Modem application, as the Net HAL (src/hal/net.ts): the SAME
+ * FOTA agent that runs on the simulated modem runs over a real modem on a serial line. Portable (no
+ * Node imports): it needs an AT channel over any BytePort. Spec: shared/reference/nrf91-fota.md
+ * ("Serial LTE Modem (SLM) AT commands"); error mapping in src/transport/at/slm.ts.
+ *
+ * - Dialect `legacy` (NCS 2.x SLM: one socket, string send, raw receive) or `serial-modem`
+ *   (NCS 3.x: handles, hex send and receive), given or detected with a 3.x-only command.
+ * - Credentials through AT%CMNG, taking the modem offline (AT+CFUN=4) for writes and deletes and back
+ *   to the mode it was in; a write whose content the modem already holds (same SHA-256) is skipped.
+ * - TLS sockets with one sec_tag, peer verification and TLS_HOSTNAME; the modem does the handshake.
+ */
+import { sha256 as nobleSha256 } from '@noble/hashes/sha2.js';
+import { toHex, utf8Encode } from '../bytes.ts';
+import { NetError } from '../errors.ts';
+import {
+  MODEM_SOCKET_TIMEOUT_MS,
+  type ConnectOptions,
+  type CredentialInfo,
+  type CredentialStore,
+  type CredentialType,
+  type Modem,
+  type Socket,
+  type SocketInfo,
+} from '../net.ts';
+import type { AtChannel } from '../../transport/at/channel.ts';
+import { isFotaError } from '../errors.ts';
+import {
+  CFUN_MODE_NORMAL,
+  CFUN_MODE_OFFLINE,
+  SERIAL_MODEM_PROBE_COMMAND,
+  SLM_SEND_CHUNK_BYTES,
+  closeCommand,
+  cmngDeleteCommand,
+  cmngListCommand,
+  cmngWriteCommand,
+  connectCommand,
+  hostnameCommand,
+  legacyRecvPayloadLength,
+  legacySendable,
+  openTcpSocketCommand,
+  openTlsSocketCommand,
+  parseCfun,
+  parseCmngList,
+  parseConnect,
+  parseRecv,
+  parseSend,
+  parseSocketOpen,
+  recvCommand,
+  sendCommand,
+  slmError,
+  type SlmDialect,
+  type SlmOperation,
+} from '../../transport/at/slm.ts';
+
+/** Time the modem gets for AT commands that do no network work. */
+export const SLM_COMMAND_TIMEOUT_MS = 5_000;
+/** Extra time on top of a command's own network timeout before the AT channel gives up. */
+export const SLM_AT_MARGIN_MS = 3_000;
+/** Connect (and TLS handshake) time limit when the caller gives none: the modem's own. */
+export const SLM_CONNECT_TIMEOUT_MS = 60_000;
+/** Time for AT+CFUN mode changes (the modem detaches from the network). */
+export const SLM_CFUN_TIMEOUT_MS = 15_000;
+
+export interface SlmModemOptions {
+  channel: AtChannel;
+  /** The dialect; `auto` (default) probes with a command only the NCS 3.x Serial Modem knows. */
+  dialect?: SlmDialect | 'auto';
+  /** SHA-256 for the skip-if-same check of credential writes (default: @noble/hashes). */
+  sha256?: (bytes: Uint8Array) => Uint8Array;
+}
+
+export interface SlmModemStats {
+  credentialWrites: number;
+  credentialWritesSkipped: number;
+  cfunChanges: number;
+  connects: number;
+}
+
+export class SlmModem implements Modem {
+  readonly credentials: CredentialStore;
+  private dialectChoice: SlmDialect | 'auto';
+  private detected: SlmDialect | undefined;
+  private legacySocketOpen = false;
+  readonly counters: SlmModemStats = { credentialWrites: 0, credentialWritesSkipped: 0, cfunChanges: 0, connects: 0 };
+
+  constructor(private readonly options: SlmModemOptions) {
+    this.dialectChoice = options.dialect ?? 'auto';
+    this.credentials = new SlmCredentialStore(this, options.sha256 ?? ((b) => nobleSha256(b)));
+  }
+
+  get channel(): AtChannel {
+    return this.options.channel;
+  }
+
+  /** The dialect in use, probing the modem once when it was left to detection. */
+  async dialect(): Promise<SlmDialect> {
+    if (this.dialectChoice !== 'auto') return this.dialectChoice;
+    if (this.detected) return this.detected;
+    try {
+      await this.channel.command(SERIAL_MODEM_PROBE_COMMAND, { timeoutMs: SLM_COMMAND_TIMEOUT_MS });
+      this.detected = 'serial-modem';
+    } catch (e) {
+      if (!isFotaError(e, 'AT_ERROR', 'AT_CME_ERROR')) throw slmError('other', 'slm.dialect', e);
+      this.detected = 'legacy';
+    }
+    return this.detected;
+  }
+
+  /** Runs one AT command, mapping failures to Net/Tls errors for `op`. */
+  async at(op: SlmOperation, where: string, command: string, timeoutMs = SLM_COMMAND_TIMEOUT_MS, payloadLength?: (l: string) => number | undefined) {
+    try {
+      return await this.channel.command(command, { timeoutMs, ...(payloadLength ? { payloadLength } : {}) });
+    } catch (e) {
+      throw slmError(op, where, e);
+    }
+  }
+
+  async connect(options: ConnectOptions): Promise<Socket> {
+    const op = 'slm.connect';
+    const { host, port, tls } = options;
+    if (typeof host !== 'string' || host.length === 0) throw new NetError('EINVAL', `${op}: host must be a non-empty string`);
+    if (!Number.isInteger(port) || port < 1 || port > 65535) throw new NetError('EINVAL', `${op}: port must be 1..65535, got ${port}`, { port });
+    if (tls && tls.secTags.length !== 1) {
+      throw new NetError('EINVAL', `${op}: the SLM opens a TLS socket with exactly one sec_tag, got ${tls.secTags.length}`, { secTags: tls.secTags });
+    }
+    const dialect = await this.dialect();
+    if (dialect === 'legacy' && this.legacySocketOpen) {
+      throw new NetError('ENOMEM', `${op}: the legacy SLM has one socket and it is in use`);
+    }
+    const opened = await this.at('socket', op, tls ? openTlsSocketCommand(tls.secTags[0]!, tls.peerVerify) : openTcpSocketCommand());
+    let handle: number;
+    try {
+      handle = parseSocketOpen(opened, tls !== undefined);
+    } catch (e) {
+      throw slmError('socket', op, e);
+    }
+    if (dialect === 'legacy') this.legacySocketOpen = true;
+    const socket = new SlmSocket(this, dialect, handle, tls?.peerVerify === 'required' ? tls.secTags[0] : undefined);
+    try {
+      if (tls) await this.at('socket', op, hostnameCommand(dialect, handle, tls.hostname ?? host));
+      const limit = (options.connectTimeoutMs ?? SLM_CONNECT_TIMEOUT_MS) + (tls?.handshakeTimeoutMs ?? 0) + SLM_AT_MARGIN_MS;
+      const reply = await this.at(tls ? 'connect-tls' : 'connect', `${op} ${host}:${port}`, connectCommand(dialect, handle, host, port), limit);
+      parseConnect(reply, dialect, handle);
+    } catch (e) {
+      await socket.close().catch(() => undefined);
+      throw slmError(tls ? 'connect-tls' : 'connect', op, e);
+    }
+    this.counters.connects++;
+    return socket;
+  }
+
+  socketClosed(dialect: SlmDialect): void {
+    if (dialect === 'legacy') this.legacySocketOpen = false;
+  }
+}
+
+class SlmCredentialStore implements CredentialStore {
+  constructor(
+    private readonly modem: SlmModem,
+    private readonly sha256: (bytes: Uint8Array) => Uint8Array,
+  ) {}
+
+  async list(): Promise<CredentialInfo[]> {
+    const reply = await this.modem.at('cmng', 'credentials.list', cmngListCommand());
+    try {
+      return parseCmngList(reply).map((e) => ({ secTag: e.secTag, type: e.type as CredentialType, ...(e.sha256 ? { sha256: e.sha256 } : {}) }));
+    } catch (e) {
+      throw slmError('cmng', 'credentials.list', e);
+    }
+  }
+
+  async write(secTag: number, type: CredentialType, content: string): Promise<void> {
+    const op = 'credentials.write';
+    const command = cmngWriteCommand(secTag, type, content);
+    const want = toHex(this.sha256(utf8Encode(content))).toUpperCase();
+    const existing = (await this.list()).find((c) => c.secTag === secTag && c.type === type);
+    if (existing?.sha256 !== undefined && existing.sha256.toUpperCase() === want) {
+      this.modem.counters.credentialWritesSkipped++;
+      return;
+    }
+    await this.offline(op, async () => {
+      if (existing) await this.modem.at('cmng', op, cmngDeleteCommand(secTag, type));
+      await this.modem.at('cmng', op, command);
+    });
+    this.modem.counters.credentialWrites++;
+  }
+
+  async delete(secTag: number, type: CredentialType): Promise<void> {
+    await this.offline('credentials.delete', () => this.modem.at('cmng', 'credentials.delete', cmngDeleteCommand(secTag, type)).then(() => undefined));
+  }
+
+  /** Runs `work` with the modem offline (AT+CFUN=4), then puts it back in the mode it was in. */
+  private async offline(op: string, work: () => Promise<void>): Promise<void> {
+    const before = parseCfunOr(await this.modem.at('other', op, 'AT+CFUN?'), op);
+    const change = before !== CFUN_MODE_OFFLINE && before !== 0;
+    if (change) {
+      await this.modem.at('other', op, `AT+CFUN=${CFUN_MODE_OFFLINE}`, SLM_CFUN_TIMEOUT_MS);
+      this.modem.counters.cfunChanges++;
+    }
+    try {
+      await work();
+    } finally {
+      if (change) {
+        await this.modem.at('other', op, `AT+CFUN=${before === CFUN_MODE_NORMAL ? CFUN_MODE_NORMAL : before}`, SLM_CFUN_TIMEOUT_MS);
+        this.modem.counters.cfunChanges++;
+      }
+    }
+  }
+}
+
+function parseCfunOr(reply: Parameters<typeof parseCfun>[0], op: string): number {
+  try {
+    return parseCfun(reply);
+  } catch (e) {
+    throw slmError('other', op, e);
+  }
+}
+
+class SlmSocket implements Socket {
+  private buffered: Uint8Array = new Uint8Array(0);
+  private failed: Error | undefined;
+  private closed = false;
+  private eof = false;
+  private readonly stats: SocketInfo;
+
+  constructor(
+    private readonly modem: SlmModem,
+    private readonly dialect: SlmDialect,
+    private readonly handle: number,
+    validatedBy: number | undefined,
+  ) {
+    this.stats = { maxRecordBytes: 0, bytesReceived: 0, bytesSent: 0, ...(validatedBy !== undefined ? { validatedBy } : {}) };
+  }
+
+  info(): SocketInfo {
+    return { ...this.stats };
+  }
+
+  async send(bytes: Uint8Array): Promise<void> {
+    const op = 'socket.send';
+    if (!(bytes instanceof Uint8Array)) throw new NetError('EINVAL', `${op}: bytes must be a Uint8Array`);
+    if (this.closed) throw new NetError('ENOTCONN', `${op}: the socket is closed`);
+    if (this.failed) throw this.failed;
+    if (this.dialect === 'legacy' && !legacySendable(bytes)) {
+      throw new NetError('EINVAL', `${op}: the legacy SLM's string mode cannot carry these bytes (double quote or non-ASCII); use the serial-modem dialect`);
+    }
+    for (let o = 0; o < bytes.length; o += SLM_SEND_CHUNK_BYTES) {
+      const chunk = bytes.subarray(o, o + SLM_SEND_CHUNK_BYTES);
+      try {
+        const sent = parseSend(await this.modem.at('send', op, sendCommand(this.dialect, this.handle, chunk), SLM_COMMAND_TIMEOUT_MS + SLM_AT_MARGIN_MS), this.dialect);
+        if (sent !== chunk.length) throw new NetError('ECONNRESET', `${op}: the modem sent ${sent} of ${chunk.length} bytes`, { sent, length: chunk.length });
+      } catch (e) {
+        this.failed = slmError('send', op, e);
+        throw this.failed;
+      }
+      this.stats.bytesSent += chunk.length;
+    }
+  }
+
+  async recv(maxBytes: number, timeoutMs: number = MODEM_SOCKET_TIMEOUT_MS): Promise<Uint8Array> {
+    const op = 'socket.recv';
+    if (!Number.isInteger(maxBytes) || maxBytes < 1) throw new NetError('EINVAL', `${op}: maxBytes must be a positive integer, got ${maxBytes}`);
+    if (this.closed) throw new NetError('ENOTCONN', `${op}: the socket is closed`);
+    if (this.buffered.length === 0 && !this.eof) {
+      if (this.failed) throw this.failed;
+      const timeoutS = Math.max(1, Math.ceil(timeoutMs / 1000));
+      let data: Uint8Array;
+      try {
+        const reply = await this.modem.at(
+          'recv',
+          op,
+          recvCommand(this.dialect, this.handle, timeoutS, maxBytes),
+          timeoutS * 1000 + SLM_AT_MARGIN_MS,
+          this.dialect === 'legacy' ? legacyRecvPayloadLength : undefined,
+        );
+        data = parseRecv(reply, this.dialect, this.handle, maxBytes);
+      } catch (e) {
+        const err = slmError('recv', op, e);
+        // A timeout leaves the socket usable; anything else (EMSGSIZE, ECONNRESET) sticks to it.
+        if (!isFotaError(err, 'ETIMEDOUT')) this.failed = err;
+        throw err;
+      }
+      if (data.length === 0) this.eof = true;
+      this.buffered = data;
+    }
+    const out = this.buffered.subarray(0, maxBytes);
+    this.buffered = this.buffered.subarray(out.length);
+    this.stats.bytesReceived += out.length;
+    return Uint8Array.from(out);
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    try {
+      await this.modem.at('close', 'socket.close', closeCommand(this.dialect, this.handle));
+    } catch {
+      // Closing a socket the modem already dropped is fine: it is closed either way.
+    } finally {
+      this.modem.socketClosed(this.dialect);
+    }
+  }
+}

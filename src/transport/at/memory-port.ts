@@ -1,0 +1,70 @@
+/**
+ * Two BytePorts joined back to back in memory, for unit tests and for running an emulator in the same
+ * process. Bytes written on one side arrive asynchronously (next microtask), copied, on the other,
+ * like a serial line with no loss. Optional hooks let a test corrupt, split or drop what crosses.
+ */
+import { FotaError } from '../../hal/errors.ts';
+import type { BytePort } from './port.ts';
+
+export interface MemoryPortPairOptions {
+  /**
+   * Rewrites each chunk crossing from side a to b (`aToB`) or b to a (`bToA`); return the chunks to
+   * deliver (split, garbled or none). Default: delivered as written.
+   */
+  aToB?: (bytes: Uint8Array) => Uint8Array[];
+  bToA?: (bytes: Uint8Array) => Uint8Array[];
+}
+
+class MemoryPort implements BytePort {
+  peer!: MemoryPort;
+  closed = false;
+  private dataListener: ((bytes: Uint8Array) => void) | undefined;
+  private closeListener: ((error?: Error) => void) | undefined;
+  private pending: Uint8Array[] = [];
+
+  constructor(private readonly rewrite: ((bytes: Uint8Array) => Uint8Array[]) | undefined) {}
+
+  async write(bytes: Uint8Array): Promise<void> {
+    if (this.closed) throw new FotaError('PORT_CLOSED', 'memoryPort.write: port is closed');
+    const copy = Uint8Array.from(bytes);
+    const chunks = this.rewrite ? this.rewrite(copy) : [copy];
+    const peer = this.peer;
+    for (const c of chunks) {
+      // Deliver on a later microtask so a writer never re-enters its own reader synchronously.
+      void Promise.resolve().then(() => peer.deliver(c));
+    }
+  }
+
+  deliver(bytes: Uint8Array): void {
+    if (this.closed || bytes.length === 0) return;
+    if (this.dataListener) this.dataListener(bytes);
+    else this.pending.push(bytes);
+  }
+
+  onData(listener: (bytes: Uint8Array) => void): void {
+    this.dataListener = listener;
+    const queued = this.pending;
+    this.pending = [];
+    for (const b of queued) listener(b);
+  }
+
+  onClose(listener: (error?: Error) => void): void {
+    this.closeListener = listener;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.closeListener?.();
+    await this.peer.close();
+  }
+}
+
+/** Creates two joined ports: what is written to `a` is read from `b` and the other way round. */
+export function createMemoryPortPair(options: MemoryPortPairOptions = {}): { a: BytePort; b: BytePort } {
+  const a = new MemoryPort(options.aToB);
+  const b = new MemoryPort(options.bToA);
+  a.peer = b;
+  b.peer = a;
+  return { a, b };
+}
