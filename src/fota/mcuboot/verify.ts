@@ -64,7 +64,6 @@ async function verifyWithReader(read: ImageReader, size: number | undefined, opt
     ...options,
     hashAlgorithms: [algorithm],
     reread: (offset, length) => readExact(read, size, offset, length),
-    ...(size !== undefined ? { maxImageBytes: size } : {}),
   });
   let offset = 0;
   while (!v.complete) {

@@ -1,0 +1,32 @@
+/** Test helper (not a test file): the imgtool reference vectors in ../shared/vectors/imgtool. */
+import { readFileSync } from 'node:fs';
+
+export const VECTORS_DIR = new URL('../../../../shared/vectors/imgtool/', import.meta.url);
+
+export function vector(rel: string): Uint8Array {
+  const b = readFileSync(new URL(rel, VECTORS_DIR));
+  return new Uint8Array(b.buffer, b.byteOffset, b.length);
+}
+
+export function vectorText(rel: string): string {
+  return readFileSync(new URL(rel, VECTORS_DIR), 'utf8');
+}
+
+export function vectorPath(rel: string): string {
+  return new URL(rel, VECTORS_DIR).pathname;
+}
+
+export const KEY_TYPES = ['ed25519', 'ecdsa-p256', 'rsa-2048'] as const;
+
+/** Reference images and the key (if any) that signed them. */
+export const REFERENCE_IMAGES: ReadonlyArray<{ name: string; key?: (typeof KEY_TYPES)[number]; padded?: boolean }> = [
+  { name: 'ed25519_basic', key: 'ed25519' },
+  { name: 'ed25519_pad', key: 'ed25519', padded: true },
+  { name: 'ed25519_confirm', key: 'ed25519', padded: true },
+  { name: 'ecdsa-p256_basic', key: 'ecdsa-p256' },
+  { name: 'rsa-2048_basic', key: 'rsa-2048' },
+  { name: 'unsigned_basic' },
+];
+
+/** The image digest of every reference image (no protected TLVs), from the vectors' README. */
+export const REFERENCE_DIGEST_HEX = 'bcdb72f360b997e5f2312f9ab8a5c3b11fc7ff7606c4c09863574679fcb9739a';
