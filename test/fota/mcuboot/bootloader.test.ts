@@ -107,7 +107,7 @@ test('secondary signed by an untrusted key is rejected with IMAGE_UNKNOWN_KEY', 
 
 test('image larger than the strategy allows is rejected before any swap', async () => {
   const b = await board();
-  const big = await makeImage('3.0.0', SLOT - 3 * SECTOR, 3);
+  const big = await makeImage('3.0.0', SLOT - 2 * SECTOR, 3);
   assert.ok(big.length > b.bl.maxImageBytes());
   await stageImage(b.secondary, big);
   await bootSetPending(b.secondary, 0, false);

@@ -1,0 +1,195 @@
+/**
+ * The MCUboot model that runs at every simulated reset (MCUboot loader.c context_boot_go, one image):
+ * 1. finish a swap a reset interrupted (the strategy reads its progress from the primary's trailer);
+ * 2. otherwise ask the swap table; for TEST/PERM validate the secondary image first (hash + signature
+ *    with the board's trusted keys) and erase it when invalid (swap type FAIL), else install it; for
+ *    REVERT bring the previous image back;
+ * 3. validate the primary (MCUBOOT_VALIDATE_PRIMARY_SLOT) and report what booted, or that the board
+ *    does not boot (BOOT_NO_VALID_IMAGE).
+ * Portable: everything goes through FlashAreas and the injected validator. A PowerCutError from the
+ * flash propagates (the harness powers on and resets); nothing else escapes untyped.
+ */
+import { FlashError } from '../../hal/errors.ts';
+import type { FlashArea } from '../../hal/flash.ts';
+import { silentLog, type Log } from '../../hal/log.ts';
+import { type BootSlots, type BootStrategy, BootError, makeBootSlots } from './boot-slots.ts';
+import { ImageError } from './errors.ts';
+import { overwriteOnly } from './overwrite-only.ts';
+import { EMPTY_TRAILER_STATE, swapTypeFromStates } from './swap-table.ts';
+import { swapMove } from './swap-move.ts';
+import {
+  BOOT_SWAP_TYPE_FAIL,
+  BOOT_SWAP_TYPE_NONE,
+  BOOT_SWAP_TYPE_PANIC,
+  BOOT_SWAP_TYPE_PERM,
+  BOOT_SWAP_TYPE_REVERT,
+  BOOT_SWAP_TYPE_TEST,
+  readTrailerState,
+  swapTypeName,
+  type TrailerOptions,
+  type TrailerState,
+} from './trailer.ts';
+import type { VerifyOptions } from './verdict.ts';
+import { verifyImageFrom } from './verify.ts';
+
+/** What the bootloader learns from checking the image in a slot. */
+export interface ImageCheck {
+  valid: boolean;
+  /** `maj.min.rev+build` when the header could be read. */
+  version?: string;
+  /** Header to end of the TLVs, in bytes, when the header could be read. */
+  imageBytes?: number;
+  /** Why not valid (an IMAGE_* code). */
+  reason?: string;
+}
+
+export type ImageValidator = (area: FlashArea) => Promise<ImageCheck>;
+
+/** A validator on the image toolkit's verifier: hash + a signature by one of the trusted keys. */
+export function imageValidator(options: VerifyOptions): ImageValidator {
+  return async (area) => {
+    try {
+      const v = await verifyImageFrom((o, l) => area.read(o, l), area.size, options);
+      return {
+        valid: v.valid,
+        version: v.versionText,
+        imageBytes: v.imageSize,
+        ...(v.valid ? {} : { reason: v.code ?? 'IMAGE_INVALID' }),
+      };
+    } catch (e) {
+      if (e instanceof ImageError) return { valid: false, reason: e.code };
+      throw e;
+    }
+  };
+}
+
+export type BootStrategyName = 'swap-move' | 'overwrite-only';
+
+export const BOOT_STRATEGIES: Readonly<Record<BootStrategyName, BootStrategy>> = {
+  'swap-move': swapMove,
+  'overwrite-only': overwriteOnly,
+};
+
+export interface BootloaderOptions extends TrailerOptions {
+  primary: FlashArea;
+  secondary: FlashArea;
+  strategy: BootStrategy | BootStrategyName;
+  validate: ImageValidator;
+  imageIndex?: number;
+  log?: Log;
+}
+
+export type BootFailureCode = 'BOOT_NO_VALID_IMAGE' | 'BOOT_PANIC';
+
+/** What one run of the bootloader did (shaped like the device runner's BootOutcome). */
+export interface BootResult {
+  booted: boolean;
+  /** The slot MCUboot jumped to (always the primary in swap and overwrite modes). */
+  slot?: 'primary';
+  version?: string;
+  /** BOOT_SWAP_TYPE_* acted on: NONE, TEST, PERM, REVERT, FAIL (secondary rejected), PANIC. */
+  swapType: number;
+  /** swapTypeName(swapType). */
+  swap: string;
+  /** True when this run finished a swap an earlier reset interrupted. */
+  resumed: boolean;
+  /** Set when nothing booted. */
+  code?: BootFailureCode;
+  /** Why the primary (or, with FAIL, the secondary) was rejected. */
+  reason?: string;
+}
+
+export class Bootloader {
+  readonly slots: BootSlots;
+  readonly strategy: BootStrategy;
+  private readonly validate: ImageValidator;
+  private readonly log: Log;
+
+  constructor(o: BootloaderOptions) {
+    this.strategy = typeof o.strategy === 'string' ? BOOT_STRATEGIES[o.strategy] : o.strategy;
+    if (!this.strategy) {
+      throw new BootError('BOOT_BAD_ARGUMENT', `bootloader: unknown strategy ${String(o.strategy)}`, { strategy: o.strategy });
+    }
+    this.slots = makeBootSlots(o.primary, o.secondary, o);
+    this.validate = o.validate;
+    this.log = o.log ?? silentLog;
+  }
+
+  /** Largest image this bootloader installs, in bytes. */
+  maxImageBytes(): number {
+    return this.strategy.maxImageBytes(this.slots);
+  }
+
+  async boot(): Promise<BootResult> {
+    const { primary, secondary } = this.slots;
+    const opts = this.slots.trailerOptions;
+    let p: TrailerState;
+    try {
+      p = await readTrailerState(primary, opts);
+    } catch (e) {
+      if (e instanceof FlashError) return this.fail('BOOT_PANIC', BOOT_SWAP_TYPE_PANIC, false, e.code);
+      throw e;
+    }
+    let s: TrailerState;
+    try {
+      s = await readTrailerState(secondary, opts);
+    } catch (e) {
+      if (!(e instanceof FlashError)) throw e;
+      s = { ...EMPTY_TRAILER_STATE };
+    }
+
+    let performed = BOOT_SWAP_TYPE_NONE;
+    let rejected: string | undefined;
+    const resumed = await this.strategy.resume(this.slots, p, s);
+    if (resumed !== undefined) {
+      performed = resumed;
+      this.log.log('info', 'bootloader: finished an interrupted swap', { swap: swapTypeName(resumed) });
+    } else {
+      const type = swapTypeFromStates(p, s);
+      if (type === BOOT_SWAP_TYPE_TEST || type === BOOT_SWAP_TYPE_PERM) {
+        const check = await this.validate(secondary);
+        const max = this.maxImageBytes();
+        if (!check.valid || check.imageBytes === undefined || check.imageBytes > max) {
+          rejected = check.valid ? 'IMAGE_TOO_LARGE' : check.reason ?? 'IMAGE_INVALID';
+          this.log.log('warn', 'bootloader: secondary image rejected, erasing it', { reason: rejected });
+          await secondary.erase(0, secondary.size);
+          performed = BOOT_SWAP_TYPE_FAIL;
+        } else {
+          const current = await this.validate(primary);
+          const bytes = Math.min(max, Math.max(check.imageBytes, current.imageBytes ?? 0));
+          await this.strategy.upgrade(this.slots, type, s, bytes);
+          performed = type;
+        }
+      } else if (type === BOOT_SWAP_TYPE_REVERT && this.strategy.canRevert) {
+        const current = await this.validate(primary);
+        const old = await this.validate(secondary);
+        const bytes = Math.min(this.maxImageBytes(), Math.max(current.imageBytes ?? 0, old.imageBytes ?? 0));
+        await this.strategy.revert(this.slots, p, bytes);
+        performed = BOOT_SWAP_TYPE_REVERT;
+      }
+    }
+
+    const check = await this.validate(primary);
+    if (!check.valid) return this.fail('BOOT_NO_VALID_IMAGE', performed, resumed !== undefined, check.reason ?? 'IMAGE_INVALID');
+    return {
+      booted: true,
+      slot: 'primary',
+      ...(check.version !== undefined ? { version: check.version } : {}),
+      swapType: performed,
+      swap: swapTypeName(performed),
+      resumed: resumed !== undefined,
+      ...(rejected !== undefined ? { reason: rejected } : {}),
+    };
+  }
+
+  private fail(code: BootFailureCode, swapType: number, resumed: boolean, reason: string): BootResult {
+    this.log.log('error', `bootloader: ${code}`, { reason });
+    return { booted: false, code, swapType, swap: swapTypeName(swapType), resumed, reason };
+  }
+}
+
+/** One bootloader run (a reset). */
+export async function runBootloader(o: BootloaderOptions): Promise<BootResult> {
+  return new Bootloader(o).boot();
+}
+
