@@ -55,9 +55,9 @@ export class MemorySocket implements Socket {
     this.wake();
   }
 
+  /** The socket fails after what is already queued has been received (as the modem hands records up first). */
   fail(error: NetError): void {
     this.error = error;
-    this.queue.length = 0;
     this.wake();
   }
 
@@ -72,8 +72,8 @@ export class MemorySocket implements Socket {
   async recv(maxBytes: number, timeoutMs = 30_000): Promise<Uint8Array> {
     for (;;) {
       if (this.closed) throw new NetError('ENOTCONN', 'recv: socket closed');
-      if (this.error) throw this.error;
       const head = this.queue[0];
+      if (head === undefined && this.error) throw this.error;
       if (head !== undefined) {
         const n = Math.min(maxBytes, head.length);
         const out = head.slice(0, n);

@@ -1,0 +1,505 @@
+/**
+ * The range downloader: fetches a file in HTTP range requests each small enough that the whole
+ * response fits one TLS record under the modem's limit (policy.ts, planner.ts), several in flight on
+ * one keep-alive connection, into a sink that sees every byte exactly once and in order.
+ *
+ * - A dropped connection, a timeout, a short body or a refused record (EMSGSIZE): reconnect and ask
+ *   again from the last byte the sink accepted. A refused record also shrinks the ranges (the policy
+ *   decides from the record's size); a server that cannot take pipelining gets one request at a time.
+ * - Resume across reboots: {id, ETag/Last-Modified, size, offset} in Settings (resume.ts); every range
+ *   carries If-Range, so a changed file answers 200 (or a new validator or size shows): the sink is
+ *   reset and the download starts over, a bounded number of times.
+ * - Resuming at offset == size asks for the byte past the end: 416 means done (not a doom loop).
+ * - A range request answered with 200 and no If-Range in play is RANGE_NOT_SUPPORTED: its body (the
+ *   whole file in big records) is never read.
+ * Spec: shared/reference/nrf91-fota.md ("EMSGSIZE", "NCS download_client / downloader behaviour").
+ */
+import type { Clock } from '../../hal/clock.ts';
+import { FotaError, TlsError, isFotaError } from '../../hal/errors.ts';
+import type { Log } from '../../hal/log.ts';
+import { MODEM_TLS_MAX_RECORD_BYTES } from '../../hal/net.ts';
+import type { Settings } from '../../hal/settings.ts';
+import { HttpClient, HTTP_MAX_REDIRECTS, isRedirect, type Connector } from '../http/client.ts';
+import type { HttpConnection } from '../http/connection.ts';
+import { HttpError } from '../http/errors.ts';
+import { ifRangeValidator, parseContentRange } from '../http/headers.ts';
+import type { ResponseHead } from '../http/response-parser.ts';
+import { formatUrl, parseUrl, resolveUrl, type HttpUrl } from '../http/url.ts';
+import { DownloadError } from './errors.ts';
+import { DOWNLOAD_FIRST_HEAD_BUDGET_BYTES, DOWNLOAD_RECORD_MARGIN_BYTES, DOWNLOAD_RECORD_OVERHEAD_BYTES, type RangePlan } from './planner.ts';
+import { AdaptiveRangePolicy, type RangePolicy } from './policy.ts';
+import { DOWNLOAD_STATE_KEY_DEFAULT, clearDownloadState, loadDownloadState, saveDownloadState, stateId } from './resume.ts';
+import type { DownloadSink } from './sink.ts';
+
+/** Failed attempts in a row (no byte accepted in between) before DOWNLOAD_GAVE_UP. */
+export const DOWNLOAD_MAX_RETRIES = 8;
+/** First wait before a retry; doubles per failure in a row. */
+export const DOWNLOAD_RETRY_BACKOFF_MS = 200;
+export const DOWNLOAD_RETRY_BACKOFF_MAX_MS = 5_000;
+/** Times the file may change under the download before DOWNLOAD_FILE_UNSTABLE. */
+export const DOWNLOAD_MAX_RESTARTS = 3;
+/** Progress written to Settings at most this often (flash wear), and at the end. */
+export const DOWNLOAD_PERSIST_INTERVAL_BYTES = 16 * 1024;
+/** A refused record over this many times the response expected is not an answer to our range. */
+export const DOWNLOAD_FOREIGN_RECORD_FACTOR = 2;
+/** Failures with pipelined requests in flight before going one request at a time. */
+export const DOWNLOAD_PIPELINE_FAILURES_BEFORE_SEQUENTIAL = 2;
+
+/** Socket failures worth a reconnect (TLS verdicts and unknown hosts are not). */
+const RETRYABLE_NET_CODES = ['ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'ENOTCONN', 'EPIPE', 'ENOMEM', 'ECONNABORTED'];
+/** Statuses that say "try again later". */
+const RETRYABLE_STATUSES: ReadonlySet<number> = new Set([408, 429, 500, 502, 503, 504]);
+
+export interface DownloadProgress {
+  /** Bytes the sink holds. */
+  bytes: number;
+  total: number | undefined;
+  requests: number;
+  retries: number;
+  /** Body bytes of the range just received. */
+  rangeBytes: number;
+  /** Largest TLS record seen so far (socket.info()). */
+  maxRecordBytes: number;
+  inFlight: number;
+}
+
+export interface DownloadResult {
+  url: string;
+  /** The URL the bytes came from after redirects. */
+  finalUrl: string;
+  size: number;
+  /** Bytes fetched in this run (size - resumedFrom when nothing was lost). */
+  bytesFetched: number;
+  resumedFrom: number;
+  requests: number;
+  retries: number;
+  restarts: number;
+  connections: number;
+  emsgsize: number;
+  maxRecordBytes: number;
+  /** Largest response head seen. */
+  maxHeadBytes: number;
+  /** Pipeline depth at the end (1 after a fall back). */
+  pipelineDepth: number;
+  etag?: string;
+  lastModified?: string;
+  elapsedMs: number;
+}
+
+export interface DownloadOptions {
+  url: string;
+  sink: DownloadSink;
+  clock: Clock;
+  /** A client to share (its connect decides certificates per host); else one is made from `connect`. */
+  client?: HttpClient;
+  connect?: Connector;
+  /** Range policy; default AdaptiveRangePolicy with the limit and depth below. */
+  policy?: RangePolicy;
+  recordLimitBytes?: number;
+  pipelineDepth?: number;
+  /** Where resume state lives; without it every run starts from 0. */
+  settings?: Settings;
+  stateKey?: string;
+  /** Identity of the download for resume (default: the URL). */
+  resumeId?: string;
+  maxRetries?: number;
+  retryBackoffMs?: number;
+  idleTimeoutMs?: number;
+  userAgent?: string;
+  headers?: Array<[string, string]>;
+  onProgress?: (p: DownloadProgress) => void;
+  log?: Log;
+}
+
+interface InFlight extends RangePlan {
+  ifRange: boolean;
+}
+
+type Verdict = 'next' | 'reconnect';
+
+/** Downloads `url` into the sink; resolves when the sink holds the whole file. */
+export async function download(options: DownloadOptions): Promise<DownloadResult> {
+  return new RangeDownload(options).run();
+}
+
+class RangeDownload {
+  private readonly o: DownloadOptions;
+  private readonly client: HttpClient;
+  private readonly policy: RangePolicy;
+  private readonly id: string;
+  private readonly stateKey: string;
+  private url: HttpUrl;
+  private offset = 0;
+  private size: number | undefined;
+  private etag: string | undefined;
+  private lastModified: string | undefined;
+  /** True once the last byte arrived in this run or a 416 confirmed the end. */
+  private complete = false;
+  private resumedFrom = 0;
+  private persistedOffset = -1;
+  private requests = 0;
+  private retries = 0;
+  private restarts = 0;
+  private emsgsize = 0;
+  private failuresInRow = 0;
+  private pipelineFailures = 0;
+  private redirectsInRow = 0;
+  private sequential = false;
+  private maxRecordBytes = 0;
+  private maxHeadBytes = 0;
+  private inflight: InFlight[] = [];
+  private inflightPlaintext = 0;
+  private lastRefusedRecordBytes: number | undefined;
+  /** Set after an oversized answer to If-Range: the next request goes alone and without it. */
+  private probeWithoutIfRange = false;
+
+  constructor(o: DownloadOptions) {
+    if (!o.client && !o.connect) throw new DownloadError('DOWNLOAD_BAD_OPTIONS', 'download: needs a client or a connect function');
+    this.o = o;
+    this.url = parseUrl(o.url);
+    this.client = o.client ?? new HttpClient({ connect: o.connect!, clock: o.clock, userAgent: o.userAgent, idleTimeoutMs: o.idleTimeoutMs });
+    this.policy = o.policy ?? new AdaptiveRangePolicy({ recordLimitBytes: o.recordLimitBytes ?? MODEM_TLS_MAX_RECORD_BYTES, pipelineDepth: o.pipelineDepth });
+    this.id = o.resumeId ?? o.url;
+    this.stateKey = o.stateKey ?? DOWNLOAD_STATE_KEY_DEFAULT;
+  }
+
+  async run(): Promise<DownloadResult> {
+    const t0 = this.o.clock.now();
+    const connectionsBefore = this.client.connectionsOpened;
+    try {
+      await this.resume();
+      while (!this.complete) {
+        try {
+          await this.runConnection();
+        } catch (e) {
+          await this.failed(e);
+        }
+      }
+      await this.persist(true);
+    } finally {
+      if (!this.o.client) await this.client.close();
+    }
+    return {
+      url: this.o.url,
+      finalUrl: formatUrl(this.url),
+      size: this.size!,
+      bytesFetched: this.offset - this.resumedFrom,
+      resumedFrom: this.resumedFrom,
+      requests: this.requests,
+      retries: this.retries,
+      restarts: this.restarts,
+      connections: this.client.connectionsOpened - connectionsBefore,
+      emsgsize: this.emsgsize,
+      maxRecordBytes: this.maxRecordBytes,
+      maxHeadBytes: this.maxHeadBytes,
+      pipelineDepth: this.depth(),
+      etag: this.etag,
+      lastModified: this.lastModified,
+      elapsedMs: this.o.clock.now() - t0,
+    };
+  }
+
+  /** Picks up a download this id left behind, trusting the sink's persisted count over the record. */
+  private async resume(): Promise<void> {
+    const sinkHas = this.o.sink.persistedBytes ? await this.o.sink.persistedBytes() : undefined;
+    const st = this.o.settings ? await loadDownloadState(this.o.settings, this.stateKey) : undefined;
+    if (st !== undefined && st.id === stateId(this.id)) {
+      const offset = sinkHas ?? st.offset;
+      if (offset <= st.size) {
+        this.offset = offset;
+        this.size = st.size;
+        this.etag = st.etag;
+        this.lastModified = st.lastModified;
+        this.resumedFrom = offset;
+        this.persistedOffset = st.offset;
+        this.o.log?.log('info', 'download: resuming', { offset, size: st.size });
+        return;
+      }
+    }
+    if ((sinkHas ?? 0) > 0 || st !== undefined) await this.o.sink.reset();
+    if (st !== undefined && this.o.settings) await clearDownloadState(this.o.settings, this.stateKey);
+  }
+
+  private depth(): number {
+    return this.sequential ? 1 : this.policy.pipelineDepth;
+  }
+
+  /** One connection's worth: fill the pipeline, take responses in order, until done or reconnect. */
+  private async runConnection(): Promise<void> {
+    const { conn } = await this.client.connection(this.url);
+    this.inflight = [];
+    let next = this.offset;
+    let answered = 0;
+    try {
+      for (;;) {
+        const depth = this.size === undefined || this.offset >= this.size || this.probeWithoutIfRange ? 1 : this.depth();
+        while (this.inflight.length < depth && conn.reusable && this.wants(next)) {
+          const plan = this.nextPlan(next);
+          const validator = this.probeWithoutIfRange ? undefined : ifRangeValidator(this.etag, this.lastModified);
+          const headers = this.client.requestHeaders([...(this.o.headers ?? []), ['Range', `bytes=${plan.first}-${plan.last}`]]);
+          if (validator !== undefined) headers.push(['If-Range', validator]);
+          this.inflight.push({ ...plan, ifRange: validator !== undefined });
+          this.requests++;
+          await conn.send({ method: 'GET', url: this.url, headers });
+          next = plan.last + 1;
+        }
+        if (this.inflight.length === 0) break;
+        const head = await conn.readHead();
+        this.maxHeadBytes = Math.max(this.maxHeadBytes, head.headBytes);
+        const verdict = await this.answer(head, this.inflight[0]!, conn);
+        this.inflight.shift();
+        answered++;
+        this.noteRecords(conn);
+        if (verdict === 'reconnect') {
+          // Whatever is left on this connection (an unread body, later answers) is of no use.
+          this.inflight = [];
+          await conn.close();
+          return;
+        }
+        if (this.complete) break;
+        if (!conn.reusable) {
+          // The server closes after answering: no failure, but pipelining into it only wastes requests.
+          if (answered === 1 && this.inflight.length > 0) this.sequential = true;
+          break;
+        }
+      }
+    } catch (e) {
+      this.noteRecords(conn);
+      await conn.close();
+      throw e;
+    }
+    if (this.inflight.length === 0 && conn.reusable) await this.client.release(this.url, conn);
+    else await conn.close();
+    this.inflight = [];
+    await this.persist(false);
+  }
+
+  /** Whether another request starting at `next` is wanted. */
+  private wants(next: number): boolean {
+    if (this.size === undefined) return this.inflight.length === 0;
+    if (this.offset >= this.size) return this.inflight.length === 0 && next === this.offset; // the 416 probe
+    return next < this.size;
+  }
+
+  private nextPlan(next: number): RangePlan {
+    if (this.size !== undefined && next >= this.size) {
+      // Resumed with everything already here: ask for the first byte past the end, expecting 416.
+      return { first: next, last: next, length: 1, predictedHeadBytes: 0, plaintextBudgetBytes: 0 };
+    }
+    return this.policy.plan(next, this.size);
+  }
+
+  private noteRecords(conn: HttpConnection): void {
+    this.maxRecordBytes = Math.max(this.maxRecordBytes, conn.socket.info().maxRecordBytes);
+  }
+
+  /** Acts on one response head (reading its body when it is ours to keep). */
+  private async answer(head: ResponseHead, req: InFlight, conn: HttpConnection): Promise<Verdict> {
+    const where = formatUrl(this.url);
+    if (head.status === 206) return this.partial(head, req, conn);
+    if (head.status === 200) {
+      if (req.ifRange) return this.restart(`200 to If-Range at ${req.first}: the file changed`);
+      throw new DownloadError(
+        'RANGE_NOT_SUPPORTED',
+        `download: ${where} answered the range request bytes=${req.first}-${req.last} with 200 and the whole file; ` +
+          `without ranges the modem's TLS record limit would be exceeded`,
+        { url: where, contentLength: head.contentLength },
+      );
+    }
+    if (head.status === 416) {
+      const value = head.headers.get('content-range');
+      const cr = value === undefined ? undefined : parseContentRange(value);
+      if (cr !== undefined && cr.unsatisfied && req.first === this.offset) {
+        if (cr.size === this.offset && (this.size === undefined || this.size === cr.size)) {
+          this.size = cr.size;
+          this.complete = true;
+          return 'reconnect';
+        }
+        return this.restart(`416 says the file has ${cr.size} bytes, ${this.offset} already here`);
+      }
+      throw new HttpError('HTTP_STATUS', `download: ${where} answered 416 to bytes=${req.first}-${req.last}`, { status: 416, url: where });
+    }
+    if (isRedirect(head.status)) {
+      const location = head.headers.get('location');
+      if (location === undefined) throw new HttpError('HTTP_BAD_REDIRECT', `download: ${head.status} from ${where} without Location`, { status: head.status });
+      if (++this.redirectsInRow > HTTP_MAX_REDIRECTS) {
+        throw new HttpError('HTTP_TOO_MANY_REDIRECTS', `download: more than ${HTTP_MAX_REDIRECTS} redirects from ${where}`, { limit: HTTP_MAX_REDIRECTS });
+      }
+      this.url = resolveUrl(this.url, location);
+      return 'reconnect';
+    }
+    throw new HttpError('HTTP_STATUS', `download: ${where} answered ${head.status} ${head.reason}`, {
+      status: head.status,
+      url: where,
+      retryable: RETRYABLE_STATUSES.has(head.status),
+    });
+  }
+
+  private async partial(head: ResponseHead, req: InFlight, conn: HttpConnection): Promise<Verdict> {
+    const value = head.headers.get('content-range');
+    if (value === undefined) throw new HttpError('HTTP_BAD_CONTENT_RANGE', 'download: 206 without Content-Range', { first: req.first });
+    const cr = parseContentRange(value);
+    if (cr.unsatisfied || cr.size === undefined) {
+      throw new HttpError('HTTP_BAD_CONTENT_RANGE', `download: 206 with Content-Range '${value}' (no byte range or size)`, { value });
+    }
+    if (this.size !== undefined && cr.size !== this.size) return this.restart(`size changed from ${this.size} to ${cr.size}`);
+    const etag = head.headers.get('etag');
+    const lastModified = head.headers.get('last-modified');
+    if ((this.etag !== undefined && etag !== undefined && etag !== this.etag) || (this.etag === undefined && this.lastModified !== undefined && lastModified !== undefined && lastModified !== this.lastModified)) {
+      return this.restart(`validator changed (${this.etag ?? this.lastModified} → ${etag ?? lastModified})`);
+    }
+    const wantLast = Math.min(req.last, cr.size - 1);
+    if (cr.first !== req.first || cr.last !== wantLast) {
+      throw new HttpError('HTTP_BAD_CONTENT_RANGE', `download: asked bytes ${req.first}-${wantLast}, got '${value}'`, {
+        first: req.first,
+        last: wantLast,
+        value,
+      });
+    }
+    const length = cr.last - cr.first + 1;
+    if (head.framing === 'length' && head.contentLength !== length) {
+      throw new HttpError('HTTP_BAD_CONTENT_LENGTH', `download: Content-Length ${head.contentLength} for a ${length}-byte range`, { length });
+    }
+    if (this.size === undefined) {
+      this.size = cr.size;
+      this.etag = etag;
+      this.lastModified = lastModified;
+      await this.persist(true);
+    }
+    if (req.first !== this.offset) {
+      // Responses come in order and each ends where the next starts: anything else is a bug here.
+      throw new DownloadError('DOWNLOAD_SINK_OFFSET', `download: response for ${req.first} while ${this.offset} accepted`);
+    }
+    this.policy.observe({ headBytes: head.headBytes, first: cr.first, last: cr.last });
+    this.probeWithoutIfRange = false;
+    this.lastRefusedRecordBytes = undefined;
+    let got = 0;
+    await conn.readBody(async (bytes) => {
+      if (got + bytes.length > length) throw new HttpError('HTTP_BAD_CONTENT_LENGTH', `download: body longer than the ${length}-byte range`, { length });
+      await this.o.sink.write(this.offset, bytes);
+      this.offset += bytes.length;
+      got += bytes.length;
+      this.failuresInRow = 0;
+      this.redirectsInRow = 0;
+    });
+    if (got !== length) {
+      throw new HttpError('HTTP_TRUNCATED', `download: range ${cr.first}-${cr.last} ended after ${got} bytes`, { missingBytes: length - got });
+    }
+    if (this.offset === this.size) this.complete = true;
+    this.noteRecords(conn);
+    this.o.onProgress?.({
+      bytes: this.offset,
+      total: this.size,
+      requests: this.requests,
+      retries: this.retries,
+      rangeBytes: length,
+      maxRecordBytes: this.maxRecordBytes,
+      inFlight: this.inflight.length - 1,
+    });
+    if (this.offset - this.persistedOffset >= DOWNLOAD_PERSIST_INTERVAL_BYTES) await this.persist(false);
+    return 'next';
+  }
+
+  /** The file changed: drop what the sink has and start from byte 0. */
+  private async restart(why: string): Promise<Verdict> {
+    if (++this.restarts > DOWNLOAD_MAX_RESTARTS) {
+      throw new DownloadError('DOWNLOAD_FILE_UNSTABLE', `download: the file changed ${this.restarts} times (${why})`, { restarts: this.restarts });
+    }
+    this.o.log?.log('warn', 'download: starting over', { why });
+    await this.o.sink.reset();
+    this.offset = 0;
+    this.resumedFrom = 0;
+    this.size = undefined;
+    this.etag = undefined;
+    this.lastModified = undefined;
+    this.complete = false;
+    if (this.o.settings) await clearDownloadState(this.o.settings, this.stateKey);
+    this.persistedOffset = -1;
+    return 'reconnect';
+  }
+
+  private async persist(force: boolean): Promise<void> {
+    if (!this.o.settings || this.size === undefined) return;
+    if (!force && this.offset === this.persistedOffset) return;
+    await saveDownloadState(
+      this.o.settings,
+      { id: this.id, etag: this.etag, lastModified: this.lastModified, size: this.size, offset: Math.min(this.offset, this.size) },
+      this.stateKey,
+    );
+    this.persistedOffset = this.offset;
+  }
+
+  /**
+   * Whether a refused record cannot be our answer(s): bigger than everything in flight together, more
+   * than DOWNLOAD_FOREIGN_RECORD_FACTOR times the one response expected, or the same size as the record
+   * refused before although the range shrank.
+   */
+  private isForeignRecord(recordBytes: number, current: InFlight, inFlight: number): boolean {
+    const plaintext = recordBytes - DOWNLOAD_RECORD_OVERHEAD_BYTES;
+    const single = current.predictedHeadBytes + current.length;
+    if (recordBytes === this.lastRefusedRecordBytes) return true;
+    if (inFlight > 1) return plaintext > this.inflightPlaintext + DOWNLOAD_RECORD_MARGIN_BYTES;
+    return plaintext > DOWNLOAD_FOREIGN_RECORD_FACTOR * Math.max(single, DOWNLOAD_FIRST_HEAD_BUDGET_BYTES);
+  }
+
+  /** Decides whether a failure is retried (after a back-off) or ends the download. */
+  private async failed(e: unknown): Promise<void> {
+    const inFlight = this.inflight.length;
+    const current = this.inflight[0];
+    this.inflightPlaintext = this.inflight.reduce((n, r) => n + r.predictedHeadBytes + r.length, 0);
+    this.inflight = [];
+    await this.persist(false).catch(() => undefined);
+    if (isFotaError(e, 'EMSGSIZE')) {
+      this.emsgsize++;
+      this.retries++;
+      const recordBytes = typeof e.details.recordBytes === 'number' ? e.details.recordBytes : undefined;
+      if (current !== undefined && recordBytes !== undefined && this.isForeignRecord(recordBytes, current, inFlight)) {
+        this.lastRefusedRecordBytes = recordBytes;
+        if (current.ifRange && !this.probeWithoutIfRange) {
+          // Most likely a 200 with the whole (changed) file: ask once without If-Range; the 206 then
+          // shows the new validator or size, and the download starts over from there.
+          this.probeWithoutIfRange = true;
+          this.o.log?.log('warn', 'download: oversized answer to If-Range; probing without it', { recordBytes });
+          return;
+        }
+        throw new DownloadError(
+          'RANGE_NOT_SUPPORTED',
+          `download: ${formatUrl(this.url)} answered bytes=${current.first}-${current.last} with a ${recordBytes}-byte TLS record, ` +
+            `not the ${current.length}-byte range asked for (the server ignores Range?)`,
+          { url: formatUrl(this.url), recordBytes, first: current.first, last: current.last },
+          { cause: e },
+        );
+      }
+      this.lastRefusedRecordBytes = recordBytes;
+      const action = this.policy.recordRefused({
+        rangeBytes: current?.length ?? 0,
+        predictedHeadBytes: current?.predictedHeadBytes ?? 0,
+        recordBytes,
+        inFlight,
+        error: e,
+      });
+      if (action === 'sequential') this.sequential = true;
+      this.o.log?.log('warn', 'download: record refused', { recordBytes, action, inFlight });
+      return;
+    }
+    const retryable =
+      (isFotaError(e, ...RETRYABLE_NET_CODES) && !(e instanceof TlsError)) ||
+      isFotaError(e, 'HTTP_TRUNCATED') ||
+      (isFotaError(e, 'HTTP_STATUS') && e.details.retryable === true);
+    if (!retryable) throw e;
+    if (inFlight > 1 && ++this.pipelineFailures >= DOWNLOAD_PIPELINE_FAILURES_BEFORE_SEQUENTIAL) this.sequential = true;
+    const maxRetries = this.o.maxRetries ?? DOWNLOAD_MAX_RETRIES;
+    if (++this.failuresInRow > maxRetries) {
+      const fe = e as FotaError;
+      throw new DownloadError('DOWNLOAD_GAVE_UP', `download: ${maxRetries} retries without progress at byte ${this.offset}; last: ${fe.message}`, {
+        offset: this.offset,
+        lastCode: fe.code,
+      }, { cause: e });
+    }
+    this.retries++;
+    const base = this.o.retryBackoffMs ?? DOWNLOAD_RETRY_BACKOFF_MS;
+    const wait = Math.min(base * 2 ** (this.failuresInRow - 1), DOWNLOAD_RETRY_BACKOFF_MAX_MS);
+    this.o.log?.log('info', 'download: retrying', { code: (e as FotaError).code, offset: this.offset, waitMs: wait });
+    await this.o.clock.sleep(wait);
+  }
+}
