@@ -3,8 +3,7 @@
  * process. Bytes written on one side arrive asynchronously (next microtask), copied, on the other,
  * like a serial line with no loss. Optional hooks let a test corrupt, split or drop what crosses.
  */
-import { FotaError } from '../../hal/errors.ts';
-import type { BytePort } from './port.ts';
+import { PortError, type BytePort } from './port.ts';
 
 export interface MemoryPortPairOptions {
   /**
@@ -25,7 +24,7 @@ class MemoryPort implements BytePort {
   constructor(private readonly rewrite: ((bytes: Uint8Array) => Uint8Array[]) | undefined) {}
 
   async write(bytes: Uint8Array): Promise<void> {
-    if (this.closed) throw new FotaError('PORT_CLOSED', 'memoryPort.write: port is closed');
+    if (this.closed) throw new PortError('PORT_CLOSED', 'memoryPort.write: port is closed');
     const copy = Uint8Array.from(bytes);
     const chunks = this.rewrite ? this.rewrite(copy) : [copy];
     const peer = this.peer;

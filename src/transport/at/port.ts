@@ -4,6 +4,7 @@
  * (src/hal/serial/web-serial-port.ts), and the in-memory pair (./memory-port.ts) for tests.
  * Shaped like ECMA-419's IO: opened once with options elsewhere, then write / on data / close.
  */
+import { FotaError } from '../../hal/errors.ts';
 
 export interface BytePort {
   /** Writes all of `bytes`; resolves once the port took them. Rejects after close. */
@@ -15,3 +16,9 @@ export interface BytePort {
   /** Closes the port; idempotent. */
   close(): Promise<void>;
 }
+
+/**
+ * Port failures: PORT_OPEN_FAILED (no such device, busy, no permission), PORT_CLOSED (used after
+ * close), PORT_WRITE_FAILED, PTY_FAILED (pseudo-terminal helper missing or broken).
+ */
+export class PortError extends FotaError {}
