@@ -71,9 +71,9 @@ async function verifyWithReader(read: ImageReader, size: number | undefined, opt
     const target = v.expectedLength ?? (v.header ? hashedRegionLength(v.header) + IMAGE_TLV_INFO_SIZE : IMAGE_HEADER_SIZE);
     let n = Math.min(chunkBytes, target - offset);
     if (n <= 0) n = IMAGE_TLV_INFO_SIZE; // protected area shorter than announced: read on, the verifier decides
-    if (size !== undefined && offset + n > size) {
-      throw new ImageError('IMAGE_TRUNCATED', `verify: the image runs past the end (${size} bytes)`, { offset: size });
-    }
+    // At the end of a sized image, stop: finish() reports IMAGE_TRUNCATED after the verifier saw every byte.
+    if (size !== undefined) n = Math.min(n, size - offset);
+    if (n <= 0) break;
     v.update(await readExact(read, size, offset, n));
     offset += n;
   }
