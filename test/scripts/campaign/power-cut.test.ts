@@ -1,0 +1,37 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { campaignCases, sweepCase } from '../../../scripts/campaign/power-cut.ts';
+
+test('campaign cases: each board × strategy × flow, no revert for overwrite-only', () => {
+  const cases = campaignCases();
+  assert.is(cases.length, 6);
+  assert.equal(
+    cases.filter((c) => c.board === 'nrf9160').map((c) => `${c.strategy}/${c.flow}`),
+    ['swap-move/upgrade', 'swap-move/revert', 'overwrite-only/upgrade'],
+  );
+});
+
+test('swap-move upgrade: a cut at every 6th flash operation still ends on the new image, confirmed', async () => {
+  const { summary, results } = await sweepCase({ board: 'nrf52833', strategy: 'swap-move', flow: 'upgrade', seed: 3 }, { stride: 6 });
+  assert.is(summary.operations, 135);
+  assert.is(results.length, 23);
+  assert.equal(results.filter((r) => !r.ok).map((r) => `${r.cutAt}: ${r.failure}`), []);
+  assert.ok(results.every((r) => r.powerCuts === 1));
+  assert.ok(results.some((r) => r.booted.some((b) => b.endsWith('(resumed)'))), 'some cuts land inside the swap and are resumed');
+});
+
+test('swap-move revert: a cut at every 12th flash operation still ends on the old image', async () => {
+  const { summary, results } = await sweepCase({ board: 'nrf9160', strategy: 'swap-move', flow: 'revert', seed: 1 }, { stride: 12 });
+  assert.is(summary.operations, 262);
+  assert.is(results.length, 22);
+  assert.equal(results.filter((r) => !r.ok).map((r) => `${r.cutAt}: ${r.failure}`), []);
+});
+
+test('overwrite-only upgrade: a cut at every 5th flash operation still ends on the new image', async () => {
+  const { summary, results } = await sweepCase({ board: 'nrf52833', strategy: 'overwrite-only', flow: 'upgrade', seed: 2 }, { stride: 5 });
+  assert.is(summary.operations, 53);
+  assert.is(results.length, 11);
+  assert.equal(results.filter((r) => !r.ok).map((r) => `${r.cutAt}: ${r.failure}`), []);
+});
+
+test.run();
