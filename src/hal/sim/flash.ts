@@ -177,6 +177,15 @@ export class SimFlash implements FlashMap {
     return this.cutIndex;
   }
 
+  /**
+   * Cuts the power now, between operations (e.g. while the device waits on the network): every call
+   * rejects with POWER_CUT until powerOn(). Nothing on flash changes.
+   */
+  powerOff(): void {
+    if (this.cutIndex === undefined) this.cutIndex = this.ops;
+    this.armedCut = undefined;
+  }
+
   /** Powers the board on again after a cut: operations work again (the armed cut has fired). */
   powerOn(): void {
     this.cutIndex = undefined;

@@ -1,0 +1,73 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import type { FotaError } from '../../../src/hal/errors.ts';
+import { ManualClock, SimClock } from '../../../src/hal/sim/clock.ts';
+
+async function code(p: Promise<unknown>): Promise<string> {
+  try {
+    await p;
+  } catch (e) {
+    return (e as FotaError).code;
+  }
+  return 'no error';
+}
+
+test('SimClock runs in real time from startMs', async () => {
+  const c = new SimClock({ startMs: 1000 });
+  const t0 = c.now();
+  assert.ok(t0 >= 1000 && t0 < 1050, `t0 ${t0}`);
+  await c.sleep(20);
+  const dt = c.now() - t0;
+  assert.ok(dt >= 19 && dt < 500, `slept ${dt} ms`);
+});
+
+test('SimClock with speed 100 sleeps 1 s of board time in about 10 ms', async () => {
+  const c = new SimClock({ speed: 100 });
+  const real = performance.now();
+  const t0 = c.now();
+  await c.sleep(1000);
+  assert.ok(c.now() - t0 >= 990, `board ms ${c.now() - t0}`);
+  assert.ok(performance.now() - real < 500);
+});
+
+test('SimClock rejects a non-finite duration and a bad speed; a negative sleep does not wait', async () => {
+  const c = new SimClock();
+  assert.is(await code(c.sleep(Number.NaN)), 'CLOCK_BAD_DURATION');
+  await c.sleep(-5);
+  try {
+    new SimClock({ speed: 0 });
+    assert.unreachable();
+  } catch (e) {
+    assert.is((e as FotaError).code, 'CLOCK_BAD_SPEED');
+  }
+});
+
+test('ManualClock wakes sleepers in deadline order as time is advanced', async () => {
+  const c = new ManualClock(0);
+  const woke: string[] = [];
+  void c.sleep(300).then(() => woke.push(`b@${c.now()}`));
+  void c.sleep(100).then(() => woke.push(`a@${c.now()}`));
+  await c.advance(50);
+  assert.equal(woke, []);
+  assert.is(c.now(), 50);
+  await c.advance(1000);
+  assert.equal(woke, ['a@100', 'b@300']);
+  assert.is(c.now(), 1050);
+  assert.is(c.pending(), 0);
+});
+
+test('ManualClock lets a woken task sleep again within the same advance', async () => {
+  const c = new ManualClock();
+  const ticks: number[] = [];
+  const loop = (async () => {
+    for (let i = 0; i < 3; i++) {
+      await c.sleep(10);
+      ticks.push(c.now());
+    }
+  })();
+  await c.advance(100);
+  await loop;
+  assert.equal(ticks, [10, 20, 30]);
+});
+
+test.run();
