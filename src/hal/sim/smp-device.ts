@@ -1,0 +1,101 @@
+/**
+ * A simulated MCUboot board with an MCUmgr SMP server (the nRF52833 as the FOTA agent's remote slot):
+ * strict simulated flash with the board's partitions, the SMP server on its primary and secondary
+ * slots, and the MCUboot bootloader model (swap-move, revert) run on every reset. Reach it over the
+ * simulated UART / BLE links (attachSerial / attachBle) or over UDP (./smp-udp.ts).
+ * Also builds the small hash-only MCUboot images the tests and the bench upload.
+ */
+import type { Crypto } from '../crypto.ts';
+import { FLASH_AREA_PRIMARY, FLASH_AREA_SECONDARY, type FlashArea } from '../flash.ts';
+import { silentLog, type Log } from '../log.ts';
+import { SimFlash } from './flash.ts';
+import { NRF52833_PROFILE, type BoardProfile } from './profiles.ts';
+import { Bootloader, imageValidator, type BootResult } from '../../fota/mcuboot/bootloader.ts';
+import { signImage } from '../../fota/mcuboot/sign.ts';
+import { SmpServer } from '../../transport/smp/server.ts';
+import type { TrustedKey } from '../../fota/mcuboot/keys.ts';
+
+export interface SimSmpDeviceOptions {
+  crypto: Crypto;
+  profile?: BoardProfile;
+  /** SMP buffer limits reported by os params (Zephyr defaults 384 / 4). */
+  bufSize?: number;
+  bufCount?: number;
+  /** Keys MCUboot trusts; without any, hash-only (unsigned) images boot. */
+  trustedKeys?: ReadonlyArray<TrustedKey>;
+  /** The image the board runs at first (written to the primary slot before the first boot). */
+  initialImage?: Uint8Array;
+  log?: Log;
+}
+
+export class SimSmpDevice {
+  readonly flash: SimFlash;
+  readonly primary: FlashArea;
+  readonly secondary: FlashArea;
+  readonly server: SmpServer;
+  readonly bootloader: Bootloader;
+  /** Every bootloader run, oldest first. */
+  readonly boots: BootResult[] = [];
+
+  private constructor(o: SimSmpDeviceOptions) {
+    this.flash = new SimFlash({ profile: o.profile ?? NRF52833_PROFILE });
+    this.primary = this.flash.open(FLASH_AREA_PRIMARY);
+    this.secondary = this.flash.open(FLASH_AREA_SECONDARY);
+    this.bootloader = new Bootloader({
+      primary: this.primary,
+      secondary: this.secondary,
+      strategy: 'swap-move',
+      validate: imageValidator({
+        crypto: o.crypto,
+        ...(o.trustedKeys && o.trustedKeys.length > 0 ? { trustedKeys: o.trustedKeys } : { allowUnsigned: true }),
+      }),
+      log: o.log ?? silentLog,
+    });
+    this.server = new SmpServer({
+      primary: this.primary,
+      secondary: this.secondary,
+      ...(o.bufSize !== undefined ? { bufSize: o.bufSize } : {}),
+      ...(o.bufCount !== undefined ? { bufCount: o.bufCount } : {}),
+      onReset: async () => {
+        await this.reset();
+      },
+    });
+  }
+
+  /** Makes the board, writes `initialImage` to the primary slot and boots it. */
+  static async create(o: SimSmpDeviceOptions): Promise<SimSmpDevice> {
+    const d = new SimSmpDevice(o);
+    if (o.initialImage) {
+      const align = d.primary.writeAlignBytes;
+      const padded = new Uint8Array(Math.ceil(o.initialImage.length / align) * align).fill(d.primary.erasedValue);
+      padded.set(o.initialImage);
+      await d.primary.write(0, padded);
+    }
+    await d.reset();
+    return d;
+  }
+
+  /** A reset: MCUboot runs (swap, revert) and the SMP server forgets its RAM state. */
+  async reset(): Promise<BootResult> {
+    this.server.img.resetState();
+    const r = await this.bootloader.boot();
+    this.boots.push(r);
+    return r;
+  }
+}
+
+/**
+ * A hash-only MCUboot image (imgtool sign without a key, --pad-header, header 32 bytes) around a
+ * deterministic payload of `payloadBytes` bytes, at `version`.
+ */
+export async function buildTestImage(crypto: Crypto, payloadBytes: number, version = '1.0.0', seed = 1): Promise<Uint8Array> {
+  const payload = new Uint8Array(payloadBytes);
+  let x = seed >>> 0 || 1;
+  for (let i = 0; i < payload.length; i++) {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    payload[i] = x & 0xff;
+  }
+  return signImage(payload, { crypto, headerSize: 32, padHeader: true, version, align: 4 });
+}
