@@ -1,0 +1,119 @@
+/**
+ * `fotakit emulate --board nrf9160|nrf52833`: a board behind a pseudo-terminal, for host tools to talk
+ * to as to the real one. nRF9160: the Serial LTE Modem (legacy NCS 2.x or NCS 3.x Serial Modem) over the
+ * simulated modem with real TLS. nRF52833 (or any MCUboot board): an SMP server over simulated flash and
+ * the MCUboot model. Prints the device path (JSON with --json) and runs until Ctrl-C or --duration-s.
+ */
+import { UsageError } from '../../hal/errors.ts';
+import type { HostTable } from '../../hal/sim/hosts.ts';
+import { startBoardEmulator } from '../../hal/serial/board-emulator.ts';
+import { EXIT_OK, helpText, parseCommand, parseInteger, stringList, stringValue, type CommandSpec } from '../args.ts';
+
+const BOARDS = ['nrf9160', 'nrf52833'] as const;
+const DIALECTS = ['legacy', 'serial-modem'] as const;
+const LINKS = ['none', 'lte-m', 'nb-iot'] as const;
+const PORT_MAX = 65535;
+const EMULATE_DURATION_MAX_S = 24 * 60 * 60;
+const MS_PER_S = 1000;
+/** Default port a device connects to (https). */
+const HTTPS_PORT = 443;
+const RECORD_BYTES_MAX = 16_384 + 2_048 + 5;
+
+const SPEC: CommandSpec = {
+  usage: 'fotakit emulate --board nrf9160|nrf52833 [--dialect legacy|serial-modem] [--host NAME=ADDR[:PORT]]... [options]',
+  summary:
+    'Serves an emulated board behind a pseudo-terminal (socat) and prints the device path. nrf9160: the Serial ' +
+    'LTE Modem application over the simulated modem (real TLS, the 2303-byte record limit). nrf52833: an MCUboot ' +
+    'board with an SMP server on its UART (smp_svr). Runs until Ctrl-C (or --duration-s).',
+  options: {
+    board: { type: 'string' },
+    dialect: { type: 'string' },
+    host: { type: 'string', multiple: true },
+    link: { type: 'string' },
+    'max-record-bytes': { type: 'string' },
+    'link-path': { type: 'string' },
+    'duration-s': { type: 'string' },
+    verbose: { type: 'boolean', short: 'v' },
+  },
+  help: {
+    board: 'nrf9160 (SLM AT modem) or nrf52833 (MCUboot + SMP)',
+    dialect: 'nrf9160 SLM dialect: legacy (NCS 2.x, default) or serial-modem (NCS 3.x)',
+    host: 'modem DNS entry: NAME=ADDR, or NAME=ADDR:PORT to send NAME:443 to ADDR:PORT (repeatable)',
+    link: `simulated LTE link: ${LINKS.join(', ')} (default none)`,
+    'max-record-bytes': 'largest server TLS record the modem takes (default 2303)',
+    'link-path': 'also make this symlink to the device (e.g. /tmp/fotakit-nrf9160)',
+    'duration-s': 'stop after this many seconds (0: start, print, stop)',
+    verbose: 'print each AT command executed',
+  },
+};
+
+/** `cdn.fotakit.test=127.0.0.1:8443` → name → { address, ports: { 443: 8443 } }. */
+export function parseHostMap(entries: string[]): HostTable {
+  const table: HostTable = {};
+  for (const entry of entries) {
+    const m = /^([A-Za-z0-9.-]+)=([0-9.]+|\[[0-9a-fA-F:]+\])(?::(\d+))?$/.exec(entry);
+    if (!m) throw new UsageError(`--host: '${entry}' is not NAME=ADDR or NAME=ADDR:PORT`);
+    const address = m[2]!.replace(/^\[|\]$/g, '');
+    table[m[1]!] = m[3] === undefined ? address : { address, ports: { [HTTPS_PORT]: parseInteger('host', m[3], PORT_MAX) } };
+  }
+  return table;
+}
+
+function oneOf<T extends string>(flag: string, value: string | undefined, allowed: readonly T[]): T | undefined {
+  if (value === undefined) return undefined;
+  if (!(allowed as readonly string[]).includes(value)) throw new UsageError(`--${flag}: '${value}' is not one of ${allowed.join(', ')}`);
+  return value as T;
+}
+
+export async function run(argv: string[]): Promise<number> {
+  const p = parseCommand(SPEC, argv);
+  if (p.help) {
+    console.log(helpText(SPEC));
+    return EXIT_OK;
+  }
+  const board = oneOf('board', stringValue(p, 'board'), BOARDS);
+  if (!board) throw new UsageError('fotakit emulate: --board nrf9160|nrf52833 is required');
+  const dialect = oneOf('dialect', stringValue(p, 'dialect'), DIALECTS);
+  const link = oneOf('link', stringValue(p, 'link'), LINKS);
+  if (board !== 'nrf9160' && (dialect || link || stringList(p, 'host').length > 0)) {
+    throw new UsageError('fotakit emulate: --dialect, --link and --host apply to --board nrf9160 only');
+  }
+  const recordText = stringValue(p, 'max-record-bytes');
+  const durationText = stringValue(p, 'duration-s');
+  const durationS = durationText === undefined ? undefined : parseInteger('duration-s', durationText, EMULATE_DURATION_MAX_S);
+  const linkPath = stringValue(p, 'link-path');
+  const verbose = p.values.verbose === true;
+
+  const emulator = await startBoardEmulator({
+    board,
+    ...(dialect ? { dialect } : {}),
+    hosts: parseHostMap(stringList(p, 'host')),
+    ...(link ? { link } : {}),
+    ...(recordText !== undefined ? { maxRecordBytes: parseInteger('max-record-bytes', recordText, RECORD_BYTES_MAX) } : {}),
+    ...(linkPath ? { linkPath } : {}),
+    ...(verbose && !p.json ? { onCommand: (c: string) => console.log(`  at> ${c.length > 100 ? `${c.slice(0, 100)}...` : c}`) } : {}),
+  });
+  const info = { ok: true, event: 'ready', board, serves: emulator.serves, device: emulator.devicePath };
+  if (p.json) console.log(JSON.stringify(info));
+  else {
+    console.log(`fotakit emulate: ${board} (${emulator.serves}) on ${emulator.devicePath}`);
+    console.log(board === 'nrf9160' ? `  try: fotakit hil --modem-port ${emulator.devicePath}` : `  try: fotakit smp --port ${emulator.devicePath} image list`);
+  }
+
+  await new Promise<void>((done) => {
+    const stop = (): void => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      if (timer) clearTimeout(timer);
+      done();
+    };
+    const timer = durationS === undefined ? undefined : setTimeout(stop, durationS * MS_PER_S);
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+  const requests = emulator.requests();
+  await emulator.close();
+  if (p.json) console.log(JSON.stringify({ event: 'closed', requests }));
+  else console.log(`fotakit emulate: stopped after ${requests} request(s)`);
+  return EXIT_OK;
+}

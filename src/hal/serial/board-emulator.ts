@@ -1,0 +1,110 @@
+/**
+ * A board behind a pseudo-terminal, served as the real one would: an nRF9160 running the Serial LTE
+ * Modem (AT over the simulated modem: real TLS, the record gate, EMSGSIZE), or an MCUboot board
+ * running an SMP server (Zephyr's smp_svr over UART). `fotakit emulate` and the HIL tests start it;
+ * tools then open `devicePath` as they would /dev/ttyACM0. Node only.
+ */
+import { createSimModem, type SimModem } from '../sim/modem.ts';
+import type { HostTable } from '../sim/hosts.ts';
+import type { LinkProfileName } from '../sim/link.ts';
+import type { BoardName } from '../board.ts';
+import { SlmEmulator } from './slm-emulator.ts';
+import { openNodePort } from './node-port.ts';
+import { createPtyPair, type PtyPair } from './pty.ts';
+import { PortError, type BytePort } from '../../transport/at/port.ts';
+import type { SlmDialect } from '../../transport/at/slm.ts';
+
+export interface BoardEmulatorOptions {
+  board: BoardName;
+  /** nRF9160: which SLM to play (default legacy). */
+  dialect?: SlmDialect;
+  /** nRF9160: the modem's DNS (names of the update server → 127.0.0.1, port 443 → the server's port). */
+  hosts?: HostTable;
+  /** nRF9160: link shaping of the simulated LTE link. */
+  link?: LinkProfileName;
+  /** nRF9160: largest server TLS record the modem accepts (default the nRF9160's 2303). */
+  maxRecordBytes?: number;
+  /** A stable symlink for the user's end (e.g. /tmp/fotakit-nrf9160). */
+  linkPath?: string;
+  /** Called with each AT command the emulated SLM executes. */
+  onCommand?: (command: string) => void;
+}
+
+export interface BoardEmulator {
+  readonly board: BoardName;
+  /** The device a host tool opens. */
+  readonly devicePath: string;
+  /** What the emulator serves there: `slm-legacy`, `slm-serial-modem` or `smp`. */
+  readonly serves: string;
+  readonly modem?: SimModem;
+  /** AT commands (nRF9160) or SMP requests (MCUboot board) handled so far. */
+  requests(): number;
+  close(): Promise<void>;
+}
+
+/** An SMP board server behind a byte port (provided by the SMP module once it is there). */
+export interface SmpBoardServer {
+  requests(): number;
+  close(): Promise<void>;
+}
+export type SmpBoardServerFactory = (port: BytePort, board: BoardName) => Promise<SmpBoardServer>;
+
+/** Loads the SMP board server (src/hal/serial/smp-board.ts, the SMP engineer's) when it exists. */
+async function loadSmpBoardFactory(): Promise<SmpBoardServerFactory> {
+  const modulePath = './smp-board.ts';
+  try {
+    const mod = (await import(modulePath)) as { startSmpBoardServer?: SmpBoardServerFactory };
+    if (typeof mod.startSmpBoardServer === 'function') return mod.startSmpBoardServer;
+  } catch {
+    // fall through
+  }
+  throw new PortError('EMULATOR_UNAVAILABLE', 'emulate: the SMP board server is not available in this build');
+}
+
+export async function startBoardEmulator(options: BoardEmulatorOptions, smpFactory?: SmpBoardServerFactory): Promise<BoardEmulator> {
+  const pair: PtyPair = await createPtyPair({ links: [undefined, options.linkPath] });
+  let boardPort: BytePort | undefined;
+  try {
+    boardPort = await openNodePort({ path: pair.paths[0] });
+    if (options.board === 'nrf9160') {
+      const dialect = options.dialect ?? 'legacy';
+      const modem = createSimModem({
+        ...(options.hosts ? { hosts: options.hosts } : {}),
+        ...(options.link ? { link: options.link } : {}),
+        ...(options.maxRecordBytes !== undefined ? { maxRecordBytes: options.maxRecordBytes } : {}),
+      });
+      const slm = new SlmEmulator({ port: boardPort, modem, dialect, ...(options.onCommand ? { onCommand: options.onCommand } : {}) });
+      const port = boardPort;
+      return {
+        board: options.board,
+        devicePath: pair.paths[1],
+        serves: `slm-${dialect}`,
+        modem,
+        requests: () => slm.commands.length,
+        async close() {
+          await slm.shutdown();
+          await modem.closeAll();
+          await port.close();
+          await pair.close();
+        },
+      };
+    }
+    const server = await (smpFactory ?? (await loadSmpBoardFactory()))(boardPort, options.board);
+    const port = boardPort;
+    return {
+      board: options.board,
+      devicePath: pair.paths[1],
+      serves: 'smp',
+      requests: () => server.requests(),
+      async close() {
+        await server.close();
+        await port.close();
+        await pair.close();
+      },
+    };
+  } catch (e) {
+    await boardPort?.close().catch(() => undefined);
+    await pair.close();
+    throw e;
+  }
+}
