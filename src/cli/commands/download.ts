@@ -1,0 +1,219 @@
+/**
+ * `fotakit download URL --ca PEM... -o OUT [--max-record 2303] [--pipeline N] [--link lte-m] [--json]`:
+ * the range downloader over the simulated nRF9160 modem (real TLS through the record gate, optional
+ * link shaping) to any HTTPS host. Each root certificate from the --ca files goes under its own
+ * sec_tag, as the modem stores them; names resolve through DNS unless --resolve maps them.
+ * Human output: a progress line. `--json`: one summary line (bytes, requests, retries, maxRecordBytes,
+ * seconds, ...). Exit 0 when OUT holds the whole file, 2 on usage or download errors.
+ */
+import { lookup } from 'node:dns/promises';
+import { open, readFile, type FileHandle } from 'node:fs/promises';
+import { isIP } from 'node:net';
+import { UsageError } from '../../hal/errors.ts';
+import { CREDENTIAL_TYPE, MODEM_TLS_MAX_RECORD_BYTES, type Socket } from '../../hal/net.ts';
+import { resolveLink, type LinkProfileName } from '../../hal/sim/link.ts';
+import { createSimModem } from '../../hal/sim/modem.ts';
+import { download, type DownloadProgress } from '../../transport/download/downloader.ts';
+import { DownloadError } from '../../transport/download/errors.ts';
+import { DOWNLOAD_PIPELINE_DEPTH_DEFAULT, DOWNLOAD_PIPELINE_DEPTH_MAX } from '../../transport/download/policy.ts';
+import type { DownloadSink } from '../../transport/download/sink.ts';
+import { parseUrl } from '../../transport/http/url.ts';
+import { EXIT_OK, helpText, parseCommand, parseInteger, reportError, stringList, stringValue, type CommandSpec } from '../args.ts';
+
+/** sec_tag of the first --ca certificate; the next ones follow. */
+export const DOWNLOAD_CLI_SEC_TAG_BASE = 4000;
+/** Smallest --max-record that can carry a useful range. */
+const DOWNLOAD_CLI_MIN_RECORD_BYTES = 1200;
+/** TLS's own record ceiling (16 KiB plaintext + 2 KiB expansion + 5-byte header). */
+const TLS_RECORD_CEILING_BYTES = 16384 + 2048 + 5;
+/** Progress line redraws at most this often. */
+const PROGRESS_INTERVAL_MS = 200;
+const MS_PER_S = 1000;
+const PEM_CERT_RE = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g;
+
+const SPEC: CommandSpec = {
+  usage: 'fotakit download URL --ca PEM [--ca PEM...] -o OUT [--max-record N] [--pipeline N] [--link P] [--json]',
+  summary:
+    'Downloads URL with HTTP range requests sized so every response fits one TLS record under the modem limit, ' +
+    'over the simulated nRF9160 modem (real TLS, record gate, link shaping) to any host.',
+  options: {
+    ca: { type: 'string', multiple: true },
+    output: { type: 'string', short: 'o' },
+    'max-record': { type: 'string' },
+    pipeline: { type: 'string' },
+    link: { type: 'string' },
+    resolve: { type: 'string', multiple: true },
+    quiet: { type: 'boolean', short: 'q' },
+  },
+  help: {
+    ca: 'root CA certificate(s), PEM (repeatable; each certificate gets its own sec_tag)',
+    output: 'where the file goes',
+    'max-record': `the modem's TLS record limit in bytes, header included (default ${MODEM_TLS_MAX_RECORD_BYTES})`,
+    pipeline: `range requests in flight on one connection (default ${DOWNLOAD_PIPELINE_DEPTH_DEFAULT}, 1..${DOWNLOAD_PIPELINE_DEPTH_MAX})`,
+    link: 'link shaping: none, lte-m, nb-iot (default none)',
+    resolve: 'HOST=ADDRESS: use ADDRESS for HOST instead of DNS (repeatable)',
+    quiet: 'no progress line',
+  },
+  positionals: { min: 1, max: 1, names: 'URL' },
+};
+
+/** Writes in order to a file; reset truncates it. */
+class FileSink implements DownloadSink {
+  private constructor(private readonly fh: FileHandle, private n: number) {}
+
+  static async create(path: string): Promise<FileSink> {
+    return new FileSink(await open(path, 'w'), 0);
+  }
+
+  async write(offset: number, bytes: Uint8Array): Promise<void> {
+    if (offset !== this.n) throw new DownloadError('DOWNLOAD_SINK_OFFSET', `file.write: offset ${offset} but ${this.n} bytes written`);
+    let done = 0;
+    while (done < bytes.length) done += (await this.fh.write(bytes, done, bytes.length - done, offset + done)).bytesWritten;
+    this.n += bytes.length;
+  }
+
+  async reset(): Promise<void> {
+    await this.fh.truncate(0);
+    this.n = 0;
+  }
+
+  async persistedBytes(): Promise<number> {
+    return this.n;
+  }
+
+  async close(): Promise<void> {
+    await this.fh.close();
+  }
+}
+
+async function readCertificates(files: string[]): Promise<string[]> {
+  const certs: string[] = [];
+  for (const f of files) {
+    let text: string;
+    try {
+      text = await readFile(f, 'utf8');
+    } catch (e) {
+      throw new UsageError(`download: cannot read --ca ${f}: ${(e as Error).message}`);
+    }
+    const found = text.match(PEM_CERT_RE) ?? [];
+    if (found.length === 0) throw new UsageError(`download: --ca ${f} holds no PEM certificate`);
+    certs.push(...found.map((c) => c + '\n'));
+  }
+  return certs;
+}
+
+function parseResolve(items: string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const item of items) {
+    const eq = item.indexOf('=');
+    const host = item.slice(0, eq);
+    const address = item.slice(eq + 1);
+    if (eq <= 0 || isIP(address) === 0) throw new UsageError(`download: --resolve wants HOST=ADDRESS with an IP address, got '${item}'`);
+    out[host.toLowerCase()] = address;
+  }
+  return out;
+}
+
+function progressLine(p: DownloadProgress, t0: number): string {
+  const pct = p.total ? ((100 * p.bytes) / p.total).toFixed(1) : '?';
+  const s = (performance.now() - t0) / MS_PER_S;
+  const kbs = s > 0 ? (p.bytes / 1024 / s).toFixed(1) : '0';
+  return `${p.bytes}/${p.total ?? '?'} bytes (${pct}%)  ${kbs} KiB/s  requests ${p.requests}  retries ${p.retries}  range ${p.rangeBytes}  max record ${p.maxRecordBytes}`;
+}
+
+export async function run(argv: string[]): Promise<number> {
+  const p = parseCommand(SPEC, argv);
+  if (p.help) {
+    console.log(helpText(SPEC));
+    return EXIT_OK;
+  }
+  try {
+    const url = p.positionals[0]!;
+    const target = parseUrl(url);
+    const out = stringValue(p, 'output');
+    if (out === undefined) throw new UsageError('download: -o OUT is required');
+    const caFiles = stringList(p, 'ca');
+    if (target.scheme === 'https' && caFiles.length === 0) throw new UsageError('download: at least one --ca PEM is required for https');
+    const maxRecord = parseInteger('max-record', stringValue(p, 'max-record') ?? String(MODEM_TLS_MAX_RECORD_BYTES), TLS_RECORD_CEILING_BYTES);
+    if (maxRecord < DOWNLOAD_CLI_MIN_RECORD_BYTES) throw new UsageError(`--max-record: at least ${DOWNLOAD_CLI_MIN_RECORD_BYTES} bytes`);
+    const depth = parseInteger('pipeline', stringValue(p, 'pipeline') ?? String(DOWNLOAD_PIPELINE_DEPTH_DEFAULT), DOWNLOAD_PIPELINE_DEPTH_MAX);
+    if (depth < 1) throw new UsageError(`--pipeline: 1..${DOWNLOAD_PIPELINE_DEPTH_MAX}`);
+    const linkName = (stringValue(p, 'link') ?? 'none') as LinkProfileName;
+    try {
+      resolveLink(linkName);
+    } catch (e) {
+      throw new UsageError(`--link: ${(e as Error).message}`);
+    }
+    const certs = await readCertificates(caFiles);
+    const hosts = parseResolve(stringList(p, 'resolve'));
+    const modem = createSimModem({ hosts, link: linkName, maxRecordBytes: maxRecord });
+    const secTags = certs.map((_, i) => DOWNLOAD_CLI_SEC_TAG_BASE + i);
+    for (let i = 0; i < certs.length; i++) await modem.credentials.write(secTags[i]!, CREDENTIAL_TYPE.rootCa, certs[i]!);
+    const known = new Set(Object.keys(hosts));
+    const connect = async (host: string, port: number, scheme: 'http' | 'https'): Promise<Socket> => {
+      if (!known.has(host) && isIP(host) === 0) {
+        const { address } = await lookup(host).catch(() => ({ address: '' }));
+        if (address) {
+          modem.setHosts({ [host]: address });
+          known.add(host);
+        }
+      }
+      return modem.connect({ host, port, tls: scheme === 'https' ? { secTags, peerVerify: 'required', hostname: host } : undefined });
+    };
+    const sink = await FileSink.create(out);
+    const t0 = performance.now();
+    const showProgress = !p.json && p.values.quiet !== true;
+    let lastDraw = 0;
+    const tty = process.stderr.isTTY === true;
+    try {
+      const r = await download({
+        url,
+        sink,
+        connect,
+        clock: { now: () => performance.now(), sleep: (ms) => new Promise((res) => setTimeout(res, ms)) },
+        recordLimitBytes: maxRecord,
+        pipelineDepth: depth,
+        userAgent: 'fotakit-download',
+        onProgress: (pr) => {
+          if (!showProgress || !tty) return;
+          const now = performance.now();
+          if (now - lastDraw < PROGRESS_INTERVAL_MS && pr.bytes !== pr.total) return;
+          lastDraw = now;
+          process.stderr.write(`\r${progressLine(pr, t0)}`);
+        },
+      });
+      const seconds = (performance.now() - t0) / MS_PER_S;
+      const summary = {
+        ok: true,
+        url,
+        output: out,
+        bytes: r.size,
+        requests: r.requests,
+        retries: r.retries,
+        restarts: r.restarts,
+        connections: r.connections,
+        emsgsize: r.emsgsize,
+        maxRecordBytes: r.maxRecordBytes,
+        maxHeadBytes: r.maxHeadBytes,
+        pipelineDepth: r.pipelineDepth,
+        link: linkName,
+        seconds: Number(seconds.toFixed(3)),
+        etag: r.etag,
+      };
+      if (p.json) console.log(JSON.stringify(summary));
+      else {
+        if (showProgress && tty) process.stderr.write('\n');
+        console.log(
+          `downloaded ${r.size} bytes to ${out} in ${seconds.toFixed(2)} s: ${r.requests} requests, ${r.retries} retries, ` +
+            `largest TLS record ${r.maxRecordBytes} bytes (limit ${maxRecord})`,
+        );
+      }
+      return EXIT_OK;
+    } finally {
+      await sink.close();
+      await modem.closeAll();
+    }
+  } catch (e) {
+    return reportError(e, p.json);
+  }
+}
