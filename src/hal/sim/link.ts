@@ -3,8 +3,8 @@
  * after N downlink bytes and a stall, applied to the RAW byte stream under TLS so handshake round trips
  * cost latency too. Profiles approximate the nRF9160's radio modes (LTE-M, NB-IoT); `none` is loopback.
  *
- * A pipe is one direction of one connection: bytes are serialised at the bandwidth, then delivered after
- * the latency, in order (one timer, one queue).
+ * A pipe is one direction of one connection: bytes are serialised at the bandwidth in segments of
+ * LINK_SEGMENT_BYTES, then delivered after the latency, in order (one timer, one queue).
  */
 
 export interface LinkOptions {
@@ -37,6 +37,8 @@ export const LINK_PROFILES: Readonly<Record<LinkProfileName, LinkOptions>> = {
   'nb-iot': LINK_NB_IOT,
 };
 
+/** A shaped link delivers in segments of this size (a TCP MSS), so bytes arrive progressively. */
+export const LINK_SEGMENT_BYTES = 1460;
 const MS_PER_S = 1000;
 const BITS_PER_BYTE = 8;
 
@@ -88,12 +90,17 @@ export class ShapedPipe {
       this.deliver(bytes);
       return;
     }
-    const now = Date.now();
-    const start = Math.max(now, this.busyUntil, this.holdUntil);
+    if (bytes && this.bitsPerS !== Infinity && bytes.length > LINK_SEGMENT_BYTES) {
+      for (let o = 0; o < bytes.length; o += LINK_SEGMENT_BYTES) this.enqueue(bytes.subarray(o, o + LINK_SEGMENT_BYTES));
+    } else this.enqueue(bytes);
+    this.arm();
+  }
+
+  private enqueue(bytes: Uint8Array | null): void {
+    const start = Math.max(Date.now(), this.busyUntil, this.holdUntil);
     const serialMs = bytes && this.bitsPerS !== Infinity ? (bytes.length * BITS_PER_BYTE * MS_PER_S) / this.bitsPerS : 0;
     this.busyUntil = start + serialMs;
     this.queue.push({ at: this.busyUntil + this.latencyMs, bytes });
-    this.arm();
   }
 
   /** Drops whatever is still queued. */

@@ -256,8 +256,9 @@ class SimSocketImpl implements SimSocket {
     const first = this.chunks[0]!;
     let out: Uint8Array;
     if (first.length <= limit) {
+      // A view on the chunk TLS handed up (a fresh buffer, never reused): no copy.
       this.chunks.shift();
-      out = Uint8Array.from(first);
+      out = first;
     } else {
       out = first.slice(0, limit);
       this.chunks[0] = first.subarray(limit);
