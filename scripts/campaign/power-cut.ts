@@ -14,12 +14,12 @@
  * from its persisted state). Last line: `power-cut: <N> cut points, <K> booted a valid image, <F> failed`.
  */
 import { bootSetConfirmed, bootSetPending } from '../../src/fota/mcuboot/boot-requests.ts';
-import { Bootloader, imageValidator, type BootResult, type BootStrategyName } from '../../src/fota/mcuboot/bootloader.ts';
+import { BOOT_STRATEGIES, Bootloader, imageValidator, type BootResult, type BootStrategyName } from '../../src/fota/mcuboot/bootloader.ts';
 import { signImage } from '../../src/fota/mcuboot/sign.ts';
 import { BOOT_FLAG_SET, BOOT_SWAP_TYPE_NONE, readTrailerState } from '../../src/fota/mcuboot/trailer.ts';
 import { runDevice } from '../../src/fota/device-runner.ts';
 import { FotaError } from '../../src/hal/errors.ts';
-import { FLASH_AREA_PRIMARY, FLASH_AREA_SECONDARY, type FlashArea } from '../../src/hal/flash.ts';
+import { FLASH_AREA_PRIMARY, FLASH_AREA_SCRATCH, FLASH_AREA_SECONDARY, type FlashArea } from '../../src/hal/flash.ts';
 import { nodeCrypto } from '../../src/hal/node/crypto.ts';
 import { createPemSigner } from '../../src/hal/node/image-keys.ts';
 import { SimFlash } from '../../src/hal/sim/flash.ts';
@@ -138,7 +138,8 @@ async function makeBoard(c: PowerCutCase, images: Images): Promise<Board> {
   const flash = new SimFlash({ profile: BOARD_PROFILES[c.board], seed: c.seed, persist: 'manual' });
   const primary = flash.open(FLASH_AREA_PRIMARY);
   const secondary = flash.open(FLASH_AREA_SECONDARY);
-  const bootloader = new Bootloader({ primary, secondary, strategy: c.strategy, validate });
+  const scratch = c.strategy === 'swap-scratch' ? flash.open(FLASH_AREA_SCRATCH) : undefined;
+  const bootloader = new Bootloader({ primary, secondary, ...(scratch ? { scratch } : {}), strategy: c.strategy, validate });
   // Factory state: the old image in the primary (as programmed), secondary erased.
   const padded = new Uint8Array(Math.ceil(images.old.length / primary.writeAlignBytes) * primary.writeAlignBytes).fill(primary.erasedValue);
   padded.set(images.old);
@@ -202,7 +203,7 @@ async function runFlow(c: PowerCutCase, cutAt: number | undefined): Promise<{ re
       checkBoot(o);
       if (o.version !== want || o.swapType !== BOOT_SWAP_TYPE_NONE) failure ??= `settle boot ${i + 1}: ${o.version}/${o.swap}, want ${want}/none`;
     }
-    if (c.flow === 'upgrade' && c.strategy === 'swap-move' && (await readTrailerState(b.primary)).imageOk !== BOOT_FLAG_SET) {
+    if (c.flow === 'upgrade' && c.strategy !== 'overwrite-only' && (await readTrailerState(b.primary)).imageOk !== BOOT_FLAG_SET) {
       failure ??= 'upgrade ended without image_ok set in the primary';
     }
     if (failure !== undefined) result.failure = failure;
@@ -242,7 +243,7 @@ export async function sweepCase(c: PowerCutCase, o: SweepOptions = {}): Promise<
 export function campaignCases(filter: { boards?: BoardName[]; strategies?: BootStrategyName[]; flows?: PowerCutFlow[]; seeds?: number[] } = {}): PowerCutCase[] {
   const out: PowerCutCase[] = [];
   for (const board of filter.boards ?? (['nrf9160', 'nrf52833'] as BoardName[])) {
-    for (const strategy of filter.strategies ?? (['swap-move', 'overwrite-only'] as BootStrategyName[])) {
+    for (const strategy of filter.strategies ?? (['swap-move', 'swap-scratch', 'overwrite-only'] as BootStrategyName[])) {
       for (const flow of filter.flows ?? (['upgrade', 'revert'] as PowerCutFlow[])) {
         if (strategy === 'overwrite-only' && flow === 'revert') continue;
         for (const seed of filter.seeds ?? [1]) out.push({ board, strategy, flow, seed });
@@ -252,7 +253,7 @@ export function campaignCases(filter: { boards?: BoardName[]; strategies?: BootS
   return out;
 }
 
-const HELP = `usage: npm run campaign -- power-cut [--board nrf9160|nrf52833] [--strategy swap-move|overwrite-only]
+const HELP = `usage: npm run campaign -- power-cut [--board nrf9160|nrf52833] [--strategy swap-move|swap-scratch|overwrite-only]
        [--flow upgrade|revert] [--seeds N] [--stride K] [--json] [--verbose]`;
 
 function takeValue(args: string[], i: number, name: string): string {
@@ -284,7 +285,7 @@ export async function run(args: string[]): Promise<number> {
     }
     if (!Number.isInteger(seeds) || seeds < 1 || !Number.isInteger(stride) || stride < 1) throw new FotaError('USAGE', 'power-cut: --seeds and --stride take positive integers');
     if (filter.boards && !filter.boards.every((b) => b in BOARD_PROFILES)) throw new FotaError('USAGE', `power-cut: unknown board ${filter.boards.join(',')}`);
-    if (filter.strategies && !filter.strategies.every((s) => s === 'swap-move' || s === 'overwrite-only')) throw new FotaError('USAGE', `power-cut: unknown strategy ${String(filter.strategies)}`);
+    if (filter.strategies && !filter.strategies.every((s) => s in BOOT_STRATEGIES)) throw new FotaError('USAGE', `power-cut: unknown strategy ${String(filter.strategies)}`);
     if (filter.flows && !filter.flows.every((f) => f === 'upgrade' || f === 'revert')) throw new FotaError('USAGE', `power-cut: unknown flow ${String(filter.flows)}`);
   } catch (e) {
     console.error(e instanceof Error ? e.message : String(e));

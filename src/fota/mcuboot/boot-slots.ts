@@ -18,6 +18,8 @@ export class BootError extends FotaError {}
 export interface BootSlots {
   readonly primary: FlashArea;
   readonly secondary: FlashArea;
+  /** The scratch partition (swap-using-scratch only). */
+  readonly scratch?: FlashArea;
   /** Trailer layout of both slots (same size and write unit). */
   readonly layout: TrailerLayout;
   readonly trailerOptions: TrailerOptions;
@@ -28,7 +30,11 @@ export interface BootSlots {
   readonly firstTrailerSector: number;
 }
 
-export function makeBootSlots(primary: FlashArea, secondary: FlashArea, options: TrailerOptions & { imageIndex?: number } = {}): BootSlots {
+export function makeBootSlots(
+  primary: FlashArea,
+  secondary: FlashArea,
+  options: TrailerOptions & { imageIndex?: number; scratch?: FlashArea } = {},
+): BootSlots {
   const op = 'bootloader.slots';
   if (
     primary.size !== secondary.size ||
@@ -56,7 +62,28 @@ export function makeBootSlots(primary: FlashArea, secondary: FlashArea, options:
   if (firstTrailerSector < 2) {
     throw new BootError('BOOT_BAD_GEOMETRY', `${op}: the ${layout.trailerBytes}-byte trailer leaves no room for an image`, { size: primary.size });
   }
-  return { primary, secondary, layout, trailerOptions, imageIndex: options.imageIndex ?? 0, sectorBytes, sectorCount, firstTrailerSector };
+  const scratch = options.scratch;
+  if (
+    scratch &&
+    (scratch.eraseBlockBytes !== sectorBytes ||
+      scratch.size % sectorBytes !== 0 ||
+      scratch.size < sectorBytes ||
+      scratch.writeAlignBytes !== primary.writeAlignBytes ||
+      scratch.erasedValue !== primary.erasedValue)
+  ) {
+    throw new BootError('BOOT_BAD_GEOMETRY', `${op}: scratch ${scratch.label} does not hold whole slot sectors of the same flash`, { scratch: scratch.label });
+  }
+  return {
+    primary,
+    secondary,
+    ...(scratch ? { scratch } : {}),
+    layout,
+    trailerOptions,
+    imageIndex: options.imageIndex ?? 0,
+    sectorBytes,
+    sectorCount,
+    firstTrailerSector,
+  };
 }
 
 /**

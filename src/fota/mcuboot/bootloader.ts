@@ -17,6 +17,7 @@ import { ImageError } from './errors.ts';
 import { overwriteOnly } from './overwrite-only.ts';
 import { EMPTY_TRAILER_STATE, swapTypeFromStates } from './swap-table.ts';
 import { swapMove } from './swap-move.ts';
+import { swapScratch } from './swap-scratch.ts';
 import {
   BOOT_SWAP_TYPE_FAIL,
   BOOT_SWAP_TYPE_NONE,
@@ -63,16 +64,19 @@ export function imageValidator(options: VerifyOptions): ImageValidator {
   };
 }
 
-export type BootStrategyName = 'swap-move' | 'overwrite-only';
+export type BootStrategyName = 'swap-move' | 'swap-scratch' | 'overwrite-only';
 
 export const BOOT_STRATEGIES: Readonly<Record<BootStrategyName, BootStrategy>> = {
   'swap-move': swapMove,
+  'swap-scratch': swapScratch,
   'overwrite-only': overwriteOnly,
 };
 
 export interface BootloaderOptions extends TrailerOptions {
   primary: FlashArea;
   secondary: FlashArea;
+  /** Needed by swap-scratch. */
+  scratch?: FlashArea;
   strategy: BootStrategy | BootStrategyName;
   validate: ImageValidator;
   imageIndex?: number;
@@ -111,6 +115,8 @@ export class Bootloader {
       throw new BootError('BOOT_BAD_ARGUMENT', `bootloader: unknown strategy ${String(o.strategy)}`, { strategy: o.strategy });
     }
     this.slots = makeBootSlots(o.primary, o.secondary, o);
+    // Fails early (BOOT_NO_SCRATCH) when the strategy needs a partition the board lacks.
+    this.strategy.maxImageBytes(this.slots);
     this.validate = o.validate;
     this.log = o.log ?? silentLog;
   }

@@ -21,12 +21,13 @@ import { MemArea, memSlots } from './mem-flash.ts';
 const SECTOR = 4096;
 const SLOT = 12 * SECTOR;
 
-async function board(strategy: BootStrategyName = 'swap-move', erasedValue = 0xff) {
+async function board(strategy: BootStrategyName = 'swap-move', erasedValue = 0xff, maxAlign = 8) {
   const { primary, secondary, rail } = memSlots(SLOT, { eraseBlockBytes: SECTOR, writeAlignBytes: 4, erasedValue });
+  const scratch = new MemArea({ label: 'scratch_partition', size: 2 * SECTOR, eraseBlockBytes: SECTOR, writeAlignBytes: 4, erasedValue, rail });
   const old = await makeImage('1.0.0', 9000, 1);
   const neu = await makeImage('2.0.0', 11000, 2);
   await stageImage(primary, old);
-  const bl = new Bootloader({ primary, secondary, strategy, validate });
+  const bl = new Bootloader({ primary, secondary, scratch, strategy, validate, maxAlign });
   return { primary, secondary, rail, old, neu, bl };
 }
 
@@ -57,6 +58,54 @@ for (const erased of [0xff, 0x00]) {
     assert.is((await validate(b.secondary)).version, '2.0.0+0');
   });
 }
+
+for (const [strategy, maxAlign] of [['swap-scratch', 8], ['swap-move', 32], ['swap-scratch', 16]] as const) {
+  test(`${strategy} (max-align ${maxAlign}): test upgrade, revert, then a permanent upgrade`, async () => {
+    const b = await board(strategy, 0xff, maxAlign);
+    await stageImage(b.secondary, b.neu);
+    assert.is(await bootSetPending(b.secondary, 0, false, { maxAlign }), 0);
+    let r = await b.bl.boot();
+    assert.equal([r.version, r.swap], ['2.0.0+0', 'test']);
+    const p = await readTrailerState(b.primary, { maxAlign });
+    assert.equal([p.magic, p.imageOk, p.copyDone], [BOOT_MAGIC_GOOD, BOOT_FLAG_UNSET, BOOT_FLAG_SET]);
+    r = await b.bl.boot();
+    assert.equal([r.version, r.swap], ['1.0.0+0', 'revert']);
+    await stageImage(b.secondary, b.neu);
+    assert.is(await bootSetPending(b.secondary, 0, true, { maxAlign }), 0);
+    r = await b.bl.boot();
+    assert.equal([r.version, r.swap], ['2.0.0+0', 'perm']);
+    r = await b.bl.boot();
+    assert.equal([r.version, r.swap], ['2.0.0+0', 'none']);
+  });
+}
+
+test('swap-scratch without a scratch partition is refused with BOOT_NO_SCRATCH', () => {
+  const { primary, secondary } = memSlots(SLOT, { eraseBlockBytes: SECTOR });
+  try {
+    new Bootloader({ primary, secondary, strategy: 'swap-scratch', validate });
+    assert.unreachable();
+  } catch (e) {
+    assert.instance(e, FotaError);
+    assert.is((e as FotaError).code, 'BOOT_NO_SCRATCH');
+  }
+});
+
+test('a swap cut by a power failure resumes at the next boot', async () => {
+  const b = await board();
+  await stageImage(b.secondary, b.neu);
+  await bootSetPending(b.secondary, 0, false);
+  b.rail.cutAt = b.rail.ops + 20;
+  try {
+    await b.bl.boot();
+    assert.unreachable();
+  } catch (e) {
+    assert.is((e as FotaError).code, 'POWER_CUT');
+  }
+  b.rail.powerOn();
+  const r = await b.bl.boot();
+  assert.equal([r.version, r.swap, r.resumed], ['2.0.0+0', 'test', true]);
+  assert.is((await validate(b.secondary)).version, '1.0.0+0');
+});
 
 test('swap-move test upgrade confirmed by the app stays', async () => {
   const b = await board();

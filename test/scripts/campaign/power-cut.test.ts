@@ -4,10 +4,10 @@ import { campaignCases, sweepCase } from '../../../scripts/campaign/power-cut.ts
 
 test('campaign cases: each board × strategy × flow, no revert for overwrite-only', () => {
   const cases = campaignCases();
-  assert.is(cases.length, 6);
+  assert.is(cases.length, 10);
   assert.equal(
     cases.filter((c) => c.board === 'nrf9160').map((c) => `${c.strategy}/${c.flow}`),
-    ['swap-move/upgrade', 'swap-move/revert', 'overwrite-only/upgrade'],
+    ['swap-move/upgrade', 'swap-move/revert', 'swap-scratch/upgrade', 'swap-scratch/revert', 'overwrite-only/upgrade'],
   );
 });
 
@@ -23,6 +23,13 @@ test('swap-move upgrade: a cut at every 6th flash operation still ends on the ne
 test('swap-move revert: a cut at every 12th flash operation still ends on the old image', async () => {
   const { summary, results } = await sweepCase({ board: 'nrf9160', strategy: 'swap-move', flow: 'revert', seed: 1 }, { stride: 12 });
   assert.is(summary.operations, 262);
+  assert.is(results.length, 22);
+  assert.equal(results.filter((r) => !r.ok).map((r) => `${r.cutAt}: ${r.failure}`), []);
+});
+
+test('swap-scratch revert: a cut at every 11th flash operation still ends on the old image', async () => {
+  const { summary, results } = await sweepCase({ board: 'nrf52833', strategy: 'swap-scratch', flow: 'revert', seed: 4 }, { stride: 11 });
+  assert.is(summary.operations, 232);
   assert.is(results.length, 22);
   assert.equal(results.filter((r) => !r.ok).map((r) => `${r.cutAt}: ${r.failure}`), []);
 });
