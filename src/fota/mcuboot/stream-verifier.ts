@@ -47,7 +47,10 @@ export interface StreamVerifier {
 export function createStreamVerifier(options: StreamVerifierOptions): StreamVerifier {
   const trusted = prepareTrustedKeys(options.trustedKeys);
   const algorithms: HashAlgorithm[] = [...new Set<HashAlgorithm>(options.hashAlgorithms ?? ['sha256'])];
-  const hashers: Array<[HashAlgorithm, Hasher]> = algorithms.map((a) => [a, options.crypto.createHash(a)]);
+  const hashers: Hasher[] = algorithms.map((a) => options.crypto.createHash(a));
+  const hashUpdate = (bytes: Uint8Array): void => {
+    for (let i = 0; i < hashers.length; i++) hashers[i]!.update(bytes);
+  };
   let received = 0;
   let headerBytes: Uint8Array = new Uint8Array(0);
   let header: ImageHeader | undefined;
@@ -122,7 +125,7 @@ export function createStreamVerifier(options: StreamVerifierOptions): StreamVeri
   function update(chunk: Uint8Array): void {
     if (finished) throw new ImageError('IMAGE_STREAM_STATE', 'stream.update: called after finish()');
     if (!(chunk instanceof Uint8Array)) throw new ImageError('IMAGE_STREAM_STATE', 'stream.update: chunk is not a Uint8Array');
-    let data = chunk;
+    const data = chunk;
     const start = received;
     received += chunk.length;
     if (!header) {
@@ -131,19 +134,20 @@ export function createStreamVerifier(options: StreamVerifierOptions): StreamVeri
       if (headerBytes.length === IMAGE_HEADER_SIZE) onHeader();
     }
     if (!header) {
-      for (const [, h] of hashers) h.update(data);
+      hashUpdate(data);
       return;
     }
     // Hash what falls in [0, hashedEnd).
     if (start < hashedEnd) {
-      const n = Math.min(data.length, hashedEnd - start);
-      for (const [, h] of hashers) h.update(data.subarray(0, n));
+      const n = hashedEnd - start;
+      hashUpdate(n >= data.length ? data : data.subarray(0, n));
     }
     // Keep what falls in [tlvStart, tlvEnd ?? ∞).
+    if (received <= tlvStart || unprotectedArea) return;
     const end = tlvEnd ?? Infinity;
     const from = Math.max(start, tlvStart);
     const to = Math.min(received, end);
-    if (to > from && !unprotectedArea) {
+    if (to > from) {
       // Collect in slices no longer than what the still-unknown unprotected area could need.
       let o = from;
       while (o < to && !unprotectedArea) {
@@ -166,7 +170,7 @@ export function createStreamVerifier(options: StreamVerifierOptions): StreamVeri
     }
     finished = true;
     const digests = new Map<HashAlgorithm, Uint8Array>();
-    for (const [a, h] of hashers) digests.set(a, h.digest());
+    algorithms.forEach((a, i) => digests.set(a, hashers[i]!.digest()));
     const img = { header, unprotectedArea, digests, ...(protectedArea ? { protectedArea } : {}), ...(options.reread ? { reread: options.reread } : {}) };
     return decideVerdict(img, options, trusted);
   }
