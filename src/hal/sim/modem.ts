@@ -8,6 +8,8 @@
  * - The record gate sits on the raw TCP stream under TLS: a server record over `maxRecordBytes`
  *   (2303 by default) fails the socket with EMSGSIZE after the records before it were handed up.
  * - Link shaping (latency, bandwidth, drop, stall) on the raw stream, so handshakes pay round trips.
+ * - The server's certificate chain is measured in the plaintext TLS 1.2 handshake; over 4 KiB the
+ *   handshake fails with CERT_CHAIN_TOO_LARGE, as the modem cannot hold it.
  * - At most 8 sockets (ENOMEM beyond); a host table stands in for DNS (EHOSTUNREACH when unknown).
  */
 import { X509Certificate } from 'node:crypto';
@@ -17,6 +19,7 @@ import * as tls from 'node:tls';
 import { NetError, TlsError } from '../errors.ts';
 import {
   CREDENTIAL_TYPE,
+  MODEM_MAX_CERT_CHAIN_BYTES,
   MODEM_MAX_SOCKETS,
   MODEM_SOCKET_TIMEOUT_MS,
   MODEM_TLS_MAX_RECORD_BYTES,
@@ -44,6 +47,8 @@ export interface SimModemOptions {
   link?: LinkProfileName | LinkOptions;
   /** Largest server TLS record accepted, header included. Default MODEM_TLS_MAX_RECORD_BYTES (2303). */
   maxRecordBytes?: number;
+  /** Largest server certificate chain (TLS 1.2 certificate_list). Default MODEM_MAX_CERT_CHAIN_BYTES (4096). */
+  maxCertChainBytes?: number;
   /** Sockets at once. Default MODEM_MAX_SOCKETS (8). */
   maxSockets?: number;
   /** Highest TLS version offered; the nRF9160 speaks TLS 1.2. */
@@ -76,6 +81,8 @@ export interface SimSocketInfo extends SocketInfo {
   records: number;
   rawBytesReceived: number;
   rawBytesSent: number;
+  /** The server's certificate_list size (TLS 1.2 handshake), header-less. */
+  certChainBytes?: number;
   /** Negotiated TLS version, e.g. `TLSv1.2`. */
   protocol?: string;
   cipher?: string;
@@ -287,6 +294,7 @@ class SimSocketImpl implements SimSocket {
       rawBytesSent: this.raw.up,
     };
     if (this.validatedBy !== undefined) base.validatedBy = this.validatedBy;
+    if (this.gate?.certChainBytes !== undefined) base.certChainBytes = this.gate.certChainBytes;
     if (this.protocol !== undefined) base.protocol = this.protocol;
     if (this.cipher !== undefined) base.cipher = this.cipher;
     return base;
@@ -298,6 +306,7 @@ class SimModemImpl implements SimModem {
   private hosts: HostTable;
   private link: LinkOptions;
   private readonly maxRecordBytes: number;
+  private readonly maxCertChainBytes: number;
   private readonly maxSockets: number;
   private readonly tlsMaxVersion: 'TLSv1.2' | 'TLSv1.3';
   private readonly stats = new Counters();
@@ -310,6 +319,7 @@ class SimModemImpl implements SimModem {
     this.link = resolveLink(o.link);
     this.maxRecordBytes = o.maxRecordBytes ?? MODEM_TLS_MAX_RECORD_BYTES;
     new TlsRecordGate(this.maxRecordBytes); // validates the limit now rather than at the first connect
+    this.maxCertChainBytes = o.maxCertChainBytes ?? MODEM_MAX_CERT_CHAIN_BYTES;
     this.maxSockets = o.maxSockets ?? MODEM_MAX_SOCKETS;
     this.tlsMaxVersion = o.tlsMaxVersion ?? 'TLSv1.2';
   }
@@ -385,7 +395,7 @@ class SimModemImpl implements SimModem {
     const link = this.link;
     const stats = this.stats;
     const tlsOptions = options.tls;
-    const gate = tlsOptions ? new TlsRecordGate(this.maxRecordBytes) : undefined;
+    const gate = tlsOptions ? new TlsRecordGate(this.maxRecordBytes, this.maxCertChainBytes) : undefined;
     const rawCount = { down: 0, up: 0 };
     const rawSocket = new net.Socket();
     let sock: SimSocketImpl | undefined;
@@ -446,13 +456,22 @@ class SimModemImpl implements SimModem {
       stats.records += gate.records - recordsBefore;
       stats.maxRecordBytes = Math.max(stats.maxRecordBytes, gate.largestRecordBytes);
       if (verdict.pass > 0) wire.push(bytes.subarray(0, verdict.pass));
-      if (verdict.oversizeRecordBytes !== undefined) {
-        stats.emsgsize++;
-        const e = new NetError(
-          'EMSGSIZE',
-          `socket.recv: the server sent a ${verdict.oversizeRecordBytes}-byte TLS record, over the modem's ${gate.maxRecordBytes}-byte limit`,
-          { recordBytes: verdict.oversizeRecordBytes, maxRecordBytes: gate.maxRecordBytes, rawOffset: rawCount.down - bytes.length + verdict.pass },
-        );
+      if (verdict.oversizeRecordBytes !== undefined || verdict.certChainBytes !== undefined) {
+        let e: NetError;
+        if (verdict.certChainBytes !== undefined) {
+          e = new TlsError(
+            'CERT_CHAIN_TOO_LARGE',
+            `modem.connect: ${host} sent a ${verdict.certChainBytes}-byte certificate chain, over the modem's ${gate.maxCertChainBytes}-byte limit`,
+            { host, chainBytes: verdict.certChainBytes, maxChainBytes: gate.maxCertChainBytes },
+          );
+        } else {
+          stats.emsgsize++;
+          e = new NetError(
+            'EMSGSIZE',
+            `socket.recv: the server sent a ${verdict.oversizeRecordBytes}-byte TLS record, over the modem's ${gate.maxRecordBytes}-byte limit`,
+            { recordBytes: verdict.oversizeRecordBytes, maxRecordBytes: gate.maxRecordBytes, rawOffset: rawCount.down - bytes.length + verdict.pass },
+          );
+        }
         // Stop the wire now; let TLS decrypt and hand up the records before this one, then fail.
         rawSocket.destroy();
         down.close();

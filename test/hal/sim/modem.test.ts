@@ -1,3 +1,4 @@
+import { X509Certificate } from 'node:crypto';
 import * as net from 'node:net';
 import * as tls from 'node:tls';
 import { test } from 'uvu';
@@ -189,6 +190,29 @@ test('with a sec_tag list, validatedBy names the root that validates, not the fi
   const api = await modem.connect({ host: DEFAULT_API_HOST, port: echo.port, tls: { secTags: [...list].reverse(), peerVerify: 'required' } });
   assert.is(api.info().validatedBy, TAG_AMAZON);
   await api.close();
+});
+
+test('the server certificate chain is measured; over 4 KiB the handshake fails with CERT_CHAIN_TOO_LARGE', async () => {
+  const modem = await modemWithRoots(pki);
+  const s = await modem.connect({ host: DEFAULT_API_HOST, port: echo.port, tls: { secTags: [TAG_AMAZON], peerVerify: 'required' } });
+  // certificate_list = each certificate's DER with a 3-byte length: leaf + intermediate.
+  const ders = pki.api.chainPem.split(/(?=-----BEGIN CERTIFICATE-----)/).map((p) => new X509Certificate(p).raw.length);
+  assert.is(s.info().certChainBytes, ders.reduce((n, d) => n + 3 + d, 0));
+  await s.close();
+  // Padding the chain with every root (sent as extra certificates) takes it over 4 KiB.
+  const padded = pki.api.chainPem + Object.values(pki.roots).map((r) => r.pem).join('').repeat(2);
+  const fat = tls.createServer({ key: pki.api.keyPem, cert: padded }, (c) => c.on('error', () => {}));
+  fat.on('tlsClientError', () => {});
+  await new Promise<void>((r) => fat.listen(0, '127.0.0.1', r));
+  try {
+    const e = await rejects(modem.connect({ host: DEFAULT_API_HOST, port: (fat.address() as net.AddressInfo).port, tls: { secTags: [TAG_AMAZON], peerVerify: 'required' } }));
+    assert.is(e.code, 'CERT_CHAIN_TOO_LARGE');
+    assert.ok((e.details.chainBytes as number) > 4096);
+    assert.is(e.details.maxChainBytes, 4096);
+    assert.is(modem.counters().socketsOpen, 0);
+  } finally {
+    await new Promise<void>((r) => fat.close(() => r()));
+  }
 });
 
 test('a sec_tag without a root CA is refused before connecting', async () => {

@@ -52,6 +52,66 @@ test('headers split across chunks are reassembled, byte by byte', () => {
   assert.is(g.records, 2);
 });
 
+/** A handshake record holding a Certificate message whose certificate_list is `listBytes` long. */
+function certificateRecord(listBytes: number): Uint8Array {
+  const msg = new Uint8Array(4 + 3 + listBytes);
+  const bodyLength = 3 + listBytes;
+  msg.set([11, bodyLength >> 16, (bodyLength >> 8) & 0xff, bodyLength & 0xff, listBytes >> 16, (listBytes >> 8) & 0xff, listBytes & 0xff]);
+  const r = new Uint8Array(5 + msg.length);
+  r.set([22, 3, 3, msg.length >> 8, msg.length & 0xff]);
+  r.set(msg, 5);
+  return r;
+}
+
+/** A ServerHello-like handshake record (type 2) of `n` body bytes. */
+function serverHelloRecord(n: number): Uint8Array {
+  const r = new Uint8Array(5 + 4 + n);
+  r.set([22, 3, 3, (4 + n) >> 8, (4 + n) & 0xff, 2, 0, n >> 8, n & 0xff]);
+  return r;
+}
+
+test('measures the certificate_list of the plaintext handshake', () => {
+  const g = new TlsRecordGate(18000, 4096);
+  const stream = join(serverHelloRecord(70), certificateRecord(1500));
+  assert.equal(g.feed(stream), { pass: stream.length });
+  assert.is(g.certChainBytes, 1500);
+});
+
+test('a chain over the limit trips at the record carrying the Certificate message', () => {
+  const g = new TlsRecordGate(18000, 4096);
+  const hello = serverHelloRecord(70);
+  const stream = join(hello, certificateRecord(4097));
+  assert.equal(g.feed(stream), { pass: hello.length, certChainBytes: 4097 });
+});
+
+test('a Certificate message split over two records and two chunks is still measured', () => {
+  const g = new TlsRecordGate(18000, 4096);
+  const whole = certificateRecord(3000);
+  const msg = whole.subarray(5);
+  const r1 = join(Uint8Array.of(22, 3, 3, 0, 100), msg.subarray(0, 100));
+  const rest = msg.length - 100;
+  const r2 = join(Uint8Array.of(22, 3, 3, rest >> 8, rest & 0xff), msg.subarray(100));
+  const stream = join(r1, r2);
+  assert.equal(g.feed(stream.subarray(0, 50)), { pass: 50 });
+  assert.equal(g.feed(stream.subarray(50)), { pass: stream.length - 50 });
+  assert.is(g.certChainBytes, 3000);
+});
+
+test('after ChangeCipherSpec nothing is read as handshake', () => {
+  const g = new TlsRecordGate(18000, 4096);
+  g.feed(join(Uint8Array.of(20, 3, 3, 0, 1, 1), certificateRecord(5000)));
+  assert.is(g.certChainBytes, undefined);
+  assert.is(g.tripped, false);
+});
+
+test('handshake records are not held to the record limit (the chain limit applies), only application data', () => {
+  const g = new TlsRecordGate(2303, 4096);
+  const cert = certificateRecord(3500);
+  assert.equal(g.feed(cert), { pass: cert.length });
+  assert.is(g.largestHandshakeRecordBytes, cert.length);
+  assert.is(g.largestRecordBytes, 0);
+});
+
 test('a limit at or under the header size is refused', () => {
   assert.throws(() => new TlsRecordGate(5), /recordGate: /);
 });
