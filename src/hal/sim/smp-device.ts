@@ -5,6 +5,7 @@
  * simulated UART / BLE links (attachSerial / attachBle) or over UDP (./smp-udp.ts).
  * Also builds the small hash-only MCUboot images the tests and the bench upload.
  */
+import type { Clock } from '../clock.ts';
 import type { Crypto } from '../crypto.ts';
 import { FLASH_AREA_PRIMARY, FLASH_AREA_SECONDARY, type FlashArea } from '../flash.ts';
 import { silentLog, type Log } from '../log.ts';
@@ -15,8 +16,46 @@ import { signImage } from '../../fota/mcuboot/sign.ts';
 import { SmpServer } from '../../transport/smp/server.ts';
 import type { TrustedKey } from '../../fota/mcuboot/keys.ts';
 
+/** nRF52833 flash timing (Product Specification, NVMC): 41 µs per 32-bit word written, 85 ms per page erase. */
+export const NRF52_FLASH_WRITE_US_PER_WORD = 41;
+export const NRF52_FLASH_WORD_BYTES = 4;
+export const NRF52_FLASH_ERASE_MS_PER_PAGE = 85;
+const US_PER_MS = 1000;
+
+/** How long flash operations take on the simulated board (slept on `clock`). */
+export interface SimFlashTiming {
+  clock: Clock;
+  writeUsPerWord?: number;
+  eraseMsPerPage?: number;
+}
+
+/** A FlashArea that takes the hardware's time for each write and erase. */
+export function timedFlashArea(area: FlashArea, timing: SimFlashTiming): FlashArea {
+  const writeUs = timing.writeUsPerWord ?? NRF52_FLASH_WRITE_US_PER_WORD;
+  const eraseMs = timing.eraseMsPerPage ?? NRF52_FLASH_ERASE_MS_PER_PAGE;
+  return {
+    label: area.label,
+    deviceOffset: area.deviceOffset,
+    size: area.size,
+    eraseBlockBytes: area.eraseBlockBytes,
+    writeAlignBytes: area.writeAlignBytes,
+    erasedValue: area.erasedValue,
+    read: (offset, length) => area.read(offset, length),
+    async write(offset, bytes) {
+      await area.write(offset, bytes);
+      await timing.clock.sleep((Math.ceil(bytes.length / NRF52_FLASH_WORD_BYTES) * writeUs) / US_PER_MS);
+    },
+    async erase(offset, length) {
+      await area.erase(offset, length);
+      await timing.clock.sleep((length / area.eraseBlockBytes) * eraseMs);
+    },
+  };
+}
+
 export interface SimSmpDeviceOptions {
   crypto: Crypto;
+  /** Flash operations take the board's time on this clock (default: instantaneous). */
+  flashTiming?: SimFlashTiming;
   profile?: BoardProfile;
   /** SMP buffer limits reported by os params (Zephyr defaults 384 / 4). */
   bufSize?: number;
@@ -39,8 +78,10 @@ export class SimSmpDevice {
 
   private constructor(o: SimSmpDeviceOptions) {
     this.flash = new SimFlash({ profile: o.profile ?? NRF52833_PROFILE });
-    this.primary = this.flash.open(FLASH_AREA_PRIMARY);
-    this.secondary = this.flash.open(FLASH_AREA_SECONDARY);
+    const primary = this.flash.open(FLASH_AREA_PRIMARY);
+    const secondary = this.flash.open(FLASH_AREA_SECONDARY);
+    this.primary = o.flashTiming ? timedFlashArea(primary, o.flashTiming) : primary;
+    this.secondary = o.flashTiming ? timedFlashArea(secondary, o.flashTiming) : secondary;
     this.bootloader = new Bootloader({
       primary: this.primary,
       secondary: this.secondary,

@@ -7,11 +7,13 @@
  * group-specific ones (v1 clients get the translated `rc`).
  */
 import type { FlashArea } from '../../hal/flash.ts';
+import { PowerCutError } from '../../hal/errors.ts';
 import type { TrailerOptions } from '../../fota/mcuboot/trailer.ts';
 import { type SmpBody } from './cbor.ts';
 import {
   MGMT_ERR_EINVAL,
   MGMT_ERR_ENOTSUP,
+  MGMT_ERR_EUNKNOWN,
   MGMT_GROUP_ID_IMAGE,
   MGMT_GROUP_ID_OS,
   MGMT_OP_READ,
@@ -91,9 +93,15 @@ export class SmpServer {
       result = await this.route(header, body);
       reset = header.group === MGMT_GROUP_ID_OS && header.command === OS_MGMT_ID_RESET && 'body' in result;
     } catch (e) {
-      if (!(e instanceof SmpError)) throw e;
-      this.lastError = e;
-      result = { rc: MGMT_ERR_EINVAL };
+      // A power cut is the device dying, not an answer; anything else is answered, never fatal.
+      if (e instanceof PowerCutError) throw e;
+      if (e instanceof SmpError) {
+        this.lastError = e;
+        result = { rc: MGMT_ERR_EINVAL };
+      } else {
+        this.lastError = new SmpError('SMP_HANDLER_FAILED', `smp.server: group ${header.group} command ${header.command} failed: ${(e as Error)?.message ?? e}`, {}, { cause: e });
+        result = { rc: MGMT_ERR_EUNKNOWN };
+      }
     }
     this.stats.requests++;
     let body: SmpBody;
@@ -109,6 +117,7 @@ export class SmpServer {
   }
 
   private pendingReset = false;
+  private queued = 0;
 
   private drop(e: SmpError): void {
     this.stats.dropped++;
@@ -137,14 +146,20 @@ export class SmpServer {
     this.transports.push(transport);
     transport.onError((e) => this.drop(e));
     transport.onMessage((m) => {
+      // Each queued request holds one of the device's buf_count buffers; with none free it is lost.
+      if (this.queued >= this.bufCount) {
+        this.drop(new SmpError('SMP_BUSY', `smp.server: all ${this.bufCount} buffers busy, request dropped`, { bufCount: this.bufCount }));
+        return;
+      }
+      this.queued++;
       this.queue = this.queue.then(async () => {
-        const response = await this.handle(m);
-        if (!response) return;
-        await transport.send(response).catch((e: unknown) => this.drop(e instanceof SmpError ? e : new SmpError('SMP_SEND_FAILED', `smp.server: ${String(e)}`)));
-        if (this.pendingReset) {
-          this.pendingReset = false;
-          this.img.resetState();
-          await this.onReset?.();
+        try {
+          const response = await this.handle(m).finally(() => this.queued--);
+          if (!response) return;
+          await transport.send(response);
+          await this.afterResponse();
+        } catch (e) {
+          this.drop(e instanceof SmpError ? e : new SmpError('SMP_SERVER_FAILED', `smp.server: ${(e as Error)?.message ?? e}`, {}, { cause: e }));
         }
       });
     });
@@ -166,6 +181,14 @@ export class SmpServer {
     const t = new BleSmpTransport(link, { maxReceiveBytes: this.bufSize });
     this.attach(t);
     return t;
+  }
+
+  /** To call once a response went out: runs a reset the last request asked for. */
+  async afterResponse(): Promise<void> {
+    if (!this.pendingReset) return;
+    this.pendingReset = false;
+    this.img.resetState();
+    await this.onReset?.();
   }
 
   /** Resolves once every request received so far has been answered. */

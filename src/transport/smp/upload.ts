@@ -80,6 +80,8 @@ export interface UploadResult {
   window: number;
   maxMessageBytes: number;
   elapsedMs: number;
+  /** Time to the first chunk's answer (params read and the device's slot erase). */
+  firstChunkMs: number;
 }
 
 interface InFlight {
@@ -110,7 +112,7 @@ export async function uploadImage(client: SmpClient, image: Uint8Array, options:
   const len = image.length;
   const result: UploadResult = {
     bytes: len, requests: 0, messageBytes: 0, timeouts: 0, offsetJumps: 0, restarts: 0, resumedFrom: 0,
-    window, maxMessageBytes, elapsedMs: 0,
+    window, maxMessageBytes, elapsedMs: 0, firstChunkMs: 0,
   };
 
   const firstFields = (): SmpBody => {
@@ -180,6 +182,7 @@ export async function uploadImage(client: SmpClient, image: Uint8Array, options:
     const expected = c.off + c.length;
     if (c.off === 0 && !firstDone) {
       firstDone = true;
+      if (result.firstChunkMs === 0) result.firstChunkMs = clock.now() - started;
       result.resumedFrom = off === expected ? 0 : off;
     }
     if (off === len) {
