@@ -317,6 +317,37 @@ test('TCP errors: refused port → ECONNREFUSED, unknown name → EHOSTUNREACH',
   assert.is((await rejects(modem.connect({ host: '127.0.0.1', port: 0 }))).code, 'EINVAL');
 });
 
+test('a TCP connect slower than connectTimeoutMs fails with ETIMEDOUT and frees the slot', async () => {
+  const modem = createSimModem({ link: { oneWayLatencyMs: 200, downlinkBitsPerS: Infinity, uplinkBitsPerS: Infinity } });
+  const e = await rejects(modem.connect({ host: '127.0.0.1', port: echo.port, connectTimeoutMs: 50 }));
+  assert.is(e.code, 'ETIMEDOUT');
+  assert.match(e.message, /^modem\.connect: TCP connect/);
+  assert.is(modem.counters().socketsOpen, 0);
+});
+
+test('peerVerify optional connects to an unknown CA without validatedBy; none needs no sec_tag', async () => {
+  const modem = await modemWithRoots(pki);
+  const s = await modem.connect({ host: BAD_HOSTS.unknownCa, port: echo.port, tls: { secTags: [TAG_AMAZON], peerVerify: 'optional' } });
+  assert.is(s.info().validatedBy, undefined);
+  await s.close();
+  const n = await modem.connect({ host: BAD_HOSTS.expired, port: echo.port, tls: { secTags: [], peerVerify: 'none' } });
+  await n.send(utf8Encode('ok'));
+  assert.is(utf8Decode(await recvAll(n, 2)), 'ok');
+  await n.close();
+});
+
+test('setHosts adds names and setLink applies to the next connection', async () => {
+  const modem = await modemWithRoots(pki, { hosts: {} });
+  assert.is((await rejects(modem.connect({ host: DEFAULT_API_HOST, port: echo.port }))).code, 'EHOSTUNREACH');
+  modem.setHosts({ [DEFAULT_API_HOST]: '127.0.0.1' });
+  modem.setLink({ oneWayLatencyMs: 30, downlinkBitsPerS: Infinity, uplinkBitsPerS: Infinity });
+  const t0 = Date.now();
+  const s = await modem.connect({ host: DEFAULT_API_HOST, port: echo.port });
+  assert.ok(Date.now() - t0 >= 60 - 5);
+  await s.close();
+  assert.throws(() => modem.setLink('5g' as 'none'), /link: unknown profile/);
+});
+
 test('host table ports map a URL port to the local server', async () => {
   const modem = await modemWithRoots(pki, { hosts: { [DEFAULT_API_HOST]: { address: '127.0.0.1', ports: { 443: echo.port } } } });
   const s = await modem.connect({ host: DEFAULT_API_HOST, port: 443, tls: { secTags: [TAG_AMAZON], peerVerify: 'required' } });
