@@ -54,7 +54,13 @@ async function pickHashAlgorithm(read: ImageReader, size: number | undefined): P
  * Verifies an image behind a reader. `size`, when given, bounds every read (a slot size); without
  * it the image's own sizes decide how far to read.
  */
-export async function verifyImageFrom(read: ImageReader, size: number | undefined, options: VerifyOptions): Promise<ImageVerdict> {
+export async function verifyImageFrom(read: ImageReader, options: VerifyOptions): Promise<ImageVerdict>;
+export async function verifyImageFrom(read: ImageReader, size: number | undefined, options: VerifyOptions): Promise<ImageVerdict>;
+export async function verifyImageFrom(read: ImageReader, sizeOrOptions: number | undefined | VerifyOptions, maybeOptions?: VerifyOptions): Promise<ImageVerdict> {
+  const size = typeof sizeOrOptions === 'number' ? sizeOrOptions : undefined;
+  const options = typeof sizeOrOptions === 'object' ? sizeOrOptions : maybeOptions;
+  if (!options) throw new ImageError('IMAGE_BAD_OPTIONS', 'verify.from: no options (crypto, trustedKeys)');
+  if (size !== undefined && (!Number.isSafeInteger(size) || size < 0)) throw new ImageError('IMAGE_BAD_OPTIONS', `verify.from: size ${size} is not a byte count`);
   return verifyWithReader(read, size, options, VERIFY_READ_CHUNK_BYTES);
 }
 

@@ -115,6 +115,7 @@ test('verifyImageFrom reads a slot through a reader, with or without its size', 
   assert.is((await verifyImageFrom(read, slot.length, opts)).valid, true);
   assert.ok(reads.every(([o, n]) => o + n <= 100656), 'reads stay inside the image');
   assert.is((await verifyImageFrom(read, undefined, opts)).valid, true);
+  assert.is((await verifyImageFrom(read, opts)).valid, true);
 });
 
 test('verifyImageFrom reports a reader that returns short as IMAGE_TRUNCATED', async () => {
