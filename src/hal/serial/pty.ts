@@ -56,7 +56,8 @@ export function createPtyPair(options: PtyPairOptions = {}): Promise<PtyPair> {
     child.stderr!.on('data', (text: string) => {
       stderr += text;
       for (const m of text.matchAll(/PTY is (\S+)/g)) found.push(m[1]!);
-      if (found.length >= 2 && !settled) {
+      // Wait for the transfer loop: by then both ends exist and their symlinks are made.
+      if (found.length >= 2 && /starting data transfer loop/.test(stderr) && !settled) {
         settled = true;
         clearTimeout(timer);
         const paths: [string, string] = [links[0] ?? found[0]!, links[1] ?? found[1]!];

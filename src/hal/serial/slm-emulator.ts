@@ -137,8 +137,10 @@ export class SlmEmulator {
       else {
         this.commands.push(command);
         this.options.onCommand?.(command);
+        // A real modem echoes characters as they arrive: with the echo state before the command ran.
+        const echo = this.echo;
         out = await this.execute(command);
-        if (this.echo) out.unshift(utf8Encode(`${command}\r\n`));
+        if (echo) out.unshift(utf8Encode(`${command}\r\n`));
       }
       if (!this.closed) await this.port.write(concatBytes(...out)).catch(() => undefined);
     });

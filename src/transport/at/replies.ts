@@ -15,7 +15,7 @@ function bad(op: string, why: string, line: string): AtError {
   return new AtError('AT_BAD_REPLY', `${op}: ${why} in '${line.slice(0, 60)}'`, { line: line.slice(0, 200) });
 }
 
-/** Splits a parameter list: numbers (optionally negative), quoted strings, bare words ([A-Za-z0-9_.]). */
+/** Splits a parameter list: numbers (optionally negative), quoted strings, bare words ([A-Za-z_][A-Za-z0-9_.]*). */
 export function parseParams(text: string, op = 'at.parseParams'): AtParam[] {
   const out: AtParam[] = [];
   let i = 0;
@@ -35,7 +35,7 @@ export function parseParams(text: string, op = 'at.parseParams'): AtParam[] {
         const v = Number(token);
         if (Math.abs(v) > AT_PARAM_MAX_INT) throw bad(op, `number ${token} out of range`, text);
         out.push(v);
-      } else if (/^[A-Za-z0-9_.]+$/.test(token)) out.push(token);
+      } else if (/^[A-Za-z_][A-Za-z0-9_.]*$/.test(token)) out.push(token);
       else throw bad(op, `unreadable parameter '${token.slice(0, 20)}'`, text);
       i = end;
     }
