@@ -10,7 +10,7 @@
  * flash propagates (the harness powers on and resets); nothing else escapes untyped.
  */
 import { FlashError } from '../../hal/errors.ts';
-import type { FlashArea } from '../../hal/flash.ts';
+import { FLASH_AREA_PRIMARY, FLASH_AREA_SCRATCH, FLASH_AREA_SECONDARY, type FlashArea, type FlashMap } from '../../hal/flash.ts';
 import { silentLog, type Log } from '../../hal/log.ts';
 import { type BootSlots, type BootStrategy, BootError, makeBootSlots } from './boot-slots.ts';
 import { ImageError } from './errors.ts';
@@ -192,6 +192,36 @@ export class Bootloader {
     this.log.log('error', `bootloader: ${code}`, { reason });
     return { booted: false, code, swapType, swap: swapTypeName(swapType), resumed, reason };
   }
+}
+
+/**
+ * A bootloader over a board's flash map: opens the primary and secondary slots (and the scratch
+ * partition for swap-scratch) by their devicetree labels.
+ */
+export function bootloaderFromFlashMap(map: FlashMap, o: Omit<BootloaderOptions, 'primary' | 'secondary' | 'scratch'>): Bootloader {
+  const strategy = typeof o.strategy === 'string' ? o.strategy : o.strategy.name;
+  return new Bootloader({
+    ...o,
+    primary: map.open(FLASH_AREA_PRIMARY),
+    secondary: map.open(FLASH_AREA_SECONDARY),
+    ...(strategy === 'swap-scratch' ? { scratch: map.open(FLASH_AREA_SCRATCH) } : {}),
+  });
+}
+
+/**
+ * Largest image (header to end of TLVs) a strategy installs from these slots: what an uploader
+ * should accept. Swap-move keeps one sector free for the move; no strategy lets an image reach
+ * into a sector holding trailer bytes.
+ */
+export function bootMaxImageBytes(
+  strategy: BootStrategy | BootStrategyName,
+  primary: FlashArea,
+  secondary: FlashArea,
+  options: TrailerOptions & { scratch?: FlashArea } = {},
+): number {
+  const s = typeof strategy === 'string' ? BOOT_STRATEGIES[strategy] : strategy;
+  if (!s) throw new BootError('BOOT_BAD_ARGUMENT', `bootloader.maxImageBytes: unknown strategy ${String(strategy)}`, { strategy });
+  return s.maxImageBytes(makeBootSlots(primary, secondary, options));
 }
 
 /** One bootloader run (a reset). */

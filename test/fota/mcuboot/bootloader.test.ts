@@ -1,7 +1,9 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { bootSetConfirmed, bootSetPending } from '../../../src/fota/mcuboot/boot-requests.ts';
-import { Bootloader, type BootStrategyName } from '../../../src/fota/mcuboot/bootloader.ts';
+import { Bootloader, bootloaderFromFlashMap, bootMaxImageBytes, type BootStrategyName } from '../../../src/fota/mcuboot/bootloader.ts';
+import { SimFlash } from '../../../src/hal/sim/flash.ts';
+import { NRF52833_PROFILE } from '../../../src/hal/sim/profiles.ts';
 import {
   BOOT_FLAG_SET,
   BOOT_FLAG_UNSET,
@@ -196,6 +198,19 @@ test('slots of different sizes are refused with BOOT_BAD_GEOMETRY', () => {
     assert.instance(e, FotaError);
     assert.is((e as FotaError).code, 'BOOT_BAD_GEOMETRY');
   }
+});
+
+test('max image bytes per strategy on the nRF52833 profile (216 KiB slots, 4 KiB pages)', () => {
+  const flash = new SimFlash({ profile: NRF52833_PROFILE, persist: 'manual' });
+  const p = flash.open('slot0_partition');
+  const s = flash.open('slot1_partition');
+  // 54 sectors, trailer (1584 bytes) in the last one.
+  assert.is(bootMaxImageBytes('swap-move', p, s), 52 * 4096);
+  assert.is(bootMaxImageBytes('overwrite-only', p, s), 53 * 4096);
+  assert.is(bootMaxImageBytes('swap-scratch', p, s, { scratch: flash.open('scratch_partition') }), 53 * 4096);
+  const bl = bootloaderFromFlashMap(flash, { strategy: 'swap-scratch', validate });
+  assert.is(bl.slots.scratch?.label, 'scratch_partition');
+  assert.is(bl.maxImageBytes(), 53 * 4096);
 });
 
 test.run();
