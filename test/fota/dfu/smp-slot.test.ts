@@ -1,0 +1,71 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { nodeCrypto } from '../../../src/hal/node/crypto.ts';
+import { VirtualClock } from '../../../src/hal/sim/smp-clock.ts';
+import { buildTestImage, SimSmpDevice } from '../../../src/hal/sim/smp-device.ts';
+import { SmpSlotTarget } from '../../../src/fota/dfu/smp-slot.ts';
+import { SmpClient } from '../../../src/transport/smp/client.ts';
+import { createBleLinkPair } from '../../../src/transport/smp/sim-links.ts';
+import { BleSmpTransport } from '../../../src/transport/smp/transport.ts';
+import type { FotaError } from '../../../src/hal/errors.ts';
+
+async function setup() {
+  const clock = new VirtualClock();
+  const initial = await buildTestImage(nodeCrypto, 4000, '1.0.0', 1);
+  const device = await SimSmpDevice.create({ crypto: nodeCrypto, initialImage: initial, flashTiming: { clock } });
+  const [central, peripheral] = createBleLinkPair({ clock, mtu: 247, connectionIntervalMs: 15, packetsPerInterval: 4 });
+  device.server.attachBle(peripheral);
+  const client = new SmpClient(new BleSmpTransport(central), { clock });
+  return { clock, device, client, slot: new SmpSlotTarget(client, { name: 'nrf52833 over BLE' }) };
+}
+
+test('upload → test → reset → confirm on the nRF52833 over BLE', async () => {
+  const { slot, device, client } = await setup();
+  const image = await buildTestImage(nodeCrypto, 25000, '1.1.0', 2);
+  assert.is(await slot.begin(image.length, 'release-1.1.0'), 0);
+  for (let o = 0; o < image.length; o += 4096) await slot.write(o, image.subarray(o, Math.min(image.length, o + 4096)));
+  assert.is(await slot.flush(), image.length);
+  assert.is(slot.lastUpload!.match, true);
+  await slot.requestUpgrade('test');
+  let s = await slot.state();
+  assert.equal(s.map((x) => [x.version, x.active, x.pending, x.confirmed]), [['1.0.0', true, false, true], ['1.1.0', false, true, false]]);
+  await slot.reset();
+  s = await slot.state();
+  assert.equal(s.map((x) => [x.version, x.active, x.confirmed]), [['1.1.0', true, false], ['1.0.0', false, true]]);
+  await slot.confirm();
+  s = await slot.state();
+  assert.equal(s.map((x) => [x.version, x.active, x.confirmed]), [['1.1.0', true, true], ['1.0.0', false, false]]);
+  assert.equal(device.boots.map((b) => b.swap), ['none', 'test']);
+  await client.close();
+});
+
+test('an unconfirmed test image is reverted by the next reset', async () => {
+  const { slot, device, client } = await setup();
+  const image = await buildTestImage(nodeCrypto, 9000, '1.2.0', 3);
+  await slot.begin(image.length, 'r');
+  await slot.write(0, image);
+  await slot.flush();
+  await slot.requestUpgrade('test');
+  await slot.reset();
+  await slot.reset();
+  const s = await slot.state();
+  assert.equal(s[0]!.version, '1.0.0');
+  assert.equal(device.boots.map((b) => b.swap), ['none', 'test', 'revert']);
+  await client.close();
+});
+
+test('begin refuses an image larger than the slot before any write; flush before the end persists nothing', async () => {
+  const { slot, client } = await setup();
+  try {
+    await slot.begin(10_000_000, 'big');
+    assert.unreachable();
+  } catch (e) {
+    assert.is((e as FotaError).code, 'DFU_IMAGE_TOO_BIG');
+  }
+  await slot.begin(5000, 'x');
+  await slot.write(0, new Uint8Array(100));
+  assert.is(await slot.flush(), 0);
+  await client.close();
+});
+
+test.run();
