@@ -40,6 +40,8 @@ export const LINK_PROFILES: Readonly<Record<LinkProfileName, LinkOptions>> = {
 /** A shaped link delivers in segments of this size (a TCP MSS), so bytes arrive progressively. */
 export const LINK_SEGMENT_BYTES = 1460;
 const MS_PER_S = 1000;
+/** Longest delay a Node timer takes; a longer stall re-arms when this one fires. */
+const MAX_TIMER_MS = 2_147_483_647;
 const BITS_PER_BYTE = 8;
 
 /** A profile name or options (a profile name plus overrides: `{ ...LINK_LTE_M, dropAfterBytes: 4096 }`). */
@@ -120,6 +122,6 @@ export class ShapedPipe {
       const now = Date.now();
       while (!this.closed && this.queue.length > 0 && this.queue[0]!.at <= now) this.deliver(this.queue.shift()!.bytes);
       this.arm();
-    }, Math.max(0, at - Date.now()));
+    }, Math.min(MAX_TIMER_MS, Math.max(0, at - Date.now())));
   }
 }

@@ -121,6 +121,15 @@ const TLS_CODE_MAP: Readonly<Record<string, string>> = {
   ERR_TLS_CERT_ALTNAME_INVALID: 'CERT_HOSTNAME_MISMATCH',
 };
 
+/** Longest delay a Node timer takes (2^31 - 1 ms); longer ones would fire at once. */
+export const MAX_TIMER_MS = 2_147_483_647;
+
+/** A timeout as a timer delay: a non-negative number, Infinity clamped to MAX_TIMER_MS. */
+function timerMs(op: string, name: string, v: number): number {
+  if (typeof v !== 'number' || Number.isNaN(v) || v < 0) throw new NetError('EINVAL', `${op}: ${name} must be a non-negative number of ms, got ${String(v)}`);
+  return Math.min(v, MAX_TIMER_MS);
+}
+
 function tcpError(op: string, e: unknown, where: string): NetError {
   const code = (e as { code?: string })?.code ?? '';
   const mapped = TCP_ERRNO.has(code) ? code : code === 'ENETUNREACH' || code === 'EADDRNOTAVAIL' ? 'EHOSTUNREACH' : 'ECONNRESET';
@@ -173,7 +182,7 @@ class SimSocketImpl implements SimSocket {
   private readonly chunks: Uint8Array[] = [];
   private ended = false;
   private error: NetError | undefined;
-  private waiter: (() => void) | undefined;
+  private readonly waiters = new Set<() => void>();
   private closed = false;
   private app: net.Socket | Duplex | undefined;
   bytesReceived = 0;
@@ -215,9 +224,9 @@ class SimSocketImpl implements SimSocket {
   }
 
   private wake(): void {
-    const w = this.waiter;
-    this.waiter = undefined;
-    w?.();
+    const all = [...this.waiters];
+    this.waiters.clear();
+    for (const w of all) w();
   }
 
   async send(bytes: Uint8Array): Promise<void> {
@@ -235,9 +244,10 @@ class SimSocketImpl implements SimSocket {
 
   async recv(maxBytes: number, timeoutMs = MODEM_SOCKET_TIMEOUT_MS): Promise<Uint8Array> {
     if (!Number.isInteger(maxBytes) || maxBytes < 1) throw new NetError('EINVAL', `socket.recv: maxBytes must be a positive integer, got ${maxBytes}`);
+    const waitMs = timerMs('socket.recv', 'timeoutMs', timeoutMs);
     if (this.closed) throw new NetError('ENOTCONN', 'socket.recv: the socket is closed');
     const limit = Math.min(maxBytes, MODEM_RECV_MAX_BYTES);
-    const deadline = Date.now() + timeoutMs;
+    const deadline = Date.now() + waitMs;
     for (;;) {
       if (this.chunks.length > 0) return this.take(limit);
       if (this.error) throw this.error;
@@ -246,15 +256,13 @@ class SimSocketImpl implements SimSocket {
       const left = deadline - Date.now();
       if (left <= 0) throw new NetError('ETIMEDOUT', `socket.recv: no data within ${timeoutMs} ms`, { timeoutMs });
       await new Promise<void>((resolve) => {
-        const t = setTimeout(() => {
-          if (this.waiter === done) this.waiter = undefined;
-          resolve();
-        }, left);
         const done = (): void => {
           clearTimeout(t);
+          this.waiters.delete(done);
           resolve();
         };
-        this.waiter = done;
+        const t = setTimeout(done, left);
+        this.waiters.add(done);
       });
     }
   }
@@ -345,6 +353,8 @@ class SimModemImpl implements SimModem {
     const { host, port, tls: tlsOptions } = options ?? ({} as ConnectOptions);
     if (typeof host !== 'string' || host.length === 0) throw new NetError('EINVAL', `${op}: host must be a non-empty string`);
     if (!Number.isInteger(port) || port < 1 || port > 65535) throw new NetError('EINVAL', `${op}: port must be 1..65535, got ${port}`, { port });
+    if (options.connectTimeoutMs !== undefined) timerMs(op, 'connectTimeoutMs', options.connectTimeoutMs);
+    if (tlsOptions?.handshakeTimeoutMs !== undefined) timerMs(op, 'handshakeTimeoutMs', tlsOptions.handshakeTimeoutMs);
     if (this.reserved >= this.maxSockets) {
       throw new NetError('ENOMEM', `${op}: all ${this.maxSockets} modem sockets are in use`, { maxSockets: this.maxSockets });
     }
@@ -530,7 +540,7 @@ class SimModemImpl implements SimModem {
     wire.on('error', () => {});
 
     // TCP connect (one round trip of latency for SYN / SYN-ACK).
-    const connectTimeoutMs = options.connectTimeoutMs ?? MODEM_CONNECT_TIMEOUT_MS;
+    const connectTimeoutMs = timerMs(op, 'connectTimeoutMs', options.connectTimeoutMs ?? MODEM_CONNECT_TIMEOUT_MS);
     await new Promise<void>((resolve, reject) => {
       const t = setTimeout(() => {
         teardown();
@@ -574,7 +584,7 @@ class SimModemImpl implements SimModem {
 
     // TLS handshake over the wire.
     const hostname = tlsOptions.hostname ?? host;
-    const handshakeTimeoutMs = tlsOptions.handshakeTimeoutMs ?? MODEM_HANDSHAKE_TIMEOUT_MS;
+    const handshakeTimeoutMs = timerMs(op, 'handshakeTimeoutMs', tlsOptions.handshakeTimeoutMs ?? MODEM_HANDSHAKE_TIMEOUT_MS);
     const verify = tlsOptions.peerVerify !== 'none';
     const isIpName = net.isIP(hostname) !== 0;
     await new Promise<void>((resolve, reject) => {

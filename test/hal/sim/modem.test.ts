@@ -366,6 +366,19 @@ test('recv times out with ETIMEDOUT and the socket stays usable', async () => {
   assert.is((await rejects(s.send(utf8Encode('x')))).code, 'ENOTCONN');
 });
 
+test('two recvs waiting at once both get served; bad timeouts are EINVAL, Infinity is allowed', async () => {
+  const modem = await modemWithRoots(pki);
+  const s = await modem.connect({ host: DEFAULT_API_HOST, port: echo.port, tls: { secTags: [TAG_AMAZON], peerVerify: 'required' } });
+  const a = s.recv(1, 2000);
+  const b = s.recv(1, Infinity);
+  await s.send(utf8Encode('xy'));
+  assert.equal([utf8Decode(await a), utf8Decode(await b)].sort(), ['x', 'y']);
+  assert.is((await rejects(s.recv(1, -1))).code, 'EINVAL');
+  await s.close();
+  assert.is((await rejects(modem.connect({ host: '127.0.0.1', port: echo.port, connectTimeoutMs: NaN }))).code, 'EINVAL');
+  assert.is(modem.counters().connects, 1);
+});
+
 test('link: latency is paid by the TCP connect and every TLS round trip', async () => {
   const modem = await modemWithRoots(pki, { link: { oneWayLatencyMs: 40, downlinkBitsPerS: Infinity, uplinkBitsPerS: Infinity } });
   const t0 = Date.now();
