@@ -11,7 +11,7 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { basename } from 'node:path';
-import { toHex } from '../../hal/bytes.ts';
+import { readU32LE, toHex } from '../../hal/bytes.ts';
 import { hash, type HashAlgorithm } from '../../hal/crypto.ts';
 import { UsageError } from '../../hal/errors.ts';
 import { nodeCrypto } from '../../hal/node/crypto.ts';
@@ -26,7 +26,8 @@ import { tlvTypeName, type Tlv } from '../../fota/mcuboot/tlv.ts';
 import { HASH_TLV_ALGORITHMS } from '../../fota/mcuboot/verdict.ts';
 import { verifyImage } from '../../fota/mcuboot/verify.ts';
 import { formatVersion, parseVersion } from '../../fota/mcuboot/version.ts';
-import { flagStateName, magicStateName, swapTypeName, trailerLayout, trailerStateFromBytes } from '../../fota/mcuboot/trailer.ts';
+import { BOOT_MAGIC_SZ, flagStateName, magicStateName, swapTypeName, trailerLayout, trailerStateFromBytes } from '../../fota/mcuboot/trailer.ts';
+import { IMAGE_U16_MAX, IMAGE_U32_MAX, IMGTOOL_DEFAULT_MAX_ALIGN } from '../../fota/mcuboot/constants.ts';
 import {
   EXIT_NEGATIVE,
   EXIT_OK,
@@ -43,6 +44,8 @@ import {
 
 /** Header size when -H is not given (Zephyr's usual CONFIG_ROM_START_OFFSET with MCUboot). */
 export const IMAGE_SIGN_DEFAULT_HEADER_BYTES = 0x200;
+/** Largest image id in a DEPENDENCY (u8). */
+const DEPENDENCY_IMAGE_ID_MAX = 0xff;
 /** Bytes per line of `getpub -e c`, as imgtool writes them. */
 const C_ARRAY_BYTES_PER_LINE = 8;
 
@@ -162,7 +165,7 @@ export function parseDependencies(text: string): ImageDependency[] {
     item.lastIndex = o;
     const m = item.exec(compact);
     if (!m) throw new UsageError(`--dependencies: '${text}' is not "(image_id,version),..."`);
-    out.push({ imageId: parseInteger('dependencies', m[1]!, 0xff), version: parseVersion(m[2]!) });
+    out.push({ imageId: parseInteger('dependencies', m[1]!, DEPENDENCY_IMAGE_ID_MAX), version: parseVersion(m[2]!) });
     o = item.lastIndex;
     if (o < compact.length) {
       if (compact[o] !== ',') throw new UsageError(`--dependencies: '${text}' is not "(image_id,version),..."`);
@@ -189,7 +192,7 @@ async function cmdSign(argv: string[]): Promise<number> {
     const v = stringValue(p, name);
     return v === undefined ? undefined : parseInteger(name, v, max);
   };
-  options.headerSize = num('header-size', 0xffff) ?? IMAGE_SIGN_DEFAULT_HEADER_BYTES;
+  options.headerSize = num('header-size', IMAGE_U16_MAX) ?? IMAGE_SIGN_DEFAULT_HEADER_BYTES;
   const slotSize = num('slot-size');
   if (slotSize !== undefined) options.slotSize = slotSize;
   const align = num('align');
@@ -203,7 +206,7 @@ async function cmdSign(argv: string[]): Promise<number> {
   const version = stringValue(p, 'version');
   if (version !== undefined) options.version = parseVersion(version);
   const sc = stringValue(p, 'security-counter');
-  if (sc !== undefined) options.securityCounter = sc === 'auto' ? 'auto' : parseInteger('security-counter', sc, 0xffffffff);
+  if (sc !== undefined) options.securityCounter = sc === 'auto' ? 'auto' : parseInteger('security-counter', sc, IMAGE_U32_MAX);
   const deps = stringValue(p, 'dependencies');
   if (deps !== undefined) options.dependencies = parseDependencies(deps);
   const erased = stringValue(p, 'erased-val');
@@ -284,13 +287,12 @@ function trailerJson(bytes: Uint8Array, maxAlign: number): Record<string, unknow
     return undefined;
   }
   const state = trailerStateFromBytes(bytes, { maxAlign });
-  const u32 = (o: number) => (bytes[o]! | (bytes[o + 1]! << 8) | (bytes[o + 2]! << 16)) + bytes[o + 3]! * 0x1000000;
-  return {
-    magic: toHex(bytes.subarray(layout.magicOff, layout.magicOff + 16)),
+    return {
+    magic: toHex(bytes.subarray(layout.magicOff, layout.magicOff + BOOT_MAGIC_SZ)),
     image_ok: bytes[layout.imageOkOff],
     copy_done: bytes[layout.copyDoneOff],
     swap_info: bytes[layout.swapInfoOff],
-    swap_size: u32(layout.swapSizeOff),
+    swap_size: readU32LE(bytes, layout.swapSizeOff),
     state: {
       magic: magicStateName(state.magic),
       image_ok: flagStateName(state.imageOk),
@@ -307,7 +309,7 @@ async function cmdInfo(argv: string[]): Promise<number> {
   const path = p.positionals[0]!;
   const bytes = readInput(path, 'image');
   const maxAlignText = stringValue(p, 'max-align');
-  const maxAlign = maxAlignText === undefined ? 8 : parseInteger('max-align', maxAlignText);
+  const maxAlign = maxAlignText === undefined ? IMGTOOL_DEFAULT_MAX_ALIGN : parseInteger('max-align', maxAlignText);
   let img;
   try {
     img = parseImage(bytes);

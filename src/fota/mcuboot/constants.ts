@@ -128,6 +128,15 @@ export const IMAGE_UNPROTECTED_TLV_ALLOW_LIST: ReadonlySet<number> = new Set([
   IMAGE_TLV_ENC_X25519_SHA512,
 ]);
 
+/** Custom (vendor) TLV types imgtool accepts in the protected area. */
+export const IMAGE_TLV_CUSTOM_MIN = 0x00a0;
+export const IMAGE_TLV_CUSTOM_MAX = 0xfffe;
+/** SIG_PURE's one-byte value. */
+export const IMAGE_SIG_PURE_VALUE = 0x01;
+/** ih_hdr_size and ih_protect_tlv_size are u16; ih_img_size and SEC_CNT are u32. */
+export const IMAGE_U16_MAX = 0xffff;
+export const IMAGE_U32_MAX = 0xffffffff;
+
 /** Fixed TLV value sizes. */
 export const IMAGE_SEC_CNT_BYTES = 4;
 export const IMAGE_DEPENDENCY_BYTES = 12;

@@ -3,7 +3,10 @@
  * other images (DEPENDENCY), and the custom/other TLVs as they are. Spec: mcuboot.md "TLV areas".
  */
 import { readU16LE, readU32LE, writeU16LE, writeU32LE } from '../../hal/bytes.ts';
-import { IMAGE_DEPENDENCY_BYTES, IMAGE_SEC_CNT_BYTES, IMAGE_TLV_DEPENDENCY, IMAGE_TLV_SEC_CNT } from './constants.ts';
+import { IMAGE_DEPENDENCY_BYTES, IMAGE_SEC_CNT_BYTES, IMAGE_TLV_DEPENDENCY, IMAGE_TLV_SEC_CNT, IMAGE_U32_MAX } from './constants.ts';
+
+/** Image ids are a u8 in DEPENDENCY. */
+const IMAGE_ID_MAX = 0xff;
 import { ImageError } from './errors.ts';
 import type { Tlv } from './tlv.ts';
 import { checkVersion, type ImageVersion } from './version.ts';
@@ -55,8 +58,8 @@ export function decodeDependency(v: Uint8Array): ImageDependency {
 
 export function encodeDependency(d: ImageDependency): Uint8Array {
   checkVersion(d.version, 'dependency.encode');
-  if (!Number.isInteger(d.imageId) || d.imageId < 0 || d.imageId > 0xff) {
-    throw new ImageError('IMAGE_BAD_OPTIONS', `dependency.encode: image id ${d.imageId} is outside 0..255`);
+  if (!Number.isInteger(d.imageId) || d.imageId < 0 || d.imageId > IMAGE_ID_MAX) {
+    throw new ImageError('IMAGE_BAD_OPTIONS', `dependency.encode: image id ${d.imageId} is outside 0..${IMAGE_ID_MAX}`);
   }
   const v = new Uint8Array(IMAGE_DEPENDENCY_BYTES);
   v[0] = d.imageId;
@@ -68,8 +71,8 @@ export function encodeDependency(d: ImageDependency): Uint8Array {
 }
 
 export function encodeSecurityCounter(n: number): Uint8Array {
-  if (!Number.isInteger(n) || n < 0 || n > 0xffffffff) {
-    throw new ImageError('IMAGE_BAD_OPTIONS', `security-counter.encode: ${n} is outside 0..0xffffffff`);
+  if (!Number.isInteger(n) || n < 0 || n > IMAGE_U32_MAX) {
+    throw new ImageError('IMAGE_BAD_OPTIONS', `security-counter.encode: ${n} is outside 0..${IMAGE_U32_MAX}`);
   }
   const v = new Uint8Array(IMAGE_SEC_CNT_BYTES);
   writeU32LE(v, 0, n);

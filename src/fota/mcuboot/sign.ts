@@ -16,7 +16,12 @@ import {
   IMAGE_TLV_KEYHASH,
   IMAGE_TLV_PUBKEY,
   IMAGE_TLV_SEC_CNT,
+  IMAGE_SIG_PURE_VALUE,
+  IMAGE_TLV_CUSTOM_MAX,
+  IMAGE_TLV_CUSTOM_MIN,
   IMAGE_TLV_SIG_PURE,
+  IMAGE_U16_MAX,
+  IMAGE_U32_MAX,
   IMGTOOL_DEFAULT_MAX_ALIGN,
   IMGTOOL_DEFAULT_MAX_SECTORS,
 } from './constants.ts';
@@ -131,8 +136,8 @@ export async function signImage(payload: Uint8Array, options: SignOptions): Prom
   const erasedVal = options.erasedVal ?? IMAGE_DEFAULT_ERASED_VAL;
   if (erasedVal !== 0 && erasedVal !== 0xff) throw optionError(`erased value ${erasedVal} is neither 0 nor 0xff`);
   const hdrSize = options.headerSize;
-  if (!Number.isInteger(hdrSize) || hdrSize < IMAGE_HEADER_SIZE || hdrSize > 0xffff) {
-    throw optionError(`header size ${hdrSize} is outside ${IMAGE_HEADER_SIZE}..0xffff`);
+  if (!Number.isInteger(hdrSize) || hdrSize < IMAGE_HEADER_SIZE || hdrSize > IMAGE_U16_MAX) {
+    throw optionError(`header size ${hdrSize} is outside ${IMAGE_HEADER_SIZE}..${IMAGE_U16_MAX}`);
   }
   const align = options.align ?? 1;
   if (!IMGTOOL_ALIGN_VALUES.includes(align)) throw optionError(`align ${align} is not one of ${IMGTOOL_ALIGN_VALUES.join(', ')}`);
@@ -154,7 +159,7 @@ export async function signImage(payload: Uint8Array, options: SignOptions): Prom
     body = Uint8Array.from(payload);
   }
   const imgSize = body.length - hdrSize;
-  if (imgSize > 0xffffffff) throw optionError('the payload is larger than 4 GiB');
+  if (imgSize > IMAGE_U32_MAX) throw optionError('the payload is larger than 4 GiB');
 
   // Protected TLVs, in imgtool's order: SEC_CNT, DEPENDENCY*, custom.
   const prot: Array<{ type: number; value: Uint8Array }> = [];
@@ -164,7 +169,9 @@ export async function signImage(payload: Uint8Array, options: SignOptions): Prom
   }
   for (const d of options.dependencies ?? []) prot.push({ type: IMAGE_TLV_DEPENDENCY, value: encodeDependency(d) });
   for (const t of options.customTlvs ?? []) {
-    if (!Number.isInteger(t.type) || t.type < 0xa0 || t.type > 0xfffe) throw optionError(`custom TLV type 0x${t.type.toString(16)} is outside 0xa0..0xfffe`);
+    if (!Number.isInteger(t.type) || t.type < IMAGE_TLV_CUSTOM_MIN || t.type > IMAGE_TLV_CUSTOM_MAX) {
+      throw optionError(`custom TLV type 0x${t.type.toString(16)} is outside 0x${IMAGE_TLV_CUSTOM_MIN.toString(16)}..0x${IMAGE_TLV_CUSTOM_MAX.toString(16)}`);
+    }
     prot.push(t);
   }
   const protArea = prot.length > 0 ? encodeTlvArea('protected', prot) : new Uint8Array(0);
@@ -177,7 +184,7 @@ export async function signImage(payload: Uint8Array, options: SignOptions): Prom
   const digest = hash(crypto, hashAlgorithm, body, protArea);
   const unprot: Array<{ type: number; value: Uint8Array }> = [{ type: HASH_ALGORITHM_TLVS[hashAlgorithm], value: digest }];
   if (signer) {
-    if (pure) unprot.push({ type: IMAGE_TLV_SIG_PURE, value: Uint8Array.of(1) });
+    if (pure) unprot.push({ type: IMAGE_TLV_SIG_PURE, value: Uint8Array.of(IMAGE_SIG_PURE_VALUE) });
     if (options.publicKeyFormat === 'full') unprot.push({ type: IMAGE_TLV_PUBKEY, value: signer.publicKeyDer });
     else unprot.push({ type: IMAGE_TLV_KEYHASH, value: hash(crypto, hashAlgorithm, signer.publicKeyDer) });
     const signed = pure || signer.keyType !== 'ed25519' ? concatBytes(body, protArea) : digest;

@@ -14,6 +14,7 @@ import {
   IMAGE_RSA2048_SIG_BYTES,
   IMAGE_RSA3072_SIG_BYTES,
   IMAGE_SIG_PURE_BYTES,
+  IMAGE_SIG_PURE_VALUE,
   IMAGE_TLV_ECDSA224,
   IMAGE_TLV_ECDSA_SIG,
   IMAGE_TLV_ED25519,
@@ -153,7 +154,7 @@ export async function decideVerdict(img: ReceivedImage, options: VerifyOptions, 
     const sig = SIGNATURE_TLVS.get(t.type);
     if (sig && (t.value.length < sig.minBytes || t.value.length > sig.maxBytes)) throw badLength(t, `is ${t.value.length} bytes`);
   }
-  verdict.pure = tlvs.some((t) => t.type === IMAGE_TLV_SIG_PURE && t.value[0] === 1);
+  verdict.pure = tlvs.some((t) => t.type === IMAGE_TLV_SIG_PURE && t.value[0] === IMAGE_SIG_PURE_VALUE);
 
   const regionLength = hashedRegionLength(header);
   const digestOf = async (alg: HashAlgorithm): Promise<Uint8Array | undefined> => {
