@@ -11,7 +11,8 @@ import type { BoardName } from '../board.ts';
 import { SlmEmulator } from './slm-emulator.ts';
 import { openNodePort } from './node-port.ts';
 import { createPtyPair, type PtyPair } from './pty.ts';
-import { PortError, type BytePort } from '../../transport/at/port.ts';
+import type { BytePort } from '../../transport/at/port.ts';
+import { startMcubootBoardServer } from './mcuboot-board-emulator.ts';
 import type { SlmDialect } from '../../transport/at/slm.ts';
 
 export interface BoardEmulatorOptions {
@@ -42,24 +43,12 @@ export interface BoardEmulator {
   close(): Promise<void>;
 }
 
-/** An SMP board server behind a byte port (provided by the SMP module once it is there). */
+/** An SMP board server behind a byte port (default: ./mcuboot-board-emulator.ts). */
 export interface SmpBoardServer {
   requests(): number;
   close(): Promise<void>;
 }
 export type SmpBoardServerFactory = (port: BytePort, board: BoardName) => Promise<SmpBoardServer>;
-
-/** Loads the SMP board server (src/hal/serial/smp-board.ts, the SMP engineer's) when it exists. */
-async function loadSmpBoardFactory(): Promise<SmpBoardServerFactory> {
-  const modulePath = './smp-board.ts';
-  try {
-    const mod = (await import(modulePath)) as { startSmpBoardServer?: SmpBoardServerFactory };
-    if (typeof mod.startSmpBoardServer === 'function') return mod.startSmpBoardServer;
-  } catch {
-    // fall through
-  }
-  throw new PortError('EMULATOR_UNAVAILABLE', 'emulate: the SMP board server is not available in this build');
-}
 
 export async function startBoardEmulator(options: BoardEmulatorOptions, smpFactory?: SmpBoardServerFactory): Promise<BoardEmulator> {
   const pair: PtyPair = await createPtyPair({ links: [undefined, options.linkPath] });
@@ -89,7 +78,7 @@ export async function startBoardEmulator(options: BoardEmulatorOptions, smpFacto
         },
       };
     }
-    const server = await (smpFactory ?? (await loadSmpBoardFactory()))(boardPort, options.board);
+    const server = await (smpFactory ?? startMcubootBoardServer)(boardPort, options.board);
     const port = boardPort;
     return {
       board: options.board,
