@@ -27,6 +27,7 @@ export const CDN_IMAGE_FILE_NAME = 'app_update.bin';
 /** XOR applied to every byte when the `changeAfterBytes` fault changes the image. */
 const CHANGED_IMAGE_XOR = 0x5a;
 const MS_PER_S = 1000;
+const HTTPS_DEFAULT_PORT = 443;
 
 export interface UpdateServerOptions {
   image: Uint8Array;
@@ -77,7 +78,7 @@ export interface UpdateServer {
   /** Every root a client may hold, PEM. */
   rootsPem: string;
   pki: TestPki;
-  /** Host table for the simulated modem: every served name → the listening address. */
+  /** Host table for the simulated modem: every served name → the listening address (and 443 → port). */
   hosts: HostTable;
   /** Replaces the fault set (validated). */
   setFaults(faults: ServerFaults): void;
@@ -354,7 +355,8 @@ export async function startUpdateServer(options: UpdateServerOptions): Promise<U
   const cdnUrl = `https://${cdnHost}:${port}`;
   const imageUrl = (version: string): string => `${cdnUrl}${imagePath(version)}`;
   const hosts: HostTable = {};
-  for (const n of [apiHost, cdnHost, ...Object.values(BAD_HOSTS)]) hosts[n] = address;
+  // URLs carry the port; a URL without one (443) reaches this server too.
+  for (const n of [apiHost, cdnHost, ...Object.values(BAD_HOSTS)]) hosts[n] = { address, ports: { [HTTPS_DEFAULT_PORT]: port } };
 
   let closed = false;
   return {

@@ -137,8 +137,16 @@ test('the API and the CDN are different hosts chaining to different roots', asyn
   await cdn.close();
   assert.is(server.apiUrl, `https://api.fotakit.test:${server.port}`);
   assert.is(server.imageUrl, `https://cdn.fotakit.test:${server.port}/fw/1.2.3/app_update.bin`);
-  assert.is(server.hosts['cdn.fotakit.test'], '127.0.0.1');
+  assert.equal(server.hosts['cdn.fotakit.test'], { address: '127.0.0.1', ports: { 443: server.port } });
   assert.ok(server.rootsPem.includes(server.pki.roots.digicertGlobalRootG2.pem));
+});
+
+test('a URL without a port (443) reaches the server through its host table', async () => {
+  const modem = await modemFor(server);
+  const s = await modem.connect({ host: server.apiHost, port: 443, tls: { secTags: [TAG_AMAZON], peerVerify: 'required' } });
+  await s.send(requestBytes(server.apiHost, ...checkPath(VERSION)));
+  assert.is((await new ResponseReader(s).read()).status, 204);
+  await s.close();
 });
 
 test('release API: 200 with the payload URL on the CDN host for an older version', async () => {
