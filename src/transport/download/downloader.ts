@@ -232,7 +232,9 @@ class RangeDownload {
     let answered = 0;
     try {
       for (;;) {
-        const depth = this.size === undefined || this.offset >= this.size || this.probeWithoutIfRange ? 1 : this.depth();
+        // Pipelined from the first request on (conservative ranges until a head is seen): waiting for
+        // the size would cost a round trip. Alone only for the end-of-file probe and the If-Range probe.
+        const depth = (this.size !== undefined && this.offset >= this.size) || this.probeWithoutIfRange ? 1 : this.depth();
         while (this.inflight.length < depth && conn.reusable && this.wants(next)) {
           const plan = this.nextPlan(next);
           const validator = this.probeWithoutIfRange ? undefined : ifRangeValidator(this.etag, this.lastModified);
@@ -276,7 +278,7 @@ class RangeDownload {
 
   /** Whether another request starting at `next` is wanted. */
   private wants(next: number): boolean {
-    if (this.size === undefined) return this.inflight.length === 0;
+    if (this.size === undefined) return true;
     if (this.offset >= this.size) return this.inflight.length === 0 && next === this.offset; // the 416 probe
     return next < this.size;
   }

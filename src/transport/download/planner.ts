@@ -23,8 +23,12 @@ export const TLS12_AES_GCM_RECORD_OVERHEAD_BYTES = TLS_RECORD_HEADER_BYTES + 8 +
 export const TLS13_AEAD_RECORD_OVERHEAD_BYTES = TLS_RECORD_HEADER_BYTES + 1 + 16;
 /** Overhead planned for when the caller does not know the version: the larger of the two. */
 export const DOWNLOAD_RECORD_OVERHEAD_BYTES = Math.max(TLS12_AES_GCM_RECORD_OVERHEAD_BYTES, TLS13_AEAD_RECORD_OVERHEAD_BYTES);
-/** Slack kept under the limit for header fields the digit rule cannot predict (a server adding a field). */
-export const DOWNLOAD_RECORD_MARGIN_BYTES = 32;
+/**
+ * Slack kept under the limit for what the digit rule cannot predict (an `Age` field growing, a server
+ * adding a short field). A misprediction beyond it costs one EMSGSIZE, after which the policy shrinks by
+ * the measured overshoot.
+ */
+export const DOWNLOAD_RECORD_MARGIN_BYTES = 16;
 /** Response head assumed before any has been seen: generous, so the first range is safe. */
 export const DOWNLOAD_FIRST_HEAD_BUDGET_BYTES = 1024;
 /** Smallest range worth a request; a limit that leaves less is DOWNLOAD_RECORD_LIMIT_TOO_SMALL. */

@@ -21,6 +21,11 @@ import {
  * room for the request uplink and jitter.
  */
 export const DOWNLOAD_PIPELINE_DEPTH_DEFAULT = 6;
+/**
+ * A refused record at least this many times the planned response holds more than one response (a
+ * second response is never much smaller than the first); below it, one response overshot.
+ */
+export const DOWNLOAD_COALESCED_RECORD_FACTOR = 1.5;
 /** Most requests in flight accepted (each costs a little modem memory and is lost on a drop). */
 export const DOWNLOAD_PIPELINE_DEPTH_MAX = 32;
 
@@ -109,8 +114,8 @@ export class AdaptiveRangePolicy implements RangePolicy {
       return 'shrink';
     }
     const plaintext = r.recordBytes - this.overhead;
-    if (r.inFlight > 1 && plaintext > planned + this.margin + this.overhead) {
-      // More than one response in a record: the server coalesced pipelined answers.
+    if (r.inFlight > 1 && plaintext >= DOWNLOAD_COALESCED_RECORD_FACTOR * planned) {
+      // Room for more than one response in the record: the server coalesced pipelined answers.
       return 'sequential';
     }
     // One response overshot by (record - limit): take exactly that, plus the margin, off the budget.

@@ -94,7 +94,7 @@ test('connection drops mid-body: reconnects and continues from the last accepted
 test('5xx answers are retried', async () => {
   await fresh({ status: 503, count: 2 });
   const sink = new MemorySink();
-  const r = await download(opts(sink));
+  const r = await download(opts(sink, { pipelineDepth: 1 }));
   assert.ok(bytesEqual(sink.bytes(), IMAGE));
   assert.is(r.retries, 2);
 });
