@@ -1,0 +1,374 @@
+/**
+ * The report's view of a run: the run log (src/fota/run-log.ts) validated and folded into what the
+ * charts and tables draw — state segments, boots, download progress, reconnects, responses, probes,
+ * a summary (the run's own, or one derived from the entries when the run ended without one), the
+ * failure to show prominently, and a chronological list of notable events.
+ */
+import { FotaError } from '../hal/errors.ts';
+import { MODEM_TLS_MAX_RECORD_BYTES } from '../hal/net.ts';
+import type { RunLogEntry, SummaryEntry } from '../fota/run-log.ts';
+
+/** A run log that cannot be drawn: not an array, an entry without a usable time, a bad number. */
+export class ReportError extends FotaError {}
+
+/** More entries than this are refused (a report is for one run; campaigns summarise themselves). */
+export const REPORT_MAX_ENTRIES = 5_000_000;
+
+/** Final states that are not a success, shown as a banner at the top. */
+const FAILED_FINALS = ['failed', 'rolled-back', 'reverting'];
+
+export interface StateSegment {
+  state: string;
+  t0: number;
+  t1: number;
+  /** The event that entered this state. */
+  event: string;
+  reason?: { code: string; message: string };
+}
+
+export interface BootMark {
+  t: number;
+  reason: string;
+  version?: string;
+  swap?: string;
+}
+
+export interface ResetMark {
+  t: number;
+  why: string;
+}
+
+export interface ProgressPoint {
+  t: number;
+  bytes: number;
+  total: number;
+  requests: number;
+  retries: number;
+  rangeBytes: number;
+}
+
+export interface ConnectionMark {
+  t: number;
+  host: string;
+  what: string;
+  code?: string;
+}
+
+/** A download retry, seen as an increase of the progress `retries` counter. */
+export interface RetryMark {
+  t: number;
+  bytes: number;
+  retries: number;
+}
+
+export interface ResponsePoint {
+  /** 1-based, in the order the downloader read them. */
+  index: number;
+  t: number;
+  host: string;
+  status: number;
+  rangeBytes: number;
+  headerBytes: number;
+  bodyBytes: number;
+  recordBytes: number;
+  recordLimit: number;
+}
+
+export interface ProbeRow {
+  t: number;
+  host: string;
+  port: number;
+  secTag: number;
+  name: string;
+  ok: boolean;
+  code?: string;
+  message?: string;
+  ms: number;
+  via: string;
+}
+
+export interface NotableEvent {
+  t: number;
+  level: 'info' | 'warn' | 'error';
+  what: string;
+  detail: string;
+}
+
+export interface SummaryView extends Omit<SummaryEntry, 'kind'> {
+  /** True when the run log had no summary entry and these figures were derived from the other entries. */
+  derived: boolean;
+}
+
+export interface RunModel {
+  /** End of the time axis, ms (last entry, or the summary's duration when longer). */
+  tEnd: number;
+  entries: number;
+  segments: StateSegment[];
+  boots: BootMark[];
+  resets: ResetMark[];
+  progress: ProgressPoint[];
+  connections: ConnectionMark[];
+  retries: RetryMark[];
+  responses: ResponsePoint[];
+  probes: ProbeRow[];
+  summary: SummaryView;
+  /** Set when the run did not end well: shown prominently. */
+  failure?: { final: string; code: string; message: string };
+  events: NotableEvent[];
+  /** Entries of kinds this report does not know (newer run logs): counted, not drawn. */
+  unknownKinds: number;
+}
+
+const MS_PER_S = 1000;
+
+/** Validates and folds a run log. Throws ReportError (REPORT_BAD_INPUT, REPORT_BAD_ENTRY, REPORT_TOO_LARGE). */
+export function buildRunModel(entries: readonly RunLogEntry[]): RunModel {
+  if (!Array.isArray(entries)) {
+    throw new ReportError('REPORT_BAD_INPUT', 'report.render: entries must be an array of run-log entries', { got: typeof entries });
+  }
+  if (entries.length > REPORT_MAX_ENTRIES) {
+    throw new ReportError('REPORT_TOO_LARGE', `report.render: ${entries.length} entries, at most ${REPORT_MAX_ENTRIES} are drawn`, {
+      entries: entries.length,
+      max: REPORT_MAX_ENTRIES,
+    });
+  }
+  entries.forEach(checkEntry);
+  // Stable sort: entries logged at the same millisecond keep their order.
+  const sorted = entries.map((e, i) => ({ e, i })).sort((a, b) => a.e.t - b.e.t || a.i - b.i).map((x) => x.e);
+
+  const m: RunModel = {
+    tEnd: 0,
+    entries: sorted.length,
+    segments: [],
+    boots: [],
+    resets: [],
+    progress: [],
+    connections: [],
+    retries: [],
+    responses: [],
+    probes: [],
+    summary: emptySummary(),
+    events: [],
+    unknownKinds: 0,
+  };
+  let summary: SummaryEntry | undefined;
+  let open: StateSegment | undefined;
+  let lastRetries = 0;
+  let firstRunning: string | undefined;
+  let lastVerdictVersion: string | undefined;
+  let downloadSeen: { bytes: number; requests: number; retries: number; maxRecordBytes: number } | undefined;
+
+  for (const e of sorted) {
+    m.tEnd = Math.max(m.tEnd, e.t);
+    switch (e.kind) {
+      case 'state': {
+        if (open) open.t1 = e.t;
+        else if (e.from && e.t > 0) m.segments.push({ state: String(e.from), t0: 0, t1: e.t, event: '(start)' });
+        open = { state: String(e.to), t0: e.t, t1: e.t, event: String(e.event), ...(e.reason ? { reason: e.reason } : {}) };
+        m.segments.push(open);
+        const bad = e.to === 'failed' || e.to === 'rolled-back' || e.to === 'reverting';
+        m.events.push({
+          t: e.t,
+          level: bad ? 'error' : 'info',
+          what: `state ${e.from} → ${e.to}`,
+          detail: e.reason ? `${e.event}: ${e.reason.code} ${e.reason.message}` : String(e.event),
+        });
+        break;
+      }
+      case 'board-boot':
+        m.boots.push({ t: e.t, reason: String(e.reason), version: e.version, swap: e.swap });
+        if (firstRunning === undefined && e.version !== undefined) firstRunning = e.version;
+        m.events.push({
+          t: e.t,
+          level: e.version === undefined ? 'error' : 'warn',
+          what: 'board boot',
+          detail: `${e.reason}: MCUboot started ${e.version ?? 'no valid image'}${e.swap ? ` (swap ${e.swap})` : ''}`,
+        });
+        break;
+      case 'reset':
+        m.resets.push({ t: e.t, why: String(e.why) });
+        m.events.push({ t: e.t, level: 'info', what: 'reset requested', detail: String(e.why) });
+        break;
+      case 'progress':
+        m.progress.push({ t: e.t, bytes: e.bytes, total: e.total, requests: e.requests, retries: e.retries, rangeBytes: e.rangeBytes });
+        if (e.retries > lastRetries) m.retries.push({ t: e.t, bytes: e.bytes, retries: e.retries });
+        lastRetries = e.retries;
+        break;
+      case 'download':
+        downloadSeen = { bytes: e.bytes, requests: e.requests, retries: e.retries, maxRecordBytes: e.maxRecordBytes };
+        m.events.push({
+          t: e.t,
+          level: 'info',
+          what: 'download done',
+          detail: `${e.bytes} of ${e.total} bytes in ${e.requests} requests, ${e.retries} retries${e.resumedAt > 0 ? `, resumed at ${e.resumedAt}` : ''}`,
+        });
+        break;
+      case 'response':
+        m.responses.push({
+          index: m.responses.length + 1,
+          t: e.t,
+          host: String(e.host),
+          status: e.status,
+          rangeBytes: e.rangeBytes,
+          headerBytes: e.headerBytes,
+          bodyBytes: e.bodyBytes,
+          recordBytes: e.recordBytes,
+          recordLimit: e.recordLimit,
+        });
+        break;
+      case 'connection':
+        m.connections.push({ t: e.t, host: String(e.host), what: String(e.what), ...(e.code !== undefined ? { code: String(e.code) } : {}) });
+        if (e.what === 'reconnect') {
+          m.events.push({ t: e.t, level: 'warn', what: 'reconnect', detail: `${e.host}${e.code ? ` after ${e.code}` : ''}` });
+        }
+        break;
+      case 'probe':
+        m.probes.push({
+          t: e.t,
+          host: String(e.host),
+          port: e.port,
+          secTag: e.secTag,
+          name: String(e.name),
+          ok: e.ok === true,
+          ...(e.code !== undefined ? { code: String(e.code) } : {}),
+          ...(e.message !== undefined ? { message: String(e.message) } : {}),
+          ms: e.ms,
+          via: String(e.via),
+        });
+        m.events.push({
+          t: e.t,
+          level: e.ok ? 'info' : 'warn',
+          what: `cert probe ${e.ok ? 'ok' : 'failed'}`,
+          detail: `${e.host} sec_tag ${e.secTag} (${e.name})${e.ok ? '' : `: ${e.code ?? 'error'}${e.message ? ` ${e.message}` : ''}`}`,
+        });
+        break;
+      case 'check':
+        if (firstRunning === undefined) firstRunning = e.running;
+        m.events.push({ t: e.t, level: 'info', what: 'update check', detail: `running ${e.running}: ${e.result}${e.url ? ` ${e.url}` : ''}` });
+        break;
+      case 'verdict':
+        if (e.verdict.version !== undefined) lastVerdictVersion = e.verdict.version;
+        m.events.push({
+          t: e.t,
+          level: e.verdict.valid ? 'info' : 'error',
+          what: 'image verdict',
+          detail: e.verdict.valid
+            ? `valid ${e.verdict.version ?? ''}`.trim()
+            : `invalid: ${e.verdict.code ?? ''} ${e.verdict.message ?? ''}`.trim(),
+        });
+        break;
+      case 'boot':
+        m.events.push({ t: e.t, level: 'info', what: 'agent boot', detail: `running ${e.running ?? 'unknown'}, expected ${e.expected ?? '–'}` });
+        break;
+      case 'selftest':
+        m.events.push({ t: e.t, level: e.passed ? 'info' : 'error', what: 'self-test', detail: `${e.version} ${e.passed ? 'passed' : 'FAILED'}` });
+        break;
+      case 'summary':
+        summary = e;
+        break;
+      default:
+        m.unknownKinds++;
+    }
+  }
+
+  if (summary) {
+    const { kind: _kind, t: _t, ...rest } = summary as SummaryEntry & { t: number };
+    m.summary = { ...rest, derived: false };
+    m.tEnd = Math.max(m.tEnd, summary.seconds * MS_PER_S);
+  } else {
+    const lastProgress = m.progress[m.progress.length - 1];
+    const lastBoot = [...m.boots].reverse().find((b) => b.version !== undefined);
+    const lastState = m.segments[m.segments.length - 1];
+    const limits = m.responses.map((r) => r.recordLimit).filter((l) => l > 0);
+    m.summary = {
+      derived: true,
+      final: lastState?.state ?? 'unknown',
+      version: lastBoot?.version ?? lastVerdictVersion,
+      fromVersion: firstRunning,
+      bytes: downloadSeen?.bytes ?? lastProgress?.bytes ?? 0,
+      requests: Math.max(m.responses.length, downloadSeen?.requests ?? lastProgress?.requests ?? 0),
+      retries: downloadSeen?.retries ?? lastProgress?.retries ?? 0,
+      maxRecordBytes: m.responses.reduce((max, r) => Math.max(max, r.recordBytes), downloadSeen?.maxRecordBytes ?? 0),
+      recordLimit: limits.length > 0 ? limits.reduce((a, b) => Math.min(a, b)) : MODEM_TLS_MAX_RECORD_BYTES,
+      seconds: m.tEnd / MS_PER_S,
+      probes: m.probes.length,
+      reboots: m.boots.filter((b) => b.t > 0).length,
+      ...(lastState?.reason ? { reason: lastState.reason } : {}),
+    };
+  }
+  if (open) open.t1 = Math.max(open.t1, m.tEnd);
+
+  const s = m.summary;
+  const lastReason = [...m.segments].reverse().find((g) => g.reason)?.reason;
+  if (FAILED_FINALS.includes(s.final) || (s.reason && s.final !== 'confirmed' && s.final !== 'idle')) {
+    const reason = s.reason ?? lastReason;
+    m.failure = {
+      final: s.final,
+      code: reason?.code ?? (s.final === 'rolled-back' ? 'ROLLED_BACK' : 'UNKNOWN'),
+      message: reason?.message ?? (s.final === 'rolled-back' ? 'MCUboot reverted to the previous image' : 'the run ended without a reason'),
+    };
+  }
+  return m;
+}
+
+function emptySummary(): SummaryView {
+  return {
+    derived: true,
+    final: 'unknown',
+    bytes: 0,
+    requests: 0,
+    retries: 0,
+    maxRecordBytes: 0,
+    recordLimit: MODEM_TLS_MAX_RECORD_BYTES,
+    seconds: 0,
+    probes: 0,
+    reboots: 0,
+  };
+}
+
+/** Numeric fields each kind must carry as finite, non-negative numbers (what the charts scale by). */
+const NUMERIC_FIELDS: Readonly<Record<string, readonly string[]>> = {
+  progress: ['bytes', 'total', 'requests', 'retries', 'rangeBytes'],
+  download: ['bytes', 'total', 'requests', 'retries', 'maxRecordBytes', 'resumedAt'],
+  response: ['status', 'rangeBytes', 'headerBytes', 'bodyBytes', 'recordBytes', 'recordLimit'],
+  probe: ['port', 'secTag', 'ms'],
+  summary: ['bytes', 'requests', 'retries', 'maxRecordBytes', 'recordLimit', 'seconds', 'probes', 'reboots'],
+};
+
+/** Fields that must be objects when present. */
+const OBJECT_FIELDS: Readonly<Record<string, readonly string[]>> = {
+  verdict: ['verdict'],
+};
+
+function checkEntry(e: unknown, index: number): void {
+  if (typeof e !== 'object' || e === null) {
+    throw new ReportError('REPORT_BAD_ENTRY', `report.render: entry ${index} is not an object`, { index });
+  }
+  const r = e as Record<string, unknown>;
+  if (typeof r.t !== 'number' || !Number.isFinite(r.t) || r.t < 0) {
+    throw new ReportError('REPORT_BAD_ENTRY', `report.render: entry ${index} has no finite, non-negative time t`, { index, field: 't' });
+  }
+  if (typeof r.kind !== 'string') {
+    throw new ReportError('REPORT_BAD_ENTRY', `report.render: entry ${index} has no kind`, { index, field: 'kind' });
+  }
+  for (const field of NUMERIC_FIELDS[r.kind] ?? []) {
+    const v = r[field];
+    if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) {
+      throw new ReportError('REPORT_BAD_ENTRY', `report.render: entry ${index} (${r.kind}) has a bad ${field}`, { index, field, kind: r.kind });
+    }
+  }
+  if (r.kind === 'summary' && r.linkLimitSeconds !== undefined) {
+    const v = r.linkLimitSeconds;
+    if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) {
+      throw new ReportError('REPORT_BAD_ENTRY', `report.render: entry ${index} (summary) has a bad linkLimitSeconds`, { index, field: 'linkLimitSeconds', kind: r.kind });
+    }
+  }
+  for (const field of OBJECT_FIELDS[r.kind] ?? []) {
+    if (typeof r[field] !== 'object' || r[field] === null) {
+      throw new ReportError('REPORT_BAD_ENTRY', `report.render: entry ${index} (${r.kind}) has no ${field}`, { index, field, kind: r.kind });
+    }
+  }
+  if (r.kind === 'state' && (typeof r.to !== 'string' || r.to === '')) {
+    throw new ReportError('REPORT_BAD_ENTRY', `report.render: entry ${index} (state) has no target state`, { index, field: 'to', kind: r.kind });
+  }
+}

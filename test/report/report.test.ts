@@ -1,0 +1,220 @@
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import type { RunLogEntry } from '../../src/fota/run-log.ts';
+import { isFotaError } from '../../src/hal/errors.ts';
+import { ReportError, buildRunModel, renderReport } from '../../src/report/report.ts';
+import { CDN_HOST, IMAGE_BYTES, failedCertRun, hugeRun, realisticRun } from './fixtures.ts';
+
+const CHROMIUM = '/usr/bin/chromium';
+const ARTIFACTS = 'test-artifacts';
+const CHART_IDS = ['chart-timeline', 'chart-download', 'chart-records'] as const;
+/** A report of a huge run must stay small enough to mail. */
+const HUGE_REPORT_MAX_BYTES = 600_000;
+
+/** The little of the DOM the browser check touches (the tests are type-checked without DOM types). */
+interface MarkHost {
+  querySelectorAll(selector: string): ArrayLike<{ getBoundingClientRect(): { width: number; height: number } }>;
+}
+
+function codeOf(fn: () => unknown): string | undefined {
+  try {
+    fn();
+  } catch (e) {
+    assert.ok(isFotaError(e), `expected a FotaError, got ${String(e)}`);
+    assert.ok(e instanceof ReportError);
+    assert.ok((e as Error).message.startsWith('report.render: '), (e as Error).message);
+    return (e as ReportError).code;
+  }
+  return undefined;
+}
+
+test('the realistic run folds into states, boots, probes, responses and its own summary', () => {
+  const m = buildRunModel(realisticRun());
+  assert.equal(
+    m.segments.map((s) => s.state),
+    ['idle', 'checking', 'selecting-cert', 'downloading', 'verifying', 'staged', 'rebooting', 'trial', 'confirmed'],
+  );
+  assert.equal(m.boots.map((b) => `${b.reason}:${b.version}:${b.swap}`), ['power-on:1.0.0:none', 'power-cut:1.0.0:none', 'software-reset:1.1.0:test']);
+  assert.equal(m.probes.map((p) => `${p.secTag}:${p.ok ? 'ok' : p.code}`), ['1002:CERT_UNKNOWN_CA', '1003:CERT_UNKNOWN_CA', '1004:CERT_UNKNOWN_CA', '1001:ok']);
+  assert.is(m.responses.length, 101);
+  assert.equal(m.connections.filter((c) => c.what === 'reconnect').map((c) => c.code), ['EMSGSIZE', 'ECONNRESET']);
+  assert.equal(m.retries.map((r) => r.retries), [1, 2]);
+  assert.is(m.summary.derived, false);
+  assert.is(m.summary.final, 'confirmed');
+  assert.is(m.summary.bytes, IMAGE_BYTES);
+  assert.is(m.failure, undefined);
+  assert.is(m.progress[m.progress.length - 1]!.bytes, IMAGE_BYTES);
+});
+
+test('the report is one self-contained document: no scripts, no external URLs, inline CSS and SVG', () => {
+  const html = renderReport(realisticRun(), { generatedAt: '2026-11-27T03:00:00Z' });
+  assert.ok(html.startsWith('<!DOCTYPE html>'));
+  assert.not.match(html, /<script/i);
+  assert.not.match(html, /<link/i);
+  assert.not.match(html, /\b(src|href)=/i);
+  assert.not.match(html, /url\(/i);
+  for (const id of CHART_IDS) assert.ok(html.includes(`<svg id="${id}"`), id);
+  assert.ok(html.includes(`default-src 'none'`));
+  assert.ok(html.includes('generated 2026-11-27T03:00:00Z'));
+});
+
+test('the report shows the limit, the EMSGSIZE reconnect, the winning root CA and the summary figures', () => {
+  const html = renderReport(realisticRun());
+  assert.ok(html.includes('modem record limit 2,303 B'));
+  assert.ok(html.includes('>EMSGSIZE</text>'), 'reconnect labelled with its code');
+  assert.ok(html.includes('>ECONNRESET</text>'));
+  assert.ok(html.includes('1 response OVER the 2,303 B limit'));
+  assert.ok(html.includes('validated by <strong>DigiCert Global Root G2</strong> (sec_tag 1001) after 3 failed candidates'));
+  assert.is((html.match(/✗ CERT_UNKNOWN_CA/g) ?? []).length, 3);
+  assert.ok(html.includes('1.0.0 → 1.1.0'));
+  assert.ok(html.includes('190,464 B (186 KiB)'));
+  assert.match(html, /stall: no progress for 9\.\d s/);
+  assert.not.ok(html.includes('id="failure"'), 'a confirmed run has no failure banner');
+});
+
+test('a failed run shows its reason prominently and says there was no download', () => {
+  const html = renderReport(failedCertRun());
+  assert.match(html, /<div class="banner" id="failure" role="alert"><div class="big">FAILED — <code>CERT_NO_CANDIDATE<\/code><\/div><div>no root CA validated the download host<\/div><\/div>/);
+  assert.ok(html.includes('No download in this run'));
+  assert.ok(html.includes('No HTTP responses recorded in this run'));
+  assert.ok(html.includes('no root CA validated this host (2 tried)'));
+});
+
+test('host names and messages are escaped everywhere', () => {
+  const evil = `<script>alert("x")</script>&'`;
+  const html = renderReport(failedCertRun(evil, `</div><img src=x onerror=alert(1)>`));
+  assert.not.ok(html.includes('<script>'));
+  assert.not.ok(html.includes('<img'));
+  assert.ok(html.includes('&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;&amp;&#39;'));
+  assert.ok(html.includes('&lt;/div&gt;&lt;img src=x onerror=alert(1)&gt;'));
+});
+
+test('control characters and lone surrogates in text become U+FFFD', () => {
+  const html = renderReport(failedCertRun('bad\u0000host\ud800.example'));
+  assert.ok(html.includes('bad\ufffdhost\ufffd.example'));
+  assert.not.ok(html.includes('\u0000'));
+});
+
+test('a run log without a summary gets one derived from its entries, marked as derived', () => {
+  const log = realisticRun().filter((e) => e.kind !== 'summary');
+  const m = buildRunModel(log);
+  assert.is(m.summary.derived, true);
+  assert.is(m.summary.final, 'confirmed');
+  assert.is(m.summary.fromVersion, '1.0.0');
+  assert.is(m.summary.version, '1.1.0');
+  assert.is(m.summary.bytes, IMAGE_BYTES);
+  assert.is(m.summary.requests, 101);
+  assert.is(m.summary.retries, 2);
+  assert.is(m.summary.maxRecordBytes, 2364);
+  assert.is(m.summary.recordLimit, 2303);
+  assert.is(m.summary.reboots, 2);
+  assert.ok(renderReport(log).includes('derived from its other entries'));
+});
+
+test('edge cases render: an empty log, a single progress point, entries out of order, unknown kinds', () => {
+  const empty = renderReport([]);
+  assert.ok(empty.includes('No download in this run'));
+  assert.ok(empty.includes('no agent state changes in this run log'));
+  const one = renderReport([{ t: 0, kind: 'progress', bytes: 512, total: 1024, requests: 1, retries: 0, rangeBytes: 512, maxRecordBytes: 900 }]);
+  assert.ok(one.includes('class="mark curve-dot"'));
+  const shuffled = [...realisticRun()].reverse();
+  assert.equal(buildRunModel(shuffled).segments.map((s) => s.state), buildRunModel(realisticRun()).segments.map((s) => s.state));
+  const future = renderReport([{ t: 5, kind: 'quantum-flux' } as unknown as RunLogEntry]);
+  assert.ok(future.includes('1 entries of kinds this report does not know were skipped'));
+});
+
+test('a huge run is downsampled: the file stays small and keeps its marks', () => {
+  const html = renderReport(hugeRun(60_000));
+  assert.ok(html.length < HUGE_REPORT_MAX_BYTES, `report is ${html.length} bytes`);
+  const bars = (html.match(/class="mark rec"/g) ?? []).length;
+  assert.ok(bars > 100 && bars <= 300, `${bars} record bars`);
+  assert.ok(html.includes('one bar = up to 200 responses, the largest'));
+  assert.is((html.match(/class="mark reconnect"/g) ?? []).length, 12);
+});
+
+test('bad input is a ReportError with a stable code', () => {
+  assert.is(codeOf(() => renderReport('nope' as unknown as RunLogEntry[])), 'REPORT_BAD_INPUT');
+  assert.is(codeOf(() => renderReport([null as unknown as RunLogEntry])), 'REPORT_BAD_ENTRY');
+  assert.is(codeOf(() => renderReport([{ t: Number.NaN, kind: 'reset', why: 'apply' }])), 'REPORT_BAD_ENTRY');
+  assert.is(codeOf(() => renderReport([{ t: -1, kind: 'reset', why: 'apply' }])), 'REPORT_BAD_ENTRY');
+  assert.is(codeOf(() => renderReport([{ t: 1 } as unknown as RunLogEntry])), 'REPORT_BAD_ENTRY');
+  const badProgress = { t: 1, kind: 'progress', bytes: Infinity, total: 1, requests: 0, retries: 0, rangeBytes: 0, maxRecordBytes: 0 } as RunLogEntry;
+  try {
+    renderReport([badProgress]);
+    assert.unreachable('accepted a non-finite byte count');
+  } catch (e) {
+    assert.ok(e instanceof ReportError);
+    assert.is(e.code, 'REPORT_BAD_ENTRY');
+    assert.equal(e.details, { index: 0, field: 'bytes', kind: 'progress' });
+  }
+  assert.is(codeOf(() => renderReport([{ t: 1, kind: 'verdict' } as unknown as RunLogEntry])), 'REPORT_BAD_ENTRY');
+  assert.is(codeOf(() => renderReport([{ t: 1, kind: 'state', from: 'idle', event: 'check' } as unknown as RunLogEntry])), 'REPORT_BAD_ENTRY');
+});
+
+test('the same run renders to the same bytes', () => {
+  assert.is(renderReport(realisticRun()), renderReport(realisticRun()));
+});
+
+test('in headless Chromium: no console errors, every chart has visible marks, screenshot saved', async () => {
+  if (!existsSync(CHROMIUM)) {
+    console.log(`SKIP browser check: ${CHROMIUM} is absent (CI installs Debian's chromium; locally: apt-get install -y chromium)`);
+    return;
+  }
+  const { chromium } = await import('playwright-core');
+  mkdirSync(ARTIFACTS, { recursive: true });
+  const file = resolve(ARTIFACTS, 'report.html');
+  writeFileSync(file, renderReport(realisticRun(), { source: 'scripted run (test/report/fixtures.ts)' }));
+  const profile = mkdtempSync(join(tmpdir(), 'fotakit-report-chromium-'));
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    viewport: { width: 1200, height: 900 },
+  });
+  try {
+    const page = context.pages()[0] ?? (await context.newPage());
+    const problems: string[] = [];
+    page.on('console', (msg) => {
+      if (msg.type() === 'error' || msg.type() === 'warning') problems.push(`${msg.type()}: ${msg.text()}`);
+    });
+    page.on('pageerror', (err) => problems.push(`pageerror: ${err.message}`));
+    page.on('request', (req) => {
+      if (req.url() !== pathToFileURL(file).href) problems.push(`request: ${req.url()}`);
+    });
+    await page.goto(pathToFileURL(file).href, { waitUntil: 'load' });
+    for (const id of CHART_IDS) {
+      const svg = page.locator(`svg#${id}`);
+      const box = await svg.boundingBox();
+      assert.ok(box && box.width > 600 && box.height > 100, `${id} box ${JSON.stringify(box)}`);
+      // Every data mark is laid out with a non-empty box (lines have one zero dimension).
+      const sizes = await svg.evaluate((node: MarkHost) =>
+        Array.from(node.querySelectorAll('.mark')).map((e) => {
+          const r = e.getBoundingClientRect();
+          return [r.width, r.height] as [number, number];
+        }),
+      );
+      assert.ok(sizes.length > 0, `${id} has no data marks`);
+      assert.ok(sizes.every(([w, h]) => w > 0 || h > 0), `${id} has an empty mark`);
+      assert.ok(sizes.some(([w, h]) => w > 0 && h > 0), `${id} has no mark with an area`);
+    }
+    const count = (selector: string) => page.locator(selector).count();
+    const marks = {
+      bars: await count('#chart-records .mark.rec'),
+      states: await count('#chart-timeline .mark.bar'),
+      boots: await count('#chart-timeline .mark.boot'),
+      probes: await count('#probes tbody tr'),
+    };
+    assert.equal(marks, { bars: 101, states: 9, boots: 3, probes: 4 });
+    await page.screenshot({ path: join(ARTIFACTS, 'report.png'), fullPage: true });
+    assert.equal(problems, []);
+  } finally {
+    await context.close();
+    rmSync(profile, { recursive: true, force: true });
+  }
+});
+
+test.run();
