@@ -9,7 +9,8 @@
  * effects, deterministic for a seed and an operation index:
  * - a cut write leaves a prefix of its bytes written (0 to length-1 bytes); the rest stays as it was;
  * - a cut erase of several pages leaves the pages before the cut page erased, the cut page partly
- *   erased (each bit of each byte either already erased or still as it was), the pages after untouched.
+ *   erased (a seeded progress p in [0, 1), skewed toward 0: each bit has reached the erased value
+ *   with probability p, else is as it was), the pages after untouched.
  *
  * Persistence (optional): the device image lives in a file (raw bytes, device size); it is loaded when
  * the flash is made and each operation writes the range it changed back (or `save()` on demand).
@@ -309,10 +310,15 @@ export class SimFlash implements FlashMap {
       this.counters.pagesErased += cutPage;
       const ps = start + cutPage * page;
       const mem = this.mem;
-      // Bits move toward the erased state: each bit is either erased already or still as it was.
+      // How far the erase got (0..1): each bit has reached the erased state with that probability,
+      // so an early cut leaves the page nearly as it was and a late one nearly erased. Skewed toward
+      // little progress (cube of a uniform draw): a page that still looks valid but is not is the hard
+      // case for recovery code.
+      const progress = (rnd() / 0x100000000) ** 3;
       for (let i = ps; i < ps + page; i++) {
-        const r = rnd() & 0xff;
-        mem[i] = erased === 0xff ? mem[i]! | r : erased === 0 ? mem[i]! & r : r & 1 ? erased : mem[i]!;
+        let flip = 0;
+        for (let bit = 0; bit < 8; bit++) if (rnd() / 0x100000000 < progress) flip |= 1 << bit;
+        mem[i] = erased === 0xff ? mem[i]! | flip : erased === 0 ? mem[i]! & ~flip : flip === 0xff ? erased : mem[i]!;
       }
       this.wear[ps / page]!++;
       this.cut(index, start, length, op);
