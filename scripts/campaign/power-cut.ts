@@ -38,6 +38,8 @@ export const POWER_CUT_SETTLE_BOOTS = 2;
 /** Image sizes of the campaign (payload bytes; the images add a 0x200 header and ~150 bytes of TLVs). */
 export const POWER_CUT_OLD_PAYLOAD_BYTES = 20_000;
 export const POWER_CUT_NEW_PAYLOAD_BYTES = 26_000;
+/** ih_hdr_size of the campaign's images (imgtool -H 0x200 --pad-header, as NCS builds them). */
+const CAMPAIGN_IMAGE_HEADER_BYTES = 0x200;
 /** Bytes the application writes per flash write when staging an image (one page, like the stream writer). */
 const STAGE_WRITE_BYTES = 4096;
 
@@ -98,7 +100,7 @@ export function campaignImages(): Promise<Images> {
   imagesPromise ??= (async () => {
     const signer = createPemSigner(readFileSync(KEY_DIR + 'ed25519.pem', 'utf8'));
     const sign = (bytes: number, seed: number, version: string): Promise<Uint8Array> =>
-      signImage(payload(bytes, seed), { crypto: nodeCrypto, signer, headerSize: 0x200, padHeader: true, version });
+      signImage(payload(bytes, seed), { crypto: nodeCrypto, signer, headerSize: CAMPAIGN_IMAGE_HEADER_BYTES, padHeader: true, version });
     return {
       old: await sign(POWER_CUT_OLD_PAYLOAD_BYTES, 1, '1.0.0+1'),
       neu: await sign(POWER_CUT_NEW_PAYLOAD_BYTES, 2, '1.1.0+2'),

@@ -13,6 +13,7 @@ import {
   BOOT_FLAG_UNSET,
   BOOT_MAGIC_GOOD,
   BOOT_MAGIC_UNSET,
+  BOOT_SWAP_INFO_IMAGE_MAX,
   BOOT_SWAP_TYPE_PERM,
   BOOT_SWAP_TYPE_TEST,
   readTrailerState,
@@ -23,7 +24,7 @@ import {
 } from './trailer.ts';
 
 /** Largest image index a swap_info nibble can carry. */
-export const BOOT_IMAGE_INDEX_MAX = 15;
+export const BOOT_IMAGE_INDEX_MAX = BOOT_SWAP_INFO_IMAGE_MAX;
 
 function checkIndex(op: string, imageIndex: number): void {
   if (!Number.isInteger(imageIndex) || imageIndex < 0 || imageIndex > BOOT_IMAGE_INDEX_MAX) {

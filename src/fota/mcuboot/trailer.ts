@@ -12,7 +12,7 @@
  *   swap status  below swap_size: BOOT_MAX_IMG_SECTORS * BOOT_STATUS_STATE_COUNT entries of
  *                one flash write unit each
  */
-import { bytesEqual, readU32LE, writeU16LE } from '../../hal/bytes.ts';
+import { bytesEqual, readU32LE, writeU16LE, writeU32LE } from '../../hal/bytes.ts';
 import { FotaError } from '../../hal/errors.ts';
 import { alignUp, type FlashArea } from '../../hal/flash.ts';
 
@@ -54,6 +54,9 @@ export const BOOT_FLAG_UNSET = 3;
 /** Table wildcard: matches any flag state. */
 export const BOOT_FLAG_ANY = 4;
 
+/** swap_size is a u32. */
+export const BOOT_SWAP_SIZE_BYTES = 4;
+
 /** The byte MCUboot writes into image_ok / copy_done to set them. */
 export const BOOT_FLAG_SET_VALUE = 0x01;
 
@@ -64,6 +67,12 @@ export const BOOT_SWAP_TYPE_PERM = 3;
 export const BOOT_SWAP_TYPE_REVERT = 4;
 export const BOOT_SWAP_TYPE_FAIL = 5;
 export const BOOT_SWAP_TYPE_PANIC = 0xff;
+
+/** swap_info: swap type in the low nibble, image number in the high nibble. */
+export const BOOT_SWAP_INFO_TYPE_MASK = 0x0f;
+export const BOOT_SWAP_INFO_IMAGE_SHIFT = 4;
+/** Largest image number swap_info can carry. */
+export const BOOT_SWAP_INFO_IMAGE_MAX = 0x0f;
 
 /** Largest swap type a swap_info nibble may carry; above it the field reads as NONE. */
 export const BOOT_SWAP_TYPE_MAX_STORED = BOOT_SWAP_TYPE_REVERT;
@@ -240,12 +249,12 @@ function decodeTail(tail: Uint8Array, layout: TrailerLayout, erasedValue: number
   const info = tail[at(layout.swapInfoOff)]!;
   let swapType = BOOT_SWAP_TYPE_NONE;
   let imageNum = 0;
-  const type = info & 0x0f;
+  const type = info & BOOT_SWAP_INFO_TYPE_MASK;
   if (info !== erasedValue && type >= BOOT_SWAP_TYPE_NONE && type <= BOOT_SWAP_TYPE_MAX_STORED) {
     swapType = type;
-    imageNum = info >> 4;
+    imageNum = info >> BOOT_SWAP_INFO_IMAGE_SHIFT;
   }
-  const sizeBytes = tail.subarray(at(layout.swapSizeOff), at(layout.swapSizeOff) + 4);
+  const sizeBytes = tail.subarray(at(layout.swapSizeOff), at(layout.swapSizeOff) + BOOT_SWAP_SIZE_BYTES);
   return {
     magic,
     imageOk: decodeFlag(tail[at(layout.imageOkOff)]!, erasedValue),
@@ -316,17 +325,17 @@ export async function writeCopyDone(area: FlashArea, layout: TrailerLayout): Pro
 
 /** boot_write_swap_info: (imageNum << 4) | swapType. */
 export async function writeSwapInfo(area: FlashArea, layout: TrailerLayout, swapType: number, imageNum: number): Promise<void> {
-  if (!Number.isInteger(imageNum) || imageNum < 0 || imageNum > 0x0f) {
+  if (!Number.isInteger(imageNum) || imageNum < 0 || imageNum > BOOT_SWAP_INFO_IMAGE_MAX) {
     throw new FotaError('TRAILER_BAD_ARGUMENT', `trailer.writeSwapInfo: image number ${imageNum} does not fit a nibble`, { imageNum });
   }
-  await area.write(layout.swapInfoOff, paddedField(Uint8Array.of((imageNum << 4) | (swapType & 0x0f)), area.writeAlignBytes, area.erasedValue));
+  await area.write(layout.swapInfoOff, paddedField(Uint8Array.of((imageNum << BOOT_SWAP_INFO_IMAGE_SHIFT) | (swapType & BOOT_SWAP_INFO_TYPE_MASK)), area.writeAlignBytes, area.erasedValue));
 }
 
 export async function writeSwapSize(area: FlashArea, layout: TrailerLayout, swapSize: number): Promise<void> {
-  const v = new Uint8Array(4);
-  v[0] = swapSize & 0xff;
-  v[1] = (swapSize >>> 8) & 0xff;
-  v[2] = (swapSize >>> 16) & 0xff;
-  v[3] = (swapSize >>> 24) & 0xff;
+  if (!Number.isInteger(swapSize) || swapSize < 0 || swapSize > 0xffffffff) {
+    throw new FotaError('TRAILER_BAD_ARGUMENT', `trailer.writeSwapSize: ${swapSize} is not a u32`, { swapSize });
+  }
+  const v = new Uint8Array(BOOT_SWAP_SIZE_BYTES);
+  writeU32LE(v, 0, swapSize);
   await area.write(layout.swapSizeOff, paddedField(v, area.writeAlignBytes, area.erasedValue));
 }

@@ -11,12 +11,13 @@ import {
   BOOT_MAGIC_UNSET,
   BOOT_SWAP_TYPE_FAIL,
   BOOT_SWAP_TYPE_NONE,
+  BOOT_SWAP_TYPE_PANIC,
   BOOT_SWAP_TYPE_PERM,
   BOOT_SWAP_TYPE_REVERT,
   BOOT_SWAP_TYPE_TEST,
   readTrailerState,
 } from '../../../src/fota/mcuboot/trailer.ts';
-import { FotaError } from '../../../src/hal/errors.ts';
+import { FlashError, FotaError } from '../../../src/hal/errors.ts';
 import { makeImage, stageImage, validate } from './boot-fixtures.ts';
 import { MemArea, memSlots } from './mem-flash.ts';
 
@@ -172,6 +173,17 @@ test('no valid image anywhere: the board does not boot (BOOT_NO_VALID_IMAGE)', a
   const { primary, secondary } = memSlots(SLOT, { eraseBlockBytes: SECTOR });
   const r = await new Bootloader({ primary, secondary, strategy: 'swap-move', validate }).boot();
   assert.equal(r, { booted: false, code: 'BOOT_NO_VALID_IMAGE', swapType: BOOT_SWAP_TYPE_NONE, swap: 'none', resumed: false, reason: 'IMAGE_BAD_MAGIC' });
+});
+
+test('a read error on the primary: the bootloader panics and boots nothing (BOOT_PANIC)', async () => {
+  const b = await board();
+  const broken = Object.assign(Object.create(b.primary) as MemArea, {
+    read: async () => {
+      throw new FlashError('FLASH_READ_FAILED', 'test.read: failed');
+    },
+  });
+  const r = await new Bootloader({ primary: broken, secondary: b.secondary, strategy: 'swap-move', validate }).boot();
+  assert.equal(r, { booted: false, code: 'BOOT_PANIC', swapType: BOOT_SWAP_TYPE_PANIC, swap: 'panic', resumed: false, reason: 'FLASH_READ_FAILED' });
 });
 
 test('overwrite-only: a test request is installed for good, no revert, confirm is a no-op', async () => {
