@@ -137,7 +137,9 @@ export async function run(argv: string[]): Promise<number> {
     console.log(`fotakit serve: release ${version} (${image.length} bytes) on ${info.listen}`);
     console.log(`  release API   ${server.apiUrl}  (Memfault-Project-Key: ${server.projectKey})`);
     console.log(`  payload URL   ${server.imageUrl}`);
-    console.log(`  map to ${server.address}: ${apiHost}, ${cdnHost}`);
+    const bound = stringValue(p, 'host') ?? '127.0.0.1';
+    const target = bound === '0.0.0.0' || bound === '::' ? "this machine's network address" : server.address;
+    console.log(`  map to ${target}: ${apiHost}, ${cdnHost}  (DNS or the device's host table; TLS checks these names)`);
     console.log(`  root CAs      ${roots.bundle} (API chains to ${rootName(server, 'api')}, CDN to ${rootName(server, 'cdn')})`);
     if (faultsText) console.log(`  faults        ${JSON.stringify(server.faults())}`);
   }
