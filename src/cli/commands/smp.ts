@@ -1,0 +1,184 @@
+/**
+ * `fotakit smp`: an MCUmgr SMP client shaped like the mcumgr CLI, for real boards (serial console
+ * through `serialport`) and networked ones (UDP, port 1337):
+ *   fotakit smp --transport serial --port DEV [--baud N] <command>
+ *   fotakit smp --transport udp --host H [--udp-port N] <command>
+ * commands: image list | image upload FILE | image test HASH | image confirm [HASH] | image erase |
+ * reset | echo TEXT. Exit 0 ok, 1 the device refused (SMP_RC, upload mismatch), 2 usage or link error.
+ */
+import { readFile } from 'node:fs/promises';
+import { EXIT_NEGATIVE, EXIT_OK, helpText, parseCommand, parseInteger, reportError, stringValue, type CommandSpec } from '../args.ts';
+import { UsageError } from '../../hal/errors.ts';
+import { fromHex, toHex } from '../../hal/bytes.ts';
+import { realClock } from '../../hal/serial/real-clock.ts';
+import { openNodePort, SERIAL_DEFAULT_BAUD_RATE } from '../../hal/serial/node-port.ts';
+import { UdpSmpTransport } from '../../hal/sim/smp-udp.ts';
+import { SmpClient, type SmpImageState } from '../../transport/smp/client.ts';
+import { SmpError } from '../../transport/smp/errors.ts';
+import { SerialSmpTransport, type SmpTransport } from '../../transport/smp/transport.ts';
+import { uploadImage, type UploadResult } from '../../transport/smp/upload.ts';
+import { IMG_MGMT_HASH_BYTES, SMP_DEFAULT_TIMEOUT_MS, SMP_UDP_PORT } from '../../transport/smp/constants.ts';
+
+const SPEC: CommandSpec = {
+  usage: 'fotakit smp --transport serial|udp [--port DEV] [--baud N] [--host H] [--udp-port N] <command> [args]',
+  summary:
+    'MCUmgr SMP client. Commands: image list | image upload FILE | image test HASH | image confirm [HASH] | ' +
+    'image erase | reset | echo TEXT. Uploads fill the device buffer exactly and pipeline buf_count - 1 chunks.',
+  options: {
+    transport: { type: 'string', short: 't' },
+    port: { type: 'string', short: 'p' },
+    baud: { type: 'string' },
+    host: { type: 'string' },
+    'udp-port': { type: 'string' },
+    'timeout-ms': { type: 'string' },
+    window: { type: 'string' },
+    'smp-v1': { type: 'boolean' },
+  },
+  help: {
+    transport: "'serial' (console framing) or 'udp'",
+    port: 'serial device, e.g. /dev/ttyACM0',
+    baud: `serial baud rate (default ${SERIAL_DEFAULT_BAUD_RATE})`,
+    host: 'UDP device address',
+    'udp-port': `UDP port (default ${SMP_UDP_PORT})`,
+    'timeout-ms': `response timeout (default ${SMP_DEFAULT_TIMEOUT_MS}; the first upload chunk waits 40 s)`,
+    window: 'upload requests in flight (default buf_count - 1)',
+    'smp-v1': 'send SMP v1 requests (legacy servers)',
+  },
+  positionals: { min: 1, max: 3, names: '<command> [args]' },
+};
+
+const MAX_TIMEOUT_MS = 600_000;
+const MAX_WINDOW = 64;
+const MAX_BAUD = 4_000_000;
+
+async function openTransport(p: ReturnType<typeof parseCommand>): Promise<{ transport: SmpTransport; name: string }> {
+  const kind = stringValue(p, 'transport');
+  if (kind === 'serial') {
+    const path = stringValue(p, 'port');
+    if (!path) throw new UsageError('fotakit smp: --transport serial needs --port DEV');
+    const baud = stringValue(p, 'baud');
+    const port = await openNodePort({ path, baudRate: baud ? parseInteger('baud', baud, MAX_BAUD) : SERIAL_DEFAULT_BAUD_RATE });
+    return { transport: new SerialSmpTransport(port), name: `serial ${path}` };
+  }
+  if (kind === 'udp') {
+    const host = stringValue(p, 'host');
+    if (!host) throw new UsageError('fotakit smp: --transport udp needs --host H');
+    const portText = stringValue(p, 'udp-port');
+    const port = portText ? parseInteger('udp-port', portText, 0xffff) : SMP_UDP_PORT;
+    return { transport: await UdpSmpTransport.open(host, port), name: `udp ${host}:${port}` };
+  }
+  throw new UsageError(`fotakit smp: --transport must be 'serial' or 'udp'${kind ? `, not '${kind}'` : ''}`);
+}
+
+function parseHash(text: string): Uint8Array {
+  let h: Uint8Array;
+  try {
+    h = fromHex(text);
+  } catch {
+    throw new UsageError(`fotakit smp: hash '${text}' is not hex`);
+  }
+  if (h.length !== IMG_MGMT_HASH_BYTES) throw new UsageError(`fotakit smp: a hash is ${IMG_MGMT_HASH_BYTES} bytes (64 hex digits), got ${h.length}`);
+  return h;
+}
+
+function imagesJson(images: SmpImageState[]): unknown[] {
+  return images.map((i) => ({ ...i, hash: i.hash ? toHex(i.hash) : undefined }));
+}
+
+function printImages(images: SmpImageState[]): void {
+  console.log('Images:');
+  for (const i of images) {
+    const flags = (['bootable', 'pending', 'confirmed', 'active', 'permanent'] as const).filter((f) => i[f]).join(' ');
+    console.log(` image=${i.image} slot=${i.slot}`);
+    console.log(`    version: ${i.version}`);
+    console.log(`    bootable: ${i.bootable}`);
+    console.log(`    flags: ${flags}`);
+    console.log(`    hash: ${i.hash ? toHex(i.hash) : 'Unavailable'}`);
+  }
+}
+
+/** Validates the command words before any port is opened. */
+function checkCommand(words: string[]): void {
+  const [a, b, c] = words;
+  const n = words.length;
+  const ok =
+    (a === 'echo' && n === 2) ||
+    (a === 'reset' && n === 1) ||
+    (a === 'image' && ((b === 'list' && n === 2) || (b === 'upload' && n === 3) || (b === 'test' && n === 3) || (b === 'confirm' && (n === 2 || n === 3)) || (b === 'erase' && n === 2)));
+  if (!ok) throw new UsageError(`fotakit smp: unknown command '${words.join(' ')}' (image list|upload FILE|test HASH|confirm [HASH]|erase, reset, echo TEXT)`);
+  if (a === 'image' && (b === 'test' || (b === 'confirm' && c !== undefined))) parseHash(c!);
+}
+
+export async function run(argv: string[]): Promise<number> {
+  const p = parseCommand(SPEC, argv);
+  if (p.help) {
+    console.log(helpText(SPEC));
+    return EXIT_OK;
+  }
+  const words = p.positionals;
+  checkCommand(words);
+  const timeoutText = stringValue(p, 'timeout-ms');
+  const timeoutMs = timeoutText ? parseInteger('timeout-ms', timeoutText, MAX_TIMEOUT_MS) : SMP_DEFAULT_TIMEOUT_MS;
+  const windowText = stringValue(p, 'window');
+  const window = windowText ? parseInteger('window', windowText, MAX_WINDOW) : undefined;
+  if (window === 0) throw new UsageError('fotakit smp: --window must be at least 1');
+  let image: Uint8Array | undefined;
+  if (words[0] === 'image' && words[1] === 'upload') {
+    try {
+      image = Uint8Array.from(await readFile(words[2]!));
+    } catch (e) {
+      throw new UsageError(`fotakit smp: cannot read '${words[2]}': ${(e as Error).message}`);
+    }
+  }
+
+  const { transport, name } = await openTransport(p);
+  const client = new SmpClient(transport, { clock: realClock, timeoutMs, ...(p.values['smp-v1'] === true ? { version: 0 } : {}) });
+  const out = (human: () => void, json: Record<string, unknown>): void => {
+    if (p.json) console.log(JSON.stringify({ ok: true, device: name, ...json }));
+    else human();
+  };
+  try {
+    const [a, b, c] = words;
+    if (a === 'echo') {
+      const r = await client.echo(b!);
+      out(() => console.log(r), { echo: r });
+    } else if (a === 'reset') {
+      await client.reset();
+      out(() => console.log('Done'), { reset: true });
+    } else if (b === 'list') {
+      const images = await client.imageState();
+      out(() => printImages(images), { images: imagesJson(images) });
+    } else if (b === 'test') {
+      const images = await client.imageTest(parseHash(c!));
+      out(() => printImages(images), { images: imagesJson(images) });
+    } else if (b === 'confirm') {
+      const images = await client.imageConfirm(c ? parseHash(c) : undefined);
+      out(() => printImages(images), { images: imagesJson(images) });
+    } else if (b === 'erase') {
+      await client.imageErase();
+      out(() => console.log('Done'), { erased: true });
+    } else if (b === 'upload') {
+      const showProgress = !p.json && process.stderr.isTTY;
+      const r: UploadResult = await uploadImage(client, image!, {
+        ...(window !== undefined ? { window } : {}),
+        ...(showProgress ? { onProgress: (sent: number, total: number) => process.stderr.write(`\r${sent}/${total} bytes`) } : {}),
+      });
+      if (showProgress) process.stderr.write('\n');
+      const kBps = r.elapsedMs > 0 ? r.bytes / r.elapsedMs : 0;
+      out(
+        () => console.log(`Done: ${r.bytes} bytes in ${(r.elapsedMs / 1000).toFixed(1)} s (${kBps.toFixed(1)} kB/s), ${r.requests} chunks, window ${r.window}${r.match !== undefined ? `, match ${r.match}` : ''}`),
+        { upload: { ...r, kBps: Number(kBps.toFixed(2)) } },
+      );
+    }
+    return EXIT_OK;
+  } catch (e) {
+    if (e instanceof SmpError && (e.code === 'SMP_RC' || e.code === 'SMP_UPLOAD_FAILED')) {
+      reportError(e, p.json);
+      return EXIT_NEGATIVE;
+    }
+    return reportError(e, p.json);
+  } finally {
+    await client.close().catch(() => undefined);
+  }
+}
+
