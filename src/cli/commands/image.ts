@@ -375,6 +375,8 @@ async function cmdInfo(argv: string[]): Promise<number> {
   };
   listTlvs('protected TLVs', img.protectedArea);
   listTlvs('TLVs', img.unprotectedArea);
+  if (info.security_counter !== undefined) lines.push(`security counter: ${info.security_counter}`);
+  for (const d of info.dependencies) lines.push(`dependency: image ${d.image_id} >= ${d.version}`);
   for (const x of hashes) lines.push(`hash ${x.algorithm}: ${x.match ? 'matches' : `MISMATCH (computed ${x.computed})`}`);
   if (trailer) {
     const s = trailer.state as Record<string, unknown>;

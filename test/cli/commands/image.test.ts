@@ -131,6 +131,8 @@ test('keygen writes a key that signs images its getpub key verifies', async () =
     const v = await cli('verify', '--json', '-k', tmp(`new-${type}.pub.pem`), tmp(`new-${type}.bin`));
     assert.is(v.code, 0);
     assert.is(JSON.parse(v.out).securityCounter, 0x01020003);
+    const info = await cli('info', tmp(`new-${type}.bin`));
+    assert.ok(info.out.includes('security counter: 16908291\ndependency: image 1 >= 2.0.0+0\n'), info.out);
   }
 });
 
