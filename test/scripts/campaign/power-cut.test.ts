@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { campaignCases, sweepCase } from '../../../scripts/campaign/power-cut.ts';
+import { campaignCases, run, sweepCase } from '../../../scripts/campaign/power-cut.ts';
 
 test('campaign cases: each board × strategy × flow, no revert for overwrite-only', () => {
   const cases = campaignCases();
@@ -39,6 +39,31 @@ test('overwrite-only upgrade: a cut at every 5th flash operation still ends on t
   assert.is(summary.operations, 53);
   assert.is(results.length, 11);
   assert.equal(results.filter((r) => !r.ok).map((r) => `${r.cutAt}: ${r.failure}`), []);
+});
+
+async function capture(args: string[]): Promise<{ rc: number; lines: string[] }> {
+  const lines: string[] = [];
+  const log = console.log;
+  const error = console.error;
+  console.log = (...a: unknown[]) => void lines.push(a.join(' '));
+  console.error = () => {};
+  try {
+    return { rc: await run(args), lines };
+  } finally {
+    console.log = log;
+    console.error = error;
+  }
+}
+
+test('run: last line is the campaign summary, exit 0 when nothing failed', async () => {
+  const { rc, lines } = await capture(['--board', 'nrf52833', '--strategy', 'overwrite-only', '--stride', '10']);
+  assert.is(rc, 0);
+  assert.is(lines[lines.length - 1], 'power-cut: 6 cut points, 6 booted a valid image, 0 failed');
+});
+
+test('run: an unknown option is a usage error (exit 2)', async () => {
+  assert.is((await capture(['--flow', 'sideways'])).rc, 2);
+  assert.is((await capture(['--seeds', '0'])).rc, 2);
 });
 
 test.run();
