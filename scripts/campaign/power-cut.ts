@@ -1,7 +1,7 @@
 /**
  * Power-cut campaign for the MCUboot model (`npm run campaign -- power-cut [options]`).
  *
- * For each flow (board × strategy × upgrade/revert), the whole flow first runs once without a cut to
+ * For each flow (board × strategy × upgrade/revert/permanent), the whole flow first runs once without a cut to
  * count its flash operations (erases + writes on the simulated flash, src/hal/sim/flash.ts); then, for
  * EVERY operation index, a fresh board runs the same flow with the power cut at that operation (with the
  * simulator's partial effect), and keeps resetting — MCUboot at every reset, then the application's
@@ -9,7 +9,8 @@
  * new) and the flow must end in the right state:
  * - upgrade: stage the new image in the secondary → set pending (test) → reset → confirm: ends on the
  *   new image, confirmed (it survives more resets);
- * - revert: stage → test → reset → the new image runs once, unconfirmed → reset: ends on the old image.
+ * - revert: stage → test → reset → the new image runs once, unconfirmed → reset: ends on the old image;
+ * - permanent: stage → set pending (permanent) → reset: ends on the new image without a confirm.
  * The application retries from the start of its step when a cut interrupted it (as the FOTA agent does
  * from its persisted state). Last line: `power-cut: <N> cut points, <K> booted a valid image, <F> failed`.
  */
@@ -29,7 +30,8 @@ import type { BoardName } from '../../src/hal/board.ts';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
-export type PowerCutFlow = 'upgrade' | 'revert';
+export type PowerCutFlow = 'upgrade' | 'revert' | 'permanent';
+export const POWER_CUT_FLOWS: readonly PowerCutFlow[] = ['upgrade', 'revert', 'permanent'];
 
 /** Boots allowed per cut point before the board counts as stuck in a reset loop. */
 export const POWER_CUT_MAX_BOOTS = 24;
@@ -117,7 +119,7 @@ const validate = imageValidator({
 });
 
 /** The application's staging: erase and write page by page, erase the trailer, set pending (test). */
-async function stageAndRequest(area: FlashArea, image: Uint8Array, firstTrailerByte: number): Promise<void> {
+async function stageAndRequest(area: FlashArea, image: Uint8Array, firstTrailerByte: number, permanent: boolean): Promise<void> {
   const page = area.eraseBlockBytes;
   const padded = new Uint8Array(Math.ceil(image.length / area.writeAlignBytes) * area.writeAlignBytes).fill(area.erasedValue);
   padded.set(image);
@@ -125,7 +127,7 @@ async function stageAndRequest(area: FlashArea, image: Uint8Array, firstTrailerB
   for (let off = 0; off < padded.length; off += STAGE_WRITE_BYTES) await area.write(off, padded.subarray(off, off + STAGE_WRITE_BYTES));
   const trailerStart = Math.floor(firstTrailerByte / page) * page;
   await area.erase(trailerStart, area.size - trailerStart);
-  const rc = await bootSetPending(area, 0, false);
+  const rc = await bootSetPending(area, 0, permanent);
   if (rc !== 0) throw new FotaError('CAMPAIGN_SET_PENDING', `powerCut.stage: boot_set_pending returned ${rc}`, { rc });
 }
 
@@ -183,6 +185,8 @@ async function runFlow(c: PowerCutCase, cutAt: number | undefined): Promise<{ re
             if (rc !== 0) throw new FotaError('CAMPAIGN_CONFIRM', `powerCut.app: boot_set_confirmed returned ${rc}`, { rc });
             return 'done';
           }
+        } else if (c.flow === 'permanent') {
+          if (isNew) return 'done';
         } else {
           if (isNew) {
             sawNew = true;
@@ -190,7 +194,7 @@ async function runFlow(c: PowerCutCase, cutAt: number | undefined): Promise<{ re
           }
           if (sawNew) return 'done';
         }
-        await stageAndRequest(b.secondary, images.neu, b.bootloader.slots.layout.statusOff);
+        await stageAndRequest(b.secondary, images.neu, b.bootloader.slots.layout.statusOff, c.flow === 'permanent');
         throw new BoardResetSignal('fota');
       },
     });
@@ -199,14 +203,14 @@ async function runFlow(c: PowerCutCase, cutAt: number | undefined): Promise<{ re
     if (run.powerCuts !== (cutAt === undefined ? 0 : 1)) failure ??= `expected ${cutAt === undefined ? 0 : 1} power cut, saw ${run.powerCuts}`;
     const operations = b.flash.operationCount;
     // End state: more resets keep booting the expected image with nothing left to do.
-    const want = c.flow === 'upgrade' ? images.newVersion : images.oldVersion;
+    const want = c.flow === 'revert' ? images.oldVersion : images.newVersion;
     for (let i = 0; i < POWER_CUT_SETTLE_BOOTS; i++) {
       const o = await b.bootloader.boot();
       checkBoot(o);
       if (o.version !== want || o.swapType !== BOOT_SWAP_TYPE_NONE) failure ??= `settle boot ${i + 1}: ${o.version}/${o.swap}, want ${want}/none`;
     }
-    if (c.flow === 'upgrade' && c.strategy !== 'overwrite-only' && (await readTrailerState(b.primary)).imageOk !== BOOT_FLAG_SET) {
-      failure ??= 'upgrade ended without image_ok set in the primary';
+    if (c.flow !== 'revert' && c.strategy !== 'overwrite-only' && (await readTrailerState(b.primary)).imageOk !== BOOT_FLAG_SET) {
+      failure ??= `${c.flow} ended without image_ok set in the primary`;
     }
     if (failure !== undefined) result.failure = failure;
     result.ok = failure === undefined;
@@ -246,7 +250,7 @@ export function campaignCases(filter: { boards?: BoardName[]; strategies?: BootS
   const out: PowerCutCase[] = [];
   for (const board of filter.boards ?? (['nrf9160', 'nrf52833'] as BoardName[])) {
     for (const strategy of filter.strategies ?? (['swap-move', 'swap-scratch', 'overwrite-only'] as BootStrategyName[])) {
-      for (const flow of filter.flows ?? (['upgrade', 'revert'] as PowerCutFlow[])) {
+      for (const flow of filter.flows ?? POWER_CUT_FLOWS) {
         if (strategy === 'overwrite-only' && flow === 'revert') continue;
         for (const seed of filter.seeds ?? [1]) out.push({ board, strategy, flow, seed });
       }
@@ -256,7 +260,7 @@ export function campaignCases(filter: { boards?: BoardName[]; strategies?: BootS
 }
 
 const HELP = `usage: npm run campaign -- power-cut [--board nrf9160|nrf52833] [--strategy swap-move|swap-scratch|overwrite-only]
-       [--flow upgrade|revert] [--seeds N] [--stride K] [--json] [--verbose]`;
+       [--flow upgrade|revert|permanent] [--seeds N] [--stride K] [--json] [--verbose]`;
 
 function takeValue(args: string[], i: number, name: string): string {
   const v = args[i + 1];
@@ -288,7 +292,7 @@ export async function run(args: string[]): Promise<number> {
     if (!Number.isInteger(seeds) || seeds < 1 || !Number.isInteger(stride) || stride < 1) throw new FotaError('USAGE', 'power-cut: --seeds and --stride take positive integers');
     if (filter.boards && !filter.boards.every((b) => b in BOARD_PROFILES)) throw new FotaError('USAGE', `power-cut: unknown board ${filter.boards.join(',')}`);
     if (filter.strategies && !filter.strategies.every((s) => s in BOOT_STRATEGIES)) throw new FotaError('USAGE', `power-cut: unknown strategy ${String(filter.strategies)}`);
-    if (filter.flows && !filter.flows.every((f) => f === 'upgrade' || f === 'revert')) throw new FotaError('USAGE', `power-cut: unknown flow ${String(filter.flows)}`);
+    if (filter.flows && !filter.flows.every((f) => POWER_CUT_FLOWS.includes(f))) throw new FotaError('USAGE', `power-cut: unknown flow ${String(filter.flows)}`);
   } catch (e) {
     console.error(e instanceof Error ? e.message : String(e));
     console.error(HELP);
@@ -323,7 +327,7 @@ export async function run(args: string[]): Promise<number> {
     }
     if (!json) {
       console.log(
-        `${c.board.padEnd(8)} ${c.strategy.padEnd(14)} ${c.flow.padEnd(7)} seed ${c.seed}: ${summary.operations} flash operations, ${summary.cutPoints} cut points, ${summary.failed} failed`,
+        `${c.board.padEnd(8)} ${c.strategy.padEnd(14)} ${c.flow.padEnd(9)} seed ${c.seed}: ${summary.operations} flash operations, ${summary.cutPoints} cut points, ${summary.failed} failed`,
       );
     }
   }

@@ -4,10 +4,19 @@ import { campaignCases, run, sweepCase } from '../../../scripts/campaign/power-c
 
 test('campaign cases: each board × strategy × flow, no revert for overwrite-only', () => {
   const cases = campaignCases();
-  assert.is(cases.length, 10);
+  assert.is(cases.length, 16);
   assert.equal(
     cases.filter((c) => c.board === 'nrf9160').map((c) => `${c.strategy}/${c.flow}`),
-    ['swap-move/upgrade', 'swap-move/revert', 'swap-scratch/upgrade', 'swap-scratch/revert', 'overwrite-only/upgrade'],
+    [
+      'swap-move/upgrade',
+      'swap-move/revert',
+      'swap-move/permanent',
+      'swap-scratch/upgrade',
+      'swap-scratch/revert',
+      'swap-scratch/permanent',
+      'overwrite-only/upgrade',
+      'overwrite-only/permanent',
+    ],
   );
 });
 
@@ -56,7 +65,7 @@ async function capture(args: string[]): Promise<{ rc: number; lines: string[] }>
 }
 
 test('run: last line is the campaign summary, exit 0 when nothing failed', async () => {
-  const { rc, lines } = await capture(['--board', 'nrf52833', '--strategy', 'overwrite-only', '--stride', '10']);
+  const { rc, lines } = await capture(['--board', 'nrf52833', '--strategy', 'overwrite-only', '--flow', 'upgrade', '--stride', '10']);
   assert.is(rc, 0);
   assert.is(lines[lines.length - 1], 'power-cut: 6 cut points, 6 booted a valid image, 0 failed');
 });
