@@ -33,6 +33,8 @@ export interface ServerFaults {
   stallAfterBytes?: number;
   /** ...for this long (absent: until the connection closes). */
   stallMs?: number;
+  /** The CDN answers image requests with this redirect to the same file on the mirror host. */
+  redirect?: 301 | 302 | 303 | 307 | 308;
   /** Every response says `Connection: close` and the server closes after it. */
   connectionClose?: boolean;
   /** Which requests status/drop/stall/connectionClose apply to. Default `cdn`. */
@@ -51,11 +53,14 @@ const FAULT_KEYS: readonly (keyof ServerFaults)[] = [
   'changeAfterBytes',
   'stallAfterBytes',
   'stallMs',
+  'redirect',
   'connectionClose',
   'target',
   'count',
 ];
 
+/** Redirect statuses a download client must follow (RFC 9110 §15.4). */
+const REDIRECT_STATUSES: readonly number[] = [301, 302, 303, 307, 308];
 /** HTTP status a fault may force. */
 const FAULT_STATUS_MIN = 400;
 const FAULT_STATUS_MAX = 599;
@@ -82,6 +87,9 @@ export function validateFaults(f: ServerFaults, op = 'server.setFaults'): Server
   if (f.status !== undefined && (!Number.isInteger(f.status) || f.status < FAULT_STATUS_MIN || f.status > FAULT_STATUS_MAX)) {
     throw new UsageError(`${op}: status must be ${FAULT_STATUS_MIN}..${FAULT_STATUS_MAX}, got ${String(f.status)}`, { fault: 'status' });
   }
+  if (f.redirect !== undefined && !REDIRECT_STATUSES.includes(f.redirect)) {
+    throw new UsageError(`${op}: redirect must be one of ${REDIRECT_STATUSES.join(', ')}, got ${String(f.redirect)}`, { fault: 'redirect' });
+  }
   if (f.wrongContentRange !== undefined && f.wrongContentRange !== 'shifted' && f.wrongContentRange !== 'missing') {
     throw new UsageError(`${op}: wrongContentRange must be 'shifted' or 'missing'`, { fault: 'wrongContentRange' });
   }
@@ -105,6 +113,7 @@ const CLI_FAULTS: Readonly<Record<string, keyof ServerFaults>> = {
   'change-after': 'changeAfterBytes',
   'stall-after': 'stallAfterBytes',
   'stall-ms': 'stallMs',
+  redirect: 'redirect',
   'connection-close': 'connectionClose',
   target: 'target',
   count: 'count',

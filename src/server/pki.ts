@@ -26,6 +26,8 @@ const BAD_LEAF_OFFSET_MS = 30 * DAY_MS;
 
 export const DEFAULT_API_HOST = 'api.fotakit.test';
 export const DEFAULT_CDN_HOST = 'cdn.fotakit.test';
+/** A third host the CDN may redirect to, chaining to a third root (Baltimore-like). */
+export const DEFAULT_MIRROR_HOST = 'mirror.fotakit.test';
 /** Host names whose leaves are bad on purpose (each served by the same server, chosen by SNI). */
 export const BAD_HOSTS = {
   expired: 'expired.fotakit.test',
@@ -69,6 +71,7 @@ export interface TestPki {
   untrustedRoot: PkiRoot;
   api: PkiIdentity;
   cdn: PkiIdentity;
+  mirror: PkiIdentity;
   expired: PkiIdentity;
   notYetValid: PkiIdentity;
   wrongHost: PkiIdentity;
@@ -82,6 +85,8 @@ export interface PkiOptions {
   apiHosts?: string[];
   /** Names of the CDN leaf (default cdn.fotakit.test). */
   cdnHosts?: string[];
+  /** Names of the redirect mirror's leaf (default mirror.fotakit.test). */
+  mirrorHosts?: string[];
   /** IP addresses put in both good leaves too (for devices that connect by address). */
   ipAddresses?: string[];
 }
@@ -181,6 +186,7 @@ export async function createTestPki(options: PkiOptions = {}): Promise<TestPki> 
   const now = Date.now();
   const apiHosts = options.apiHosts ?? [DEFAULT_API_HOST];
   const cdnHosts = options.cdnHosts ?? [DEFAULT_CDN_HOST];
+  const mirrorHosts = options.mirrorHosts ?? [DEFAULT_MIRROR_HOST];
   const ips = options.ipAddresses ?? [];
   const [amazon, g2, baltimore, digicertCa, untrusted] = await Promise.all([
     makeRoot(ROOT_NAMES.amazonRootCa1, now),
@@ -189,16 +195,18 @@ export async function createTestPki(options: PkiOptions = {}): Promise<TestPki> 
     makeRoot(ROOT_NAMES.digicertGlobalRootCa, now),
     makeRoot(UNTRUSTED_ROOT_NAME, now),
   ]);
-  const [amazonInt, g2Int, untrustedInt] = await Promise.all([
+  const [amazonInt, g2Int, baltimoreInt, untrustedInt] = await Promise.all([
     makeIntermediate('fotakit test Amazon ECDSA 256 M01', amazon!, now),
     makeIntermediate('fotakit test DigiCert Global G2 TLS ECC CA', g2!, now),
+    makeIntermediate('fotakit test Cybertrust Mirror CA', baltimore!, now),
     makeIntermediate('fotakit test Untrusted Intermediate', untrusted!, now),
   ]);
   const from = now - CERT_VALID_BEFORE_NOW_MS;
   const to = now + CERT_VALID_AFTER_NOW_MS;
-  const [api, cdn, expired, notYetValid, wrongHost, unknownCa] = await Promise.all([
+  const [api, cdn, mirror, expired, notYetValid, wrongHost, unknownCa] = await Promise.all([
     makeLeaf(apiHosts, ips, amazonInt, 'amazonRootCa1', from, to),
     makeLeaf(cdnHosts, ips, g2Int, 'digicertGlobalRootG2', from, to),
+    makeLeaf(mirrorHosts, ips, baltimoreInt, 'baltimoreCyberTrust', from, to),
     makeLeaf([BAD_HOSTS.expired], [], amazonInt, 'amazonRootCa1', now - 2 * BAD_LEAF_OFFSET_MS, now - BAD_LEAF_OFFSET_MS),
     makeLeaf([BAD_HOSTS.notYetValid], [], amazonInt, 'amazonRootCa1', now + BAD_LEAF_OFFSET_MS, now + 2 * BAD_LEAF_OFFSET_MS),
     makeLeaf([WRONG_HOST_CERT_NAME], [], amazonInt, 'amazonRootCa1', from, to),
@@ -216,6 +224,7 @@ export async function createTestPki(options: PkiOptions = {}): Promise<TestPki> 
     untrustedRoot: { id: 'untrusted', name: UNTRUSTED_ROOT_NAME, pem: untrusted!.cert.toString('pem') + '\n' },
     api: api!,
     cdn: cdn!,
+    mirror: mirror!,
     expired: expired!,
     notYetValid: notYetValid!,
     wrongHost: wrongHost!,

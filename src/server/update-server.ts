@@ -12,7 +12,7 @@ import * as tls from 'node:tls';
 import { UsageError } from '../hal/errors.ts';
 import type { HostTable } from '../hal/sim/hosts.ts';
 import { TLS_MAX_SEND_FRAGMENT_BYTES, validateFaults, type ServerFaults } from './faults.ts';
-import { BAD_HOSTS, DEFAULT_API_HOST, DEFAULT_CDN_HOST, createTestPki, sharedTestPki, type PkiIdentity, type TestPki } from './pki.ts';
+import { BAD_HOSTS, DEFAULT_API_HOST, DEFAULT_CDN_HOST, DEFAULT_MIRROR_HOST, createTestPki, sharedTestPki, type PkiIdentity, type TestPki } from './pki.ts';
 import { ifRangeMatches, planRange } from './range.ts';
 import { RELEASE_API_LATEST_URL_PATH, RELEASE_API_PROJECT_KEY_HEADER, answerReleaseCheck } from './release-api.ts';
 
@@ -43,6 +43,8 @@ export interface UpdateServerOptions {
   projectKey?: string;
   apiHost?: string;
   cdnHost?: string;
+  /** The host the `redirect` fault sends image requests to. */
+  mirrorHost?: string;
 }
 
 /** One request as the server saw it. */
@@ -71,6 +73,8 @@ export interface UpdateServer {
   imageUrl: string;
   apiHost: string;
   cdnHost: string;
+  /** Where the `redirect` fault points (chains to the Baltimore-like root). */
+  mirrorHost: string;
   port: number;
   /** Address it listens on. */
   address: string;
@@ -126,10 +130,12 @@ export async function startUpdateServer(options: UpdateServerOptions): Promise<U
   checkRelease(op, options.image, options.version);
   const apiHost = (options.apiHost ?? DEFAULT_API_HOST).toLowerCase();
   const cdnHost = (options.cdnHost ?? DEFAULT_CDN_HOST).toLowerCase();
-  if (apiHost === cdnHost) throw new UsageError(`${op}: the API and the CDN must be different hosts`);
+  const mirrorHost = (options.mirrorHost ?? DEFAULT_MIRROR_HOST).toLowerCase();
+  if (new Set([apiHost, cdnHost, mirrorHost]).size !== 3) throw new UsageError(`${op}: the API, the CDN and the mirror must be different hosts`);
+  const defaultNames = apiHost === DEFAULT_API_HOST && cdnHost === DEFAULT_CDN_HOST && mirrorHost === DEFAULT_MIRROR_HOST;
   const pki =
     options.pki ??
-    (apiHost === DEFAULT_API_HOST && cdnHost === DEFAULT_CDN_HOST ? await sharedTestPki() : await createTestPki({ apiHosts: [apiHost], cdnHosts: [cdnHost] }));
+    (defaultNames ? await sharedTestPki() : await createTestPki({ apiHosts: [apiHost], cdnHosts: [cdnHost], mirrorHosts: [mirrorHost] }));
   const projectKey = options.projectKey ?? DEFAULT_PROJECT_KEY;
   let faults = validateFaults(options.faults ?? {}, op);
   let release = makeRelease(options.image, options.version);
@@ -142,7 +148,7 @@ export async function startUpdateServer(options: UpdateServerOptions): Promise<U
   // SNI picks the identity: API, CDN, or one of the bad leaves.
   const context = (id: PkiIdentity): tls.SecureContext => tls.createSecureContext({ key: id.keyPem, cert: id.chainPem });
   const contexts = new Map<string, tls.SecureContext>();
-  for (const id of [pki.api, pki.cdn, pki.expired, pki.notYetValid, pki.unknownCa]) for (const n of id.names) contexts.set(n.toLowerCase(), context(id));
+  for (const id of [pki.api, pki.cdn, pki.mirror, pki.expired, pki.notYetValid, pki.unknownCa]) for (const n of id.names) contexts.set(n.toLowerCase(), context(id));
   contexts.set(BAD_HOSTS.wrongHost, context(pki.wrongHost));
 
   const server = https.createServer({
@@ -200,7 +206,7 @@ export async function startUpdateServer(options: UpdateServerOptions): Promise<U
     const target = faults.target ?? 'cdn';
     if (target !== 'both' && target !== kind) return false;
     const perRequest = faults.status !== undefined || faults.dropAfterBytes !== undefined || faults.stallAfterBytes !== undefined ||
-      faults.ignoreRange || faults.wrongContentRange !== undefined || faults.connectionClose;
+      faults.ignoreRange || faults.wrongContentRange !== undefined || faults.connectionClose || faults.redirect !== undefined;
     if (!perRequest) return false;
     if (faults.count !== undefined) {
       if (faults.count === 0) return false;
@@ -304,6 +310,12 @@ export async function startUpdateServer(options: UpdateServerOptions): Promise<U
       text(404, `no such file: ${url.pathname}\n`);
       return;
     }
+    if (f.redirect !== undefined && rec.host === cdnHost) {
+      rec.fault = `redirect ${f.redirect}`;
+      headers.Location = `https://${mirrorHost}:${port}${url.pathname}`;
+      text(f.redirect, 'moved to the mirror\n');
+      return;
+    }
     // The CDN.
     const { image, etag, lastModified } = release;
     const size = image.length;
@@ -356,7 +368,7 @@ export async function startUpdateServer(options: UpdateServerOptions): Promise<U
   const imageUrl = (version: string): string => `${cdnUrl}${imagePath(version)}`;
   const hosts: HostTable = {};
   // URLs carry the port; a URL without one (443) reaches this server too.
-  for (const n of [apiHost, cdnHost, ...Object.values(BAD_HOSTS)]) hosts[n] = { address, ports: { [HTTPS_DEFAULT_PORT]: port } };
+  for (const n of [apiHost, cdnHost, mirrorHost, ...Object.values(BAD_HOSTS)]) hosts[n] = { address, ports: { [HTTPS_DEFAULT_PORT]: port } };
 
   let closed = false;
   return {
@@ -367,6 +379,7 @@ export async function startUpdateServer(options: UpdateServerOptions): Promise<U
     },
     apiHost,
     cdnHost,
+    mirrorHost,
     port,
     address,
     projectKey,

@@ -28,6 +28,7 @@ test('parses the CLI form: numbers, flags, wrong-content-range with and without 
     recordPlaintextBytes: 1024,
     coalesceMs: 20,
   });
+  assert.equal(parseFaults('redirect=307'), { redirect: 307 });
   assert.equal(parseFaults(''), {});
 });
 

@@ -9,6 +9,7 @@ import { DEFAULT_PROJECT_KEY, startUpdateServer, type UpdateServer } from '../..
 
 const TAG_G2 = 1001;
 const TAG_AMAZON = 1002;
+const TAG_BALTIMORE = 1003;
 const IMAGE_BYTES = 10_000;
 const IMAGE = Uint8Array.from({ length: IMAGE_BYTES }, (_, i) => (i * 7 + 3) & 0xff);
 const VERSION = '1.2.3';
@@ -348,8 +349,29 @@ test('fault connectionClose: Connection: close and the server ends the connectio
   await s.close();
 });
 
+test('fault redirect: the CDN sends image requests to the mirror host, which chains to a third root', async () => {
+  server.setFaults({ redirect: 302 });
+  const r = await get(server.cdnHost, imagePath(), { Range: 'bytes=0-9' });
+  assert.is(r.status, 302);
+  const location = `https://mirror.fotakit.test:${server.port}${imagePath()}`;
+  assert.is(r.headers['location'], location);
+  const modem = await modemFor(server, ANY_RECORD_BYTES);
+  await modem.credentials.write(TAG_BALTIMORE, CREDENTIAL_TYPE.rootCa, server.pki.roots.baltimoreCyberTrust.pem);
+  const s = await modem.connect({ host: server.mirrorHost, port: server.port, tls: { secTags: [TAG_AMAZON, TAG_G2, TAG_BALTIMORE], peerVerify: 'required' } });
+  assert.is(s.info().validatedBy, TAG_BALTIMORE);
+  await s.send(requestBytes(server.mirrorHost, new URL(location).pathname, { Range: 'bytes=0-9' }));
+  const m = await new ResponseReader(s).read();
+  assert.is(m.status, 206);
+  assert.ok(bytesEqual(m.body, IMAGE.subarray(0, 10)));
+  await s.close();
+  assert.equal(server.requests.map((q) => [q.host, q.status, q.fault]), [
+    ['cdn.fotakit.test', 302, 'redirect 302'],
+    ['mirror.fotakit.test', 206, undefined],
+  ]);
+});
+
 test('bad faults and releases are refused with USAGE', async () => {
-  for (const bad of [{ recordPlaintextBytes: 100 }, { status: 200 }, { nope: 1 }, { dropAfterBytes: -1 }]) {
+  for (const bad of [{ recordPlaintextBytes: 100 }, { status: 200 }, { nope: 1 }, { dropAfterBytes: -1 }, { redirect: 300 }]) {
     try {
       server.setFaults(bad as never);
       assert.unreachable();
