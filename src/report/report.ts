@@ -104,24 +104,26 @@ function banner(m: RunModel): string {
 function cards(m: RunModel): string {
   const s = m.summary;
   const items: [string, string, string?][] = [
-    ['final state', esc(s.final), finalClass(s.final)],
-    ['version', esc(`${s.fromVersion ?? '?'} → ${s.version ?? '?'}`)],
-    ['duration', esc(fmtMs(s.seconds * MS_PER_S))],
-    ['downloaded', esc(fmtBytes(s.bytes))],
-    ['requests · retries', esc(`${fmtInt(s.requests)} · ${fmtInt(s.retries)}`), s.retries > 0 ? 'warn' : undefined],
+    ['final state', s.final, finalClass(s.final)],
+    ['version', `${s.fromVersion ?? '?'} → ${s.version ?? '?'}`],
+    ['duration', fmtMs(s.seconds * MS_PER_S)],
+    ['downloaded', fmtBytes(s.bytes)],
+    ['requests / retries', `${fmtInt(s.requests)} / ${fmtInt(s.retries)}`, s.retries > 0 ? 'warn' : undefined],
     [
-      'largest record',
-      esc(s.maxRecordBytes > 0 ? `${fmtInt(s.maxRecordBytes)} / ${fmtInt(s.recordLimit)} B` : 'unknown'),
+      'largest record vs limit',
+      s.maxRecordBytes > 0 ? `${fmtInt(s.maxRecordBytes)} B · ${trim((100 * s.maxRecordBytes) / s.recordLimit, 1)}%` : 'unknown',
       s.maxRecordBytes > s.recordLimit ? 'bad' : undefined,
     ],
   ];
   if (s.linkLimitSeconds !== undefined && s.seconds > 0) {
-    items.push(['link efficiency', esc(`${trim((100 * s.linkLimitSeconds) / s.seconds, 1)}%`)]);
+    items.push(['link efficiency', `${trim((100 * s.linkLimitSeconds) / s.seconds, 1)}%`]);
   }
   return el(
     'div',
     { class: 'cards' },
-    items.map(([k, v, cls]) => el('div', { class: 'card' }, el('div', { class: 'k' }, esc(k)) + el('div', { class: cls ? `v ${cls}` : 'v' }, v))).join(''),
+    items
+      .map(([k, v, cls]) => el('div', { class: 'card', title: `${k}: ${v}` }, el('div', { class: 'k' }, esc(k)) + el('div', { class: cls ? `v ${cls}` : 'v' }, esc(v))))
+      .join(''),
   );
 }
 

@@ -3,7 +3,7 @@ export const REPORT_CSS = `
 :root { --fg:#1d2733; --muted:#6b7785; --line:#d5dbe3; --bg:#f6f8fa; --card:#fff; --ok:#1e9e5a; --bad:#d63031; --warn:#c77700; }
 * { box-sizing: border-box; }
 body { margin:0; background:var(--bg); color:var(--fg); font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,sans-serif; }
-main { max-width:1120px; margin:0 auto; padding:20px 24px 40px; }
+main { max-width:1180px; margin:0 auto; padding:20px 24px 40px; }
 h1 { font-size:22px; margin:0 0 2px; }
 h2 { font-size:16px; margin:0 0 8px; }
 .sub { color:var(--muted); margin:0 0 16px; }
@@ -13,10 +13,10 @@ section { background:var(--card); border:1px solid var(--line); border-radius:8p
 .banner .big { font-size:20px; font-weight:700; color:var(--bad); }
 .banner.rolled .big { color:var(--warn); }
 .banner code { font-size:15px; }
-.cards { display:grid; grid-template-columns:repeat(auto-fit,minmax(130px,1fr)); gap:10px; margin:0 0 16px; }
-.card { background:var(--card); border:1px solid var(--line); border-radius:8px; padding:10px 12px; }
-.card .k { color:var(--muted); font-size:12px; text-transform:uppercase; letter-spacing:.04em; }
-.card .v { font-size:17px; font-weight:650; margin-top:2px; word-break:break-word; }
+.cards { display:grid; grid-template-columns:repeat(auto-fit,minmax(130px,1fr)); gap:8px; margin:0 0 16px; }
+.card { background:var(--card); border:1px solid var(--line); border-radius:8px; padding:8px 10px; }
+.card .k { color:var(--muted); font-size:11px; white-space:nowrap; text-transform:uppercase; letter-spacing:.04em; }
+.card .v { font-size:16px; font-weight:650; margin-top:2px; white-space:nowrap; overflow:hidden; text-overflow:ellipsis; }
 svg.chart { display:block; width:100%; height:auto; font:12px system-ui,-apple-system,"Segoe UI",Roboto,Arial,sans-serif; }
 .axis { stroke:#8795a5; stroke-width:1; }
 .grid { stroke:#e6eaef; stroke-width:1; }
@@ -58,6 +58,7 @@ svg.chart { display:block; width:100%; height:auto; font:12px system-ui,-apple-s
 .retry { fill:#fff; stroke:#e07b39; stroke-width:2; }
 .reconnect { stroke:#d63031; stroke-width:1.5; stroke-dasharray:4 2; }
 .reconnect-label { fill:#d63031; font-size:11px; font-weight:700; }
+.boot-label, .reconnect-label, .limit-label, .note, .fail-label { paint-order:stroke; stroke:#fff; stroke-width:3px; stroke-linejoin:round; }
 .rec { fill:#7fb3f5; }
 .rec.est { fill:#c3d6ee; }
 .rec.over { fill:#d63031; }
