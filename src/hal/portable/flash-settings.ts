@@ -24,7 +24,7 @@
  * Portable: no Node imports; all I/O through the FlashArea HAL.
  */
 import { readU16LE, readU32LE, utf8Decode, writeU16LE, writeU32LE } from '../bytes.ts';
-import { FotaError, SettingsError } from '../errors.ts';
+import { SettingsError } from '../errors.ts';
 import type { FlashArea } from '../flash.ts';
 import { alignUp } from '../flash.ts';
 import type { Log } from '../log.ts';
@@ -143,19 +143,19 @@ export class FlashSettings implements Settings {
   /** Mounts the store in `area` (initialising an empty or foreign one; finishing a cut rotation). */
   static async open(area: FlashArea, options: FlashSettingsOptions = {}): Promise<FlashSettings> {
     const s = new FlashSettings(area, options);
-    await s.exclusive(false, async () => undefined);
+    await s.exclusive(async () => undefined);
     return s;
   }
 
   /** Reads the store from flash again (e.g. after the board was powered on after a cut). */
   async remount(): Promise<void> {
     this.mounted = false;
-    await this.exclusive(false, async () => undefined);
+    await this.exclusive(async () => undefined);
   }
 
   async get(key: string): Promise<Uint8Array | undefined> {
     checkSettingsKey('settings.get', key);
-    return this.exclusive(false, async () => {
+    return this.exclusive(async () => {
       const e = this.index.get(key);
       return e ? this.readValue('settings.get', key, e) : undefined;
     });
@@ -167,7 +167,7 @@ export class FlashSettings implements Settings {
     const data = new Uint8Array(keyBytes.length + value.length);
     data.set(keyBytes, 0);
     data.set(value, keyBytes.length);
-    await this.exclusive(true, async () => {
+    await this.exclusive(async () => {
       const e = this.index.get(key);
       if (e && e.valueLen === value.length && e.dataCrc === crc32(data)) {
         const old = await this.readValue('settings.set', key, e);
@@ -179,14 +179,14 @@ export class FlashSettings implements Settings {
 
   async delete(key: string): Promise<void> {
     const keyBytes = checkSettingsKey('settings.delete', key);
-    await this.exclusive(true, async () => {
+    await this.exclusive(async () => {
       if (!this.index.has(key)) return;
       await this.append('settings.delete', FLASH_SETTINGS_ATE_DELETE, key, keyBytes.length, keyBytes);
     });
   }
 
   async keys(prefix = ''): Promise<string[]> {
-    return this.exclusive(false, async () => [...this.index.keys()].filter((k) => k.startsWith(prefix)).sort());
+    return this.exclusive(async () => [...this.index.keys()].filter((k) => k.startsWith(prefix)).sort());
   }
 
   stats(): FlashSettingsStats {
@@ -205,10 +205,11 @@ export class FlashSettings implements Settings {
   // ---- internals ----
 
   /**
-   * Runs `fn` alone (calls are queued), mounting first if needed. After a failed change (a power cut,
-   * a flash error, a full store) memory may be out of step with flash: the next call mounts again.
+   * Runs `fn` alone (calls are queued), mounting first if needed. After any failure (a power cut, a
+   * flash error, a full store, a corrupt value) memory may be out of step with flash: the next call
+   * mounts again.
    */
-  private exclusive<T>(mutates: boolean, fn: () => Promise<T>): Promise<T> {
+  private exclusive<T>(fn: () => Promise<T>): Promise<T> {
     const run = async (): Promise<T> => {
       try {
         if (!this.mounted) {
@@ -218,7 +219,7 @@ export class FlashSettings implements Settings {
         return await fn();
       } catch (e) {
         // Mounting again is cheap (one read per sector) and always matches flash.
-        if (mutates || !(e instanceof SettingsError)) this.mounted = false;
+        this.mounted = false;
         throw e;
       }
     };
@@ -445,7 +446,3 @@ export async function openFlashSettings(area: FlashArea, options: FlashSettingsO
   return FlashSettings.open(area, options);
 }
 
-/** True when `e` is the kind of failure after which a FlashSettings remounts (for harness code). */
-export function isFlashFailure(e: unknown): boolean {
-  return e instanceof FotaError && !(e instanceof SettingsError);
-}

@@ -35,6 +35,21 @@ export interface SimFlashOptions {
   persist?: SimFlashPersist;
 }
 
+/** What a power cut interrupted (for campaign reports). */
+export interface SimFlashCut {
+  index: number;
+  op: 'write' | 'erase';
+  label: string;
+  /** Offset and length of the operation, relative to the area. */
+  offset: number;
+  length: number;
+  /** Cut write: bytes of the prefix that reached the flash. */
+  bytesWritten?: number;
+  /** Cut erase: the page (index within the operation) left partly erased, and the erase progress 0..1. */
+  cutPage?: number;
+  progress?: number;
+}
+
 export interface SimFlashStats {
   reads: number;
   writes: number;
@@ -113,6 +128,7 @@ export class SimFlash implements FlashMap {
   private ops = 0;
   private armedCut: number | undefined;
   private cutIndex: number | undefined;
+  private cutInfo: SimFlashCut | undefined;
   private counters: SimFlashStats = { reads: 0, writes: 0, erases: 0, bytesRead: 0, bytesWritten: 0, pagesErased: 0 };
 
   constructor(options: SimFlashOptions) {
@@ -171,6 +187,11 @@ export class SimFlash implements FlashMap {
   /** True after a cut until powerOn(). */
   get poweredOff(): boolean {
     return this.cutIndex !== undefined;
+  }
+
+  /** The last operation a power cut interrupted (kept after powerOn, replaced by the next cut). */
+  get lastCut(): SimFlashCut | undefined {
+    return this.cutInfo;
   }
 
   /** Index of the operation the power was cut at, while powered off. */
@@ -278,6 +299,7 @@ export class SimFlash implements FlashMap {
     if (index === this.armedCut) {
       const written = cutRandom(this.seed, index)() % length;
       mem.set(bytes.subarray(0, written), start);
+      this.cutInfo = { index, op: 'write', label: area.label, offset, length, bytesWritten: written };
       this.counters.writes++;
       this.counters.bytesWritten += written;
       this.cut(index, start, length, op);
@@ -315,6 +337,7 @@ export class SimFlash implements FlashMap {
       // little progress (cube of a uniform draw): a page that still looks valid but is not is the hard
       // case for recovery code.
       const progress = (rnd() / 0x100000000) ** 3;
+      this.cutInfo = { index, op: 'erase', label: area.label, offset, length, cutPage, progress };
       for (let i = ps; i < ps + page; i++) {
         let flip = 0;
         for (let bit = 0; bit < 8; bit++) if (rnd() / 0x100000000 < progress) flip |= 1 << bit;

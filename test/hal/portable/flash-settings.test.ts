@@ -177,6 +177,18 @@ test('SETTINGS_FULL when live data cannot fit, and the store keeps working', asy
   assert.equal(await (await FlashSettings.open(f.open('two_sectors'))).get('b'), new Uint8Array(1024).fill(2));
 });
 
+test('a value changed under the store is SETTINGS_CORRUPT, and the next call mounts again', async () => {
+  const f = flash();
+  const a = f.open('two_sectors');
+  const s = await FlashSettings.open(a);
+  await s.set('k', enc('value'));
+  await a.erase(0, a.size);
+  assert.is(await code(s.get('k')), 'SETTINGS_CORRUPT');
+  assert.is(await s.get('k'), undefined);
+  await s.set('k', enc('again'));
+  assert.equal(await (await FlashSettings.open(a)).get('k'), enc('again'));
+});
+
 test('concurrent calls are serialised', async () => {
   const f = flash();
   const s = await FlashSettings.open(f.open('four_sectors'));

@@ -152,6 +152,7 @@ test('a cut write leaves a prefix of its bytes and rejects with POWER_CUT at tha
   while (prefix < 256 && got[prefix] === data[prefix]) prefix++;
   assert.ok(prefix < 256, 'the cut write must not complete');
   assert.equal(got.subarray(prefix), new Uint8Array(256 - prefix).fill(0xff));
+  assert.equal(f.lastCut, { index: 1, op: 'write', label: FLASH_AREA_SECONDARY, offset: 64, length: 256, bytesWritten: prefix });
 });
 
 test('after a cut every operation rejects until powerOn, then works', async () => {
@@ -179,9 +180,9 @@ test('a cut multi-page erase: pages before erased, cut page partly erased, pages
     f.cutAtOperation(pages);
     await rejects(a.erase(0, pages * PAGE));
     const bytes = f.peek(a.deviceOffset, pages * PAGE);
-    let cutPage = 0;
-    while (cutPage < pages && bytes.subarray(cutPage * PAGE, (cutPage + 1) * PAGE).every((b) => b === 0xff)) cutPage++;
-    if (cutPage === pages) continue;
+    const cutPage = f.lastCut!.cutPage!;
+    assert.is(f.lastCut!.op, 'erase');
+    for (let p = 0; p < cutPage; p++) assert.ok(bytes.subarray(p * PAGE, (p + 1) * PAGE).every((b) => b === 0xff), `page ${p} erased`);
     const page = bytes.subarray(cutPage * PAGE, (cutPage + 1) * PAGE);
     assert.ok(page.every((b) => (b & 0x0f) === 0x0f), 'bits only move toward erased');
     if (page.some((b) => b !== 0x0f && b !== 0xff)) sawPartial = true;
