@@ -12,6 +12,8 @@ import { CDN_HOST, IMAGE_BYTES, failedCertRun, hugeRun, realisticRun } from './f
 const CHROMIUM = '/usr/bin/chromium';
 const ARTIFACTS = 'test-artifacts';
 const CHART_IDS = ['chart-timeline', 'chart-download', 'chart-records'] as const;
+/** Launch, load and each query in the browser: fail instead of hanging. */
+const BROWSER_TIMEOUT_MS = 60_000;
 /** A report of a huge run must stay small enough to mail. */
 const HUGE_REPORT_MAX_BYTES = 600_000;
 
@@ -174,6 +176,7 @@ test('in headless Chromium: no console errors, every chart has visible marks, sc
     headless: true,
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
     viewport: { width: 1200, height: 900 },
+    timeout: BROWSER_TIMEOUT_MS,
   });
   try {
     const page = context.pages()[0] ?? (await context.newPage());
@@ -185,7 +188,8 @@ test('in headless Chromium: no console errors, every chart has visible marks, sc
     page.on('request', (req) => {
       if (req.url() !== pathToFileURL(file).href) problems.push(`request: ${req.url()}`);
     });
-    await page.goto(pathToFileURL(file).href, { waitUntil: 'load' });
+    await page.goto(pathToFileURL(file).href, { waitUntil: 'load', timeout: BROWSER_TIMEOUT_MS });
+    page.setDefaultTimeout(BROWSER_TIMEOUT_MS);
     for (const id of CHART_IDS) {
       const svg = page.locator(`svg#${id}`);
       const box = await svg.boundingBox();
