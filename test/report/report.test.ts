@@ -86,6 +86,22 @@ test('a failed run shows its reason prominently and says there was no download',
   assert.ok(html.includes('no root CA validated this host (2 tried)'));
 });
 
+test('a rolled-back run without a summary shows an amber banner with the reason from its last state change', () => {
+  const log: RunLogEntry[] = [
+    { t: 0, kind: 'board-boot', reason: 'software-reset', version: '1.1.0', swap: 'test' },
+    { t: 0, kind: 'state', from: 'rebooting', to: 'trial', event: 'booted-new' },
+    { t: 900, kind: 'selftest', version: '1.1.0', passed: false },
+    { t: 900, kind: 'state', from: 'trial', to: 'reverting', event: 'selftest-failed' },
+    { t: 905, kind: 'reset', why: 'revert' },
+    { t: 5200, kind: 'board-boot', reason: 'software-reset', version: '1.0.0', swap: 'revert' },
+    { t: 6000, kind: 'state', from: 'reverting', to: 'rolled-back', event: 'reverted', reason: { code: 'SELFTEST_FAILED', message: 'self-test of 1.1.0 failed: modem did not attach' } },
+  ];
+  const html = renderReport(log);
+  assert.ok(html.includes('<div class="banner rolled" id="failure" role="alert"><div class="big">ROLLED BACK — <code>SELFTEST_FAILED</code></div><div>self-test of 1.1.0 failed: modem did not attach</div></div>'));
+  assert.ok(html.includes('1.1.0 → 1.0.0'));
+  assert.ok(html.includes('>1.0.0 (revert)</text>'));
+});
+
 test('host names and messages are escaped everywhere', () => {
   const evil = `<script>alert("x")</script>&'`;
   const html = renderReport(failedCertRun(evil, `</div><img src=x onerror=alert(1)>`));
