@@ -139,7 +139,7 @@ export async function run(argv: string[]): Promise<number> {
     console.log(`  payload URL   ${server.imageUrl}`);
     const bound = stringValue(p, 'host') ?? '127.0.0.1';
     const target = bound === '0.0.0.0' || bound === '::' ? "this machine's network address" : server.address;
-    console.log(`  map to ${target}: ${apiHost}, ${cdnHost}  (DNS or the device's host table; TLS checks these names)`);
+    console.log(`  map to ${target}: ${apiHost}, ${cdnHost}, ${server.mirrorHost}  (DNS or the device's host table; TLS checks these names)`);
     console.log(`  root CAs      ${roots.bundle} (API chains to ${rootName(server, 'api')}, CDN to ${rootName(server, 'cdn')})`);
     if (faultsText) console.log(`  faults        ${JSON.stringify(server.faults())}`);
   }

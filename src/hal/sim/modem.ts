@@ -53,6 +53,11 @@ export interface SimModemOptions {
   maxSockets?: number;
   /** Highest TLS version offered; the nRF9160 speaks TLS 1.2. */
   tlsMaxVersion?: 'TLSv1.2' | 'TLSv1.3';
+  /**
+   * TLS_SESSION_CACHE: keep each server's session and resume it on the next connect (one round trip
+   * less). Off by default, as on the modem.
+   */
+  tlsSessionCache?: boolean;
   /** A credential store to share (e.g. across a simulated reboot); a fresh one otherwise. */
   credentials?: SimCredentialStore;
 }
@@ -62,6 +67,8 @@ export interface ModemCounters {
   connects: number;
   handshakes: number;
   handshakeFailures: number;
+  /** Handshakes that resumed a cached session. */
+  resumedHandshakes: number;
   /** TLS records whose header passed the gate or tripped it. */
   records: number;
   /** Largest server TLS record seen on any socket, header included. */
@@ -85,6 +92,8 @@ export interface SimSocketInfo extends SocketInfo {
   certChainBytes?: number;
   /** Negotiated TLS version, e.g. `TLSv1.2`. */
   protocol?: string;
+  /** The handshake resumed a cached session. */
+  sessionReused?: boolean;
   cipher?: string;
 }
 
@@ -166,6 +175,7 @@ class Counters implements ModemCounters {
   connects = 0;
   handshakes = 0;
   handshakeFailures = 0;
+  resumedHandshakes = 0;
   records = 0;
   maxRecordBytes = 0;
   emsgsize = 0;
@@ -190,6 +200,7 @@ class SimSocketImpl implements SimSocket {
   validatedBy: number | undefined;
   protocol: string | undefined;
   cipher: string | undefined;
+  sessionReused = false;
 
   constructor(
     private readonly gate: TlsRecordGate | undefined,
@@ -305,6 +316,7 @@ class SimSocketImpl implements SimSocket {
     if (this.gate?.certChainBytes !== undefined) base.certChainBytes = this.gate.certChainBytes;
     if (this.protocol !== undefined) base.protocol = this.protocol;
     if (this.cipher !== undefined) base.cipher = this.cipher;
+    if (this.protocol !== undefined) base.sessionReused = this.sessionReused;
     return base;
   }
 }
@@ -317,6 +329,8 @@ class SimModemImpl implements SimModem {
   private readonly maxCertChainBytes: number;
   private readonly maxSockets: number;
   private readonly tlsMaxVersion: 'TLSv1.2' | 'TLSv1.3';
+  /** Cached TLS sessions by host name, port and sec_tag list (when tlsSessionCache is on). */
+  private readonly sessions: Map<string, { session: Buffer; validatedBy: number | undefined }> | undefined;
   private readonly stats = new Counters();
   private readonly open = new Set<SimSocketImpl>();
   private reserved = 0;
@@ -330,6 +344,7 @@ class SimModemImpl implements SimModem {
     this.maxCertChainBytes = o.maxCertChainBytes ?? MODEM_MAX_CERT_CHAIN_BYTES;
     this.maxSockets = o.maxSockets ?? MODEM_MAX_SOCKETS;
     this.tlsMaxVersion = o.tlsMaxVersion ?? 'TLSv1.2';
+    this.sessions = o.tlsSessionCache ? new Map() : undefined;
   }
 
   counters(): ModemCounters {
@@ -587,6 +602,8 @@ class SimModemImpl implements SimModem {
     const handshakeTimeoutMs = timerMs(op, 'handshakeTimeoutMs', tlsOptions.handshakeTimeoutMs ?? MODEM_HANDSHAKE_TIMEOUT_MS);
     const verify = tlsOptions.peerVerify !== 'none';
     const isIpName = net.isIP(hostname) !== 0;
+    const sessionKey = `${hostname}|${port}|${tlsOptions.secTags.join(',')}|${tlsOptions.peerVerify}`;
+    const cached = this.sessions?.get(sessionKey);
     await new Promise<void>((resolve, reject) => {
       let settled = false;
       const settle = (e?: NetError): void => {
@@ -612,6 +629,7 @@ class SimModemImpl implements SimModem {
         rejectUnauthorized: tlsOptions.peerVerify === 'required',
         minVersion: 'TLSv1.2',
         maxVersion: this.tlsMaxVersion,
+        ...(cached ? { session: cached.session } : {}),
         checkServerIdentity: (name, cert) => (verify ? tls.checkServerIdentity(name, cert) : undefined),
       });
       stream.once('secureConnect', () => settle());
@@ -621,9 +639,23 @@ class SimModemImpl implements SimModem {
 
     const tlsSocket = stream!;
     stats.handshakes++;
+    const reused = tlsSocket.isSessionReused();
+    if (reused) stats.resumedHandshakes++;
     sock = makeSocket();
-    if (verify && tlsSocket.authorized) sock.validatedBy = findValidatingSecTag(tlsSocket.getPeerCertificate(true), cas);
+    // A resumed session is not validated again (the peer's chain is not resent): it keeps the root
+    // that validated it the first time.
+    if (reused && cached) sock.validatedBy = cached.validatedBy;
+    else if (verify && tlsSocket.authorized) sock.validatedBy = findValidatingSecTag(tlsSocket.getPeerCertificate(true), cas);
+    if (this.sessions) {
+      const sessions = this.sessions;
+      const validatedBy = sock.validatedBy;
+      const current = tlsSocket.getSession();
+      if (current) sessions.set(sessionKey, { session: current, validatedBy });
+      // TLS 1.3 tickets arrive after the handshake.
+      tlsSocket.on('session', (session: Buffer) => sessions.set(sessionKey, { session, validatedBy }));
+    }
     sock.protocol = tlsSocket.getProtocol() ?? undefined;
+    sock.sessionReused = reused;
     sock.cipher = tlsSocket.getCipher()?.name;
     sock.attach(tlsSocket);
     return sock;

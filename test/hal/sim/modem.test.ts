@@ -379,6 +379,25 @@ test('two recvs waiting at once both get served; bad timeouts are EINVAL, Infini
   assert.is(modem.counters().connects, 1);
 });
 
+test('with tlsSessionCache the second connect resumes the session and still reports validatedBy', async () => {
+  const modem = await modemWithRoots(pki, { tlsSessionCache: true });
+  const opts = { host: DEFAULT_CDN_HOST, port: echo.port, tls: { secTags: [TAG_AMAZON, TAG_G2], peerVerify: 'required' as const } };
+  const first = await modem.connect(opts);
+  assert.is(first.info().sessionReused, false);
+  await first.close();
+  const second = await modem.connect(opts);
+  assert.is(second.info().sessionReused, true);
+  assert.is(second.info().validatedBy, TAG_G2);
+  await second.send(utf8Encode('r'));
+  assert.is(utf8Decode(await recvAll(second, 1)), 'r');
+  await second.close();
+  assert.is(modem.counters().resumedHandshakes, 1);
+  // Off by default: a modem without the cache never resumes.
+  const plain = await modemWithRoots(pki);
+  for (let i = 0; i < 2; i++) await (await plain.connect(opts)).close();
+  assert.is(plain.counters().resumedHandshakes, 0);
+});
+
 test('link: latency is paid by the TCP connect and every TLS round trip', async () => {
   const modem = await modemWithRoots(pki, { link: { oneWayLatencyMs: 40, downlinkBitsPerS: Infinity, uplinkBitsPerS: Infinity } });
   const t0 = Date.now();
