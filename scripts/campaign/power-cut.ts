@@ -10,7 +10,8 @@
  * - upgrade: stage the new image in the secondary → set pending (test) → reset → confirm: ends on the
  *   new image, confirmed (it survives more resets);
  * - revert: stage → test → reset → the new image runs once, unconfirmed → reset: ends on the old image;
- * - permanent: stage → set pending (permanent) → reset: ends on the new image without a confirm.
+ * - permanent: stage → set pending (permanent) → reset: ends on the new image, confirmed without a
+ *   confirm write (unless a cut between the request's magic and image_ok writes made it a test).
  * The application retries from the start of its step when a cut interrupted it (as the FOTA agent does
  * from its persisted state). Last line: `power-cut: <N> cut points, <K> booted a valid image, <F> failed`.
  */
@@ -179,14 +180,15 @@ async function runFlow(c: PowerCutCase, cutAt: number | undefined): Promise<{ re
       maxBoots: POWER_CUT_MAX_BOOTS,
       app: async (o) => {
         const isNew = o.version === images.newVersion;
-        if (c.flow === 'upgrade') {
+        if (c.flow === 'upgrade' || c.flow === 'permanent') {
           if (isNew) {
+            // After a permanent request this writes nothing, except when a cut fell between the
+            // request's magic and image_ok writes: MCUboot then ran the image as a test, and the
+            // agent, finding itself unconfirmed, confirms (as Zephyr apps check boot_is_img_confirmed).
             const rc = await bootSetConfirmed(b.primary);
             if (rc !== 0) throw new FotaError('CAMPAIGN_CONFIRM', `powerCut.app: boot_set_confirmed returned ${rc}`, { rc });
             return 'done';
           }
-        } else if (c.flow === 'permanent') {
-          if (isNew) return 'done';
         } else {
           if (isNew) {
             sawNew = true;
