@@ -12,3 +12,7 @@ export * from './hal/log.ts';
 export * from './hal/crypto.ts';
 export type * from './hal/board.ts';
 export * from './hal/bytes.ts';
+// MCUmgr SMP (codec, serial/BLE framing, client, server) as a namespace: its names (encodeHeader...)
+// would collide with the MCUboot image toolkit's.
+export * as smp from './transport/smp/index.ts';
+export { SmpSlotTarget, type SmpSlotOptions } from './fota/dfu/smp-slot.ts';

@@ -1,0 +1,15 @@
+/** The SMP transport's public surface (portable): codec, framings, transports, client, server. */
+export * from './constants.ts';
+export * from './errors.ts';
+export * from './cbor.ts';
+export * from './message.ts';
+export * from './crc16.ts';
+export * from './serial-framing.ts';
+export * from './ble-framing.ts';
+export * from './transport.ts';
+export * from './sim-links.ts';
+export * from './client.ts';
+export * from './upload.ts';
+export * from './server.ts';
+export * from './img-mgmt.ts';
+export * from './web-bluetooth.ts';
