@@ -23,6 +23,11 @@ const NEWLINE = 0x0a;
 const CARRIAGE_RETURN = 0x0d;
 /** Smallest useful frame: marker + 4 base64 characters + newline. */
 const SMP_SERIAL_LINE_MIN_BYTES = SMP_SERIAL_MARKER_BYTES + 4 + 1;
+/**
+ * Longest line a decoder keeps when not told otherwise: frames are at most 127 bytes, console log
+ * lines in between can be longer, endless garbage without a newline must not grow memory.
+ */
+export const SMP_SERIAL_DECODER_LINE_MAX_BYTES = 4096;
 /** Largest message the u16 length prefix can carry (it counts the CRC too). */
 const SMP_SERIAL_MAX_MESSAGE_BYTES = 0xffff - SMP_SERIAL_CRC_BYTES;
 
@@ -107,7 +112,7 @@ export class SerialFrameDecoder {
     private readonly onError: (error: SmpError) => void = () => {},
     options: SerialDecoderOptions = {},
   ) {
-    this.lineBufferBytes = options.lineBufferBytes ?? Number.MAX_SAFE_INTEGER;
+    this.lineBufferBytes = options.lineBufferBytes ?? SMP_SERIAL_DECODER_LINE_MAX_BYTES;
     this.maxMessageBytes = options.maxMessageBytes ?? SMP_SERIAL_MAX_MESSAGE_BYTES;
   }
 
