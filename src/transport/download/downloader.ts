@@ -26,7 +26,8 @@ import { ifRangeValidator, parseContentRange } from '../http/headers.ts';
 import type { ResponseHead } from '../http/response-parser.ts';
 import { formatUrl, parseUrl, resolveUrl, type HttpUrl } from '../http/url.ts';
 import { DownloadError } from './errors.ts';
-import { DOWNLOAD_FIRST_HEAD_BUDGET_BYTES, DOWNLOAD_RECORD_MARGIN_BYTES, DOWNLOAD_RECORD_OVERHEAD_BYTES, type RangePlan } from './planner.ts';
+import type { RangePlan } from './planner.ts';
+import { checkPartialMatches, isForeignRecord, parsePartial } from './range-response.ts';
 import { AdaptiveRangePolicy, type RangePolicy } from './policy.ts';
 import { DOWNLOAD_STATE_KEY_DEFAULT, clearDownloadState, loadDownloadState, saveDownloadState, stateId } from './resume.ts';
 import type { DownloadSink } from './sink.ts';
@@ -40,8 +41,6 @@ export const DOWNLOAD_RETRY_BACKOFF_MAX_MS = 5_000;
 export const DOWNLOAD_MAX_RESTARTS = 3;
 /** Progress written to Settings at most this often (flash wear), and at the end. */
 export const DOWNLOAD_PERSIST_INTERVAL_BYTES = 16 * 1024;
-/** A refused record over this many times the response expected is not an answer to our range. */
-export const DOWNLOAD_FOREIGN_RECORD_FACTOR = 2;
 /** Failures with pipelined requests in flight before going one request at a time. */
 export const DOWNLOAD_PIPELINE_FAILURES_BEFORE_SEQUENTIAL = 2;
 
@@ -338,30 +337,14 @@ class RangeDownload {
   }
 
   private async partial(head: ResponseHead, req: InFlight, conn: HttpConnection): Promise<Verdict> {
-    const value = head.headers.get('content-range');
-    if (value === undefined) throw new HttpError('HTTP_BAD_CONTENT_RANGE', 'download: 206 without Content-Range', { first: req.first });
-    const cr = parseContentRange(value);
-    if (cr.unsatisfied || cr.size === undefined) {
-      throw new HttpError('HTTP_BAD_CONTENT_RANGE', `download: 206 with Content-Range '${value}' (no byte range or size)`, { value });
-    }
+    const cr = parsePartial(head, req.first);
+    // A changed file first: its Content-Range may not match what was asked of the old one.
     if (this.size !== undefined && cr.size !== this.size) return this.restart(`size changed from ${this.size} to ${cr.size}`);
-    const etag = head.headers.get('etag');
-    const lastModified = head.headers.get('last-modified');
+    const { etag, lastModified } = cr;
     if ((this.etag !== undefined && etag !== undefined && etag !== this.etag) || (this.etag === undefined && this.lastModified !== undefined && lastModified !== undefined && lastModified !== this.lastModified)) {
       return this.restart(`validator changed (${this.etag ?? this.lastModified} → ${etag ?? lastModified})`);
     }
-    const wantLast = Math.min(req.last, cr.size - 1);
-    if (cr.first !== req.first || cr.last !== wantLast) {
-      throw new HttpError('HTTP_BAD_CONTENT_RANGE', `download: asked bytes ${req.first}-${wantLast}, got '${value}'`, {
-        first: req.first,
-        last: wantLast,
-        value,
-      });
-    }
-    const length = cr.last - cr.first + 1;
-    if (head.framing === 'length' && head.contentLength !== length) {
-      throw new HttpError('HTTP_BAD_CONTENT_LENGTH', `download: Content-Length ${head.contentLength} for a ${length}-byte range`, { length });
-    }
+    const length = checkPartialMatches(cr, head, req.first, req.last);
     if (this.size === undefined) {
       this.size = cr.size;
       this.etag = etag;
@@ -378,7 +361,7 @@ class RangeDownload {
     let got = 0;
     await conn.readBody(async (bytes) => {
       if (got + bytes.length > length) throw new HttpError('HTTP_BAD_CONTENT_LENGTH', `download: body longer than the ${length}-byte range`, { length });
-      await this.o.sink.write(this.offset, bytes);
+      await this.sinkWrite(bytes);
       this.offset += bytes.length;
       got += bytes.length;
       this.failuresInRow = 0;
@@ -400,6 +383,16 @@ class RangeDownload {
     });
     if (this.offset - this.persistedOffset >= DOWNLOAD_PERSIST_INTERVAL_BYTES) await this.persist(false);
     return 'next';
+  }
+
+  /** Hands bytes to the sink; a sink failing with something untyped becomes DOWNLOAD_SINK_FAILED. */
+  private async sinkWrite(bytes: Uint8Array): Promise<void> {
+    try {
+      await this.o.sink.write(this.offset, bytes);
+    } catch (e) {
+      if (e instanceof FotaError) throw e;
+      throw new DownloadError('DOWNLOAD_SINK_FAILED', `download: sink.write at ${this.offset} failed: ${(e as Error)?.message ?? String(e)}`, { offset: this.offset }, { cause: e });
+    }
   }
 
   /** The file changed: drop what the sink has and start from byte 0. */
@@ -431,19 +424,6 @@ class RangeDownload {
     this.persistedOffset = this.offset;
   }
 
-  /**
-   * Whether a refused record cannot be our answer(s): bigger than everything in flight together, more
-   * than DOWNLOAD_FOREIGN_RECORD_FACTOR times the one response expected, or the same size as the record
-   * refused before although the range shrank.
-   */
-  private isForeignRecord(recordBytes: number, current: InFlight, inFlight: number): boolean {
-    const plaintext = recordBytes - DOWNLOAD_RECORD_OVERHEAD_BYTES;
-    const single = current.predictedHeadBytes + current.length;
-    if (recordBytes === this.lastRefusedRecordBytes) return true;
-    if (inFlight > 1) return plaintext > this.inflightPlaintext + DOWNLOAD_RECORD_MARGIN_BYTES;
-    return plaintext > DOWNLOAD_FOREIGN_RECORD_FACTOR * Math.max(single, DOWNLOAD_FIRST_HEAD_BUDGET_BYTES);
-  }
-
   /** Decides whether a failure is retried (after a back-off) or ends the download. */
   private async failed(e: unknown): Promise<void> {
     const inFlight = this.inflight.length;
@@ -455,7 +435,17 @@ class RangeDownload {
       this.emsgsize++;
       this.retries++;
       const recordBytes = typeof e.details.recordBytes === 'number' ? e.details.recordBytes : undefined;
-      if (current !== undefined && recordBytes !== undefined && this.isForeignRecord(recordBytes, current, inFlight)) {
+      const foreign =
+        current !== undefined &&
+        recordBytes !== undefined &&
+        isForeignRecord({
+          recordBytes,
+          plannedBytes: current.predictedHeadBytes + current.length,
+          inFlightPlannedBytes: this.inflightPlaintext,
+          inFlight,
+          previousRecordBytes: this.lastRefusedRecordBytes,
+        });
+      if (foreign) {
         this.lastRefusedRecordBytes = recordBytes;
         if (current.ifRange && !this.probeWithoutIfRange) {
           // Most likely a 200 with the whole (changed) file: ask once without If-Range; the 206 then
