@@ -21,6 +21,18 @@ export const SMP_SLOT_RESET_POLL_MS = 500;
 /** The secondary slot of image 0. */
 const SMP_SLOT_SECONDARY = 1;
 
+/** img_mgmt's version text: `maj.min.rev`, with `.build` when the build is not 0. */
+const IMG_MGMT_VERSION_RE = /^(\d+)\.(\d+)\.(\d+)(?:[.+](\d+))?$/;
+
+/**
+ * The device's version in the SlotTarget form `maj.min.rev+build` (what the image verifier reports), so
+ * the agent can compare them; text of another shape is passed through.
+ */
+export function slotVersion(deviceVersion: string): string {
+  const m = IMG_MGMT_VERSION_RE.exec(deviceVersion);
+  return m ? `${m[1]}.${m[2]}.${m[3]}+${m[4] ?? '0'}` : deviceVersion;
+}
+
 export interface SmpSlotOptions {
   /** Shown in logs, e.g. `smp serial /dev/ttyACM0`. */
   name?: string;
@@ -130,7 +142,7 @@ export class SmpSlotTarget implements SlotTarget {
     return states
       .sort((a, b) => a.slot - b.slot)
       .map((s) => ({
-        ...(s.version ? { version: s.version } : {}),
+        ...(s.version ? { version: slotVersion(s.version) } : {}),
         ...(s.hash ? { hash: s.hash } : {}),
         active: s.active,
         pending: s.pending,

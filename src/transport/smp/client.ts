@@ -7,6 +7,7 @@ import type { Clock } from '../../hal/clock.ts';
 import { silentLog, type Log } from '../../hal/log.ts';
 import type { SmpBody } from './cbor.ts';
 import {
+  IMAGE_ERASE_TIMEOUT_MS,
   IMG_MGMT_ID_ERASE,
   IMG_MGMT_ID_SLOT_INFO,
   IMG_MGMT_ID_STATE,
@@ -264,9 +265,11 @@ export class SmpClient {
     return parseImageStates(await this.request(MGMT_OP_WRITE, MGMT_GROUP_ID_IMAGE, IMG_MGMT_ID_STATE, body));
   }
 
-  /** image erase (secondary slot by default). */
+  /** image erase (secondary slot by default); waits IMAGE_ERASE_TIMEOUT_MS, the device erases the whole slot. */
   async imageErase(slot?: number): Promise<void> {
-    await this.request(MGMT_OP_WRITE, MGMT_GROUP_ID_IMAGE, IMG_MGMT_ID_ERASE, slot === undefined ? {} : { slot });
+    await this.request(MGMT_OP_WRITE, MGMT_GROUP_ID_IMAGE, IMG_MGMT_ID_ERASE, slot === undefined ? {} : { slot }, {
+      timeoutMs: Math.max(this.timeoutMs, IMAGE_ERASE_TIMEOUT_MS),
+    });
   }
 
   /** image slot info, as the device sends it. */

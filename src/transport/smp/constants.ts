@@ -165,6 +165,8 @@ export const SMP_UDP_MAX_DATAGRAM_BYTES = 65507;
 /** Client timeouts (what mcumgr / nRF Connect Device Manager use). */
 export const SMP_DEFAULT_TIMEOUT_MS = 2500;
 export const UPLOAD_FIRST_CHUNK_TIMEOUT_MS = 40000;
+/** image erase wipes the whole secondary slot (54 pages × 85 ms on the nRF52833): as long as the first chunk. */
+export const IMAGE_ERASE_TIMEOUT_MS = 40000;
 /** The client's watchdog checks deadlines this often (the Clock HAL has no cancellable timers). */
 export const SMP_TIMEOUT_POLL_MS = 10;
 /** Retries of one request after a timeout before the operation fails. */

@@ -8,6 +8,11 @@ import { SmpClient } from '../../../src/transport/smp/client.ts';
 import { createBleLinkPair } from '../../../src/transport/smp/sim-links.ts';
 import { BleSmpTransport } from '../../../src/transport/smp/transport.ts';
 import type { FotaError } from '../../../src/hal/errors.ts';
+import { slotVersion } from '../../../src/fota/dfu/smp-slot.ts';
+import { FotaAgent } from '../../../src/fota/agent/agent.ts';
+import { silentLog } from '../../../src/hal/log.ts';
+import { mcubootVerifier } from '../../../src/hal/serial/hil-run.ts';
+import { FakeDownloader, MemorySettings } from '../agent/fakes.ts';
 
 async function setup() {
   const clock = new VirtualClock();
@@ -28,13 +33,13 @@ test('upload → test → reset → confirm on the nRF52833 over BLE', async () 
   assert.is(slot.lastUpload!.match, true);
   await slot.requestUpgrade('test');
   let s = await slot.state();
-  assert.equal(s.map((x) => [x.version, x.active, x.pending, x.confirmed]), [['1.0.0', true, false, true], ['1.1.0', false, true, false]]);
+  assert.equal(s.map((x) => [x.version, x.active, x.pending, x.confirmed]), [['1.0.0+0', true, false, true], ['1.1.0+0', false, true, false]]);
   await slot.reset();
   s = await slot.state();
-  assert.equal(s.map((x) => [x.version, x.active, x.confirmed]), [['1.1.0', true, false], ['1.0.0', false, true]]);
+  assert.equal(s.map((x) => [x.version, x.active, x.confirmed]), [['1.1.0+0', true, false], ['1.0.0+0', false, true]]);
   await slot.confirm();
   s = await slot.state();
-  assert.equal(s.map((x) => [x.version, x.active, x.confirmed]), [['1.1.0', true, true], ['1.0.0', false, false]]);
+  assert.equal(s.map((x) => [x.version, x.active, x.confirmed]), [['1.1.0+0', true, true], ['1.0.0+0', false, false]]);
   assert.equal(device.boots.map((b) => b.swap), ['none', 'test']);
   await client.close();
 });
@@ -49,7 +54,7 @@ test('an unconfirmed test image is reverted by the next reset', async () => {
   await slot.reset();
   await slot.reset();
   const s = await slot.state();
-  assert.equal(s[0]!.version, '1.0.0');
+  assert.equal(s[0]!.version, '1.0.0+0');
   assert.equal(device.boots.map((b) => b.swap), ['none', 'test', 'revert']);
   await client.close();
 });
@@ -65,6 +70,54 @@ test('begin refuses an image larger than the slot before any write; flush before
   await slot.begin(5000, 'x');
   await slot.write(0, new Uint8Array(100));
   assert.is(await slot.flush(), 0);
+  await client.close();
+});
+
+test('the FOTA agent rolls the nRF52833 back when the self-test fails', async () => {
+  const { slot, device, client, clock } = await setup();
+  const image = await buildTestImage(nodeCrypto, 12000, '1.4.0', 6);
+  const agent = new FotaAgent({
+    settings: new MemorySettings(),
+    clock,
+    log: silentLog,
+    slot,
+    release: { check: async () => ({ kind: 'update' as const, url: 'https://cdn.fotakit.test/nrf52833-1.4.0.bin' }) },
+    downloader: new FakeDownloader(image, 4096),
+    createVerifier: mcubootVerifier(nodeCrypto, undefined),
+    selfTest: async () => false,
+  });
+  const r = await agent.run();
+  assert.is(r.state, 'rolled-back', JSON.stringify(r.reason));
+  assert.is(r.running, '1.0.0+0');
+  assert.equal(device.boots.map((b) => b.swap), ['none', 'test', 'revert']);
+  await client.close();
+});
+
+test('device version text becomes maj.min.rev+build', () => {
+  assert.is(slotVersion('1.2.3'), '1.2.3+0');
+  assert.is(slotVersion('1.2.3.4'), '1.2.3+4');
+  assert.is(slotVersion('weird'), 'weird');
+});
+
+test('the FOTA agent pushes an image to the nRF52833 over SMP: download, verify, test, reset, self-test, confirm', async () => {
+  const { slot, device, client, clock } = await setup();
+  const image = await buildTestImage(nodeCrypto, 20000, '1.3.0', 5);
+  const agent = new FotaAgent({
+    settings: new MemorySettings(),
+    clock,
+    log: silentLog,
+    slot,
+    release: { check: async () => ({ kind: 'update' as const, url: 'https://cdn.fotakit.test/nrf52833-1.3.0.bin' }) },
+    downloader: new FakeDownloader(image, 4096),
+    createVerifier: mcubootVerifier(nodeCrypto, undefined),
+    selfTest: async () => true,
+  });
+  const r = await agent.run();
+  assert.is(r.state, 'confirmed', JSON.stringify(r.reason));
+  assert.is(r.running, '1.3.0+0');
+  assert.equal(device.boots.map((b) => b.swap), ['none', 'test']);
+  const s = await slot.state();
+  assert.equal([s[0]!.version, s[0]!.confirmed], ['1.3.0+0', true]);
   await client.close();
 });
 
