@@ -5,6 +5,8 @@
  * puts it behind a pseudo-terminal. Spec: shared/reference/nrf91-fota.md ("Serial LTE Modem (SLM) AT
  * commands"); error replies per the table in src/transport/at/slm.ts.
  *
+ * Legacy data mode: `AT#XSEND` without data answers OK, then raw bytes up to `+++` are sent and
+ * `#XDATAMODE: <status>` reports the exit.
  * Command lines end at CR or LF outside double quotes, so a PEM certificate with line breaks can be
  * written inside `AT%CMNG=0,...,"..."` as on the real SLM. Commands run one at a time, in order.
  */
@@ -20,6 +22,9 @@ import {
   CMNG_OP_LIST,
   CMNG_OP_WRITE,
   PEER_VERIFY_VALUE,
+  SLM_DATAMODE_PREFIX,
+  SLM_DATAMODE_TERMINATOR,
+  SLM_ERRNO,
   SLM_IPPROTO_TLS_1_2,
   SLM_RECV_MAX_BYTES,
   SLM_RECV_MODE_HEX,
@@ -57,6 +62,14 @@ interface EmuSocket {
   socket?: Socket;
 }
 
+const TERMINATOR = Array.from(SLM_DATAMODE_TERMINATOR, (c) => c.charCodeAt(0));
+
+function endsWithTerminator(bytes: number[]): boolean {
+  if (bytes.length < TERMINATOR.length) return false;
+  const at = bytes.length - TERMINATOR.length;
+  return TERMINATOR.every((t, i) => bytes[at + i] === t);
+}
+
 const PEER_VERIFY_BY_VALUE = new Map<number, PeerVerify>(Object.entries(PEER_VERIFY_VALUE).map(([k, v]) => [v, k as PeerVerify]));
 const TYPES = new Set<number>(Object.values(CREDENTIAL_TYPE));
 
@@ -90,6 +103,7 @@ export class SlmEmulator {
   private readonly sockets = new Map<number, EmuSocket>();
   private nextHandle = 0;
   private closed = false;
+  private dataMode: { handle: number; bytes: number[] } | undefined;
   readonly commands: string[] = [];
 
   constructor(private readonly options: SlmEmulatorOptions) {
@@ -111,6 +125,15 @@ export class SlmEmulator {
 
   private receive(bytes: Uint8Array): void {
     for (const b of bytes) {
+      if (this.dataMode) {
+        this.dataMode.bytes.push(b);
+        if (endsWithTerminator(this.dataMode.bytes)) {
+          const { handle, bytes: data } = this.dataMode;
+          this.dataMode = undefined;
+          this.enqueueData(handle, Uint8Array.from(data.slice(0, data.length - TERMINATOR.length)));
+        }
+        continue;
+      }
       if (b === 0x22) this.quoted = !this.quoted;
       if ((b === 0x0d || b === 0x0a) && !this.quoted) {
         const text = this.overflow ? undefined : String.fromCharCode(...this.line);
@@ -143,6 +166,20 @@ export class SlmEmulator {
         if (echo) out.unshift(utf8Encode(`${command}\r\n`));
       }
       if (!this.closed) await this.port.write(concatBytes(...out)).catch(() => undefined);
+    });
+  }
+
+  /** Sends what arrived in data mode and reports `#XDATAMODE: <status>` (0, or a negative errno). */
+  private enqueueData(handle: number, data: Uint8Array): void {
+    this.queue = this.queue.then(async () => {
+      if (this.closed) return;
+      let status = 0;
+      try {
+        await this.connected(handle).send(data);
+      } catch (e) {
+        status = -(this.refuse('send', e).cme ?? SLM_ERRNO.ECONNRESET!);
+      }
+      if (!this.closed) await this.port.write(utf8Encode(`${SLM_DATAMODE_PREFIX}: ${status}\r\n`)).catch(() => undefined);
     });
   }
 
@@ -221,6 +258,12 @@ export class SlmEmulator {
       }
       case '#XCONNECT=':
         return this.connect(n, s, reply);
+      case '#XSEND':
+        // Legacy data mode: raw bytes follow the OK, up to the terminator.
+        if (this.dialect !== 'legacy') throw new Refusal();
+        this.connected(this.legacyHandle());
+        this.dataMode = { handle: this.legacyHandle(), bytes: [] };
+        return;
       case '#XSEND=':
         return this.send(n, s, reply);
       case '#XRECV=':

@@ -9,6 +9,8 @@
  * - Credentials through AT%CMNG, taking the modem offline (AT+CFUN=4) for writes and deletes and back
  *   to the mode it was in; a write whose content the modem already holds (same SHA-256) is skipped.
  * - TLS sockets with one sec_tag, peer verification and TLS_HOSTNAME; the modem does the handshake.
+ * - Legacy sends go as quoted strings, or through data mode (`AT#XSEND`, raw bytes, `+++`) when the
+ *   bytes hold a double quote or binary; the Serial Modem sends hex.
  */
 import { sha256 as nobleSha256 } from '@noble/hashes/sha2.js';
 import { toHex, utf8Encode } from '../bytes.ts';
@@ -24,11 +26,17 @@ import {
   type SocketInfo,
 } from '../net.ts';
 import type { AtChannel } from '../../transport/at/channel.ts';
+import { AtError } from '../../transport/at/errors.ts';
 import { isFotaError } from '../errors.ts';
 import {
   CFUN_MODE_NORMAL,
   CFUN_MODE_OFFLINE,
   SERIAL_MODEM_PROBE_COMMAND,
+  SLM_DATAMODE_ENTER_COMMAND,
+  SLM_DATAMODE_PREFIX,
+  SLM_DATAMODE_TERMINATOR,
+  dataModeSendable,
+  parseDataModeExit,
   SLM_SEND_CHUNK_BYTES,
   closeCommand,
   cmngDeleteCommand,
@@ -242,20 +250,37 @@ class SlmSocket implements Socket {
     if (!(bytes instanceof Uint8Array)) throw new NetError('EINVAL', `${op}: bytes must be a Uint8Array`);
     if (this.closed) throw new NetError('ENOTCONN', `${op}: the socket is closed`);
     if (this.failed) throw this.failed;
-    if (this.dialect === 'legacy' && !legacySendable(bytes)) {
-      throw new NetError('EINVAL', `${op}: the legacy SLM's string mode cannot carry these bytes (double quote or non-ASCII); use the serial-modem dialect`);
-    }
     for (let o = 0; o < bytes.length; o += SLM_SEND_CHUNK_BYTES) {
       const chunk = bytes.subarray(o, o + SLM_SEND_CHUNK_BYTES);
       try {
-        const sent = parseSend(await this.modem.at('send', op, sendCommand(this.dialect, this.handle, chunk), SLM_COMMAND_TIMEOUT_MS + SLM_AT_MARGIN_MS), this.dialect);
-        if (sent !== chunk.length) throw new NetError('ECONNRESET', `${op}: the modem sent ${sent} of ${chunk.length} bytes`, { sent, length: chunk.length });
+        if (this.dialect === 'legacy' && !legacySendable(chunk)) await this.sendDataMode(op, chunk);
+        else {
+          const sent = parseSend(await this.modem.at('send', op, sendCommand(this.dialect, this.handle, chunk), SLM_COMMAND_TIMEOUT_MS + SLM_AT_MARGIN_MS), this.dialect);
+          if (sent !== chunk.length) throw new NetError('ECONNRESET', `${op}: the modem sent ${sent} of ${chunk.length} bytes`, { sent, length: chunk.length });
+        }
       } catch (e) {
         this.failed = slmError('send', op, e);
         throw this.failed;
       }
       this.stats.bytesSent += chunk.length;
     }
+  }
+
+  /** Legacy SLM: bytes a quoted string cannot carry (double quotes, binary) go through data mode. */
+  private async sendDataMode(op: string, chunk: Uint8Array): Promise<void> {
+    if (!dataModeSendable(chunk)) {
+      throw new NetError('EINVAL', `${op}: the legacy SLM cannot send '${SLM_DATAMODE_TERMINATOR}' in data mode; use the serial-modem dialect`);
+    }
+    let status: number;
+    try {
+      const reply = await this.modem.channel.dataMode(SLM_DATAMODE_ENTER_COMMAND, chunk, utf8Encode(SLM_DATAMODE_TERMINATOR), SLM_DATAMODE_PREFIX, {
+        timeoutMs: SLM_COMMAND_TIMEOUT_MS + SLM_AT_MARGIN_MS,
+      });
+      status = parseDataModeExit(reply);
+    } catch (e) {
+      throw slmError('send', op, e);
+    }
+    if (status !== 0) throw slmError('send', op, new AtError('AT_CME_ERROR', `${op}: data mode ended with ${status}`, { cme: -status }));
   }
 
   async recv(maxBytes: number, timeoutMs: number = MODEM_SOCKET_TIMEOUT_MS): Promise<Uint8Array> {

@@ -16,7 +16,7 @@
  *   line to go quiet, drops what is buffered, and starts again at the next line.
  */
 import type { Clock } from '../../hal/clock.ts';
-import { utf8Encode } from '../../hal/bytes.ts';
+import { concatBytes, utf8Encode } from '../../hal/bytes.ts';
 import { AtError } from './errors.ts';
 import type { BytePort } from './port.ts';
 
@@ -74,6 +74,8 @@ interface Pending {
   lines: string[];
   payload?: Uint8Array;
   options: AtCommandOptions;
+  /** Data mode: the reply ends at the line with this prefix instead of `OK`. */
+  donePrefix?: string;
   resolve: (reply: AtReply) => void;
   reject: (error: AtError) => void;
 }
@@ -152,30 +154,56 @@ export class AtChannel {
     return run;
   }
 
+  /**
+   * Data mode (the legacy SLM's `AT#XSEND` without data): sends `command`; once it answers `OK`, writes
+   * `data` and then `terminator` raw, and resolves with the line starting with `donePrefix` (e.g.
+   * `#XDATAMODE: 0`) that ends data mode. Queued like any command.
+   */
+  dataMode(command: string, data: Uint8Array, terminator: Uint8Array, donePrefix: string, options: AtCommandOptions = {}): Promise<AtReply> {
+    const run = this.tail.then(async () => {
+      await this.execute(command, options);
+      return this.execute(undefined, options, { data: concatBytes(data, terminator), donePrefix: donePrefix.toUpperCase() });
+    });
+    this.tail = run.catch(() => undefined);
+    return run;
+  }
+
   async close(): Promise<void> {
     this.closed = true;
     this.fail(new AtError('AT_CLOSED', 'at.command: channel closed while waiting for the reply'));
     await this.port.close();
   }
 
-  private async execute(command: string, options: AtCommandOptions): Promise<AtReply> {
-    if (this.closed) throw new AtError('AT_CLOSED', `at.command: channel is closed (${command.slice(0, 32)})`);
-    if (!/^AT/i.test(command)) throw new AtError('AT_BAD_COMMAND', `at.command: '${command.slice(0, 32)}' does not start with AT`);
-    if (hasBareLineBreak(command)) {
-      throw new AtError('AT_BAD_COMMAND', `at.command: line break outside quotes in '${command.slice(0, 32)}'`);
+  /** Runs one exchange: `command` (or, in data mode, raw `raw.data`) and its reply. */
+  private async execute(command: string | undefined, options: AtCommandOptions, raw?: { data: Uint8Array; donePrefix: string }): Promise<AtReply> {
+    const label = command ?? `data mode (${raw!.data.length} bytes)`;
+    if (this.closed) throw new AtError('AT_CLOSED', `at.command: channel is closed (${label.slice(0, 32)})`);
+    if (command !== undefined) {
+      if (!/^AT/i.test(command)) throw new AtError('AT_BAD_COMMAND', `at.command: '${command.slice(0, 32)}' does not start with AT`);
+      if (hasBareLineBreak(command)) {
+        throw new AtError('AT_BAD_COMMAND', `at.command: line break outside quotes in '${command.slice(0, 32)}'`);
+      }
     }
     const timeoutMs = options.timeoutMs ?? this.defaultTimeoutMs;
     if (this.needsResync) await this.resync();
     this.counters.commands++;
     const reply = new Promise<AtReply>((resolve, reject) => {
-      this.pending = { command, prefix: commandPrefix(command), lines: [], options, resolve, reject };
+      this.pending = {
+        command: label,
+        prefix: command !== undefined ? commandPrefix(command) : '',
+        lines: [],
+        options,
+        ...(raw ? { donePrefix: raw.donePrefix } : {}),
+        resolve,
+        reject,
+      };
     });
     const mine = this.pending;
     void this.watchdog(mine!, timeoutMs);
     try {
-      await this.port.write(utf8Encode(`${command}\r\n`));
+      await this.port.write(raw ? raw.data : utf8Encode(`${command}\r\n`));
     } catch (e) {
-      this.fail(new AtError('AT_CLOSED', `at.command: write failed for '${command.slice(0, 32)}'`, {}, { cause: e }), mine);
+      this.fail(new AtError('AT_CLOSED', `at.command: write failed for '${label.slice(0, 32)}'`, {}, { cause: e }), mine);
     }
     return reply;
   }
@@ -212,7 +240,8 @@ export class AtChannel {
     const p = this.pending;
     if (!p || (only && p !== only)) return;
     this.pending = undefined;
-    this.needsResync = true;
+    // A clean final result (ERROR, +CME ERROR) leaves the line in step; anything else may not have.
+    if (error.code !== 'AT_ERROR' && error.code !== 'AT_CME_ERROR') this.needsResync = true;
     this.payloadLeft = 0;
     this.payloadBuf = undefined;
     this.skipLf = false;
@@ -284,7 +313,12 @@ export class AtChannel {
       return;
     }
     if (text === p.command) return; // echo (ATE1)
-    if (text === 'OK') {
+    if (p.donePrefix !== undefined && text.toUpperCase().startsWith(p.donePrefix)) {
+      this.pending = undefined;
+      p.resolve({ lines: [...p.lines, text] });
+      return;
+    }
+    if (text === 'OK' && p.donePrefix === undefined) {
       this.pending = undefined;
       p.resolve({ lines: p.lines, ...(p.payload ? { payload: p.payload } : {}) });
       return;

@@ -278,6 +278,22 @@ export function parseRecv(reply: AtReply, dialect: SlmDialect, handle: number, m
   }
 }
 
+/** Legacy data mode: `AT#XSEND` without data enters it; `+++` leaves it; `#XDATAMODE: <status>` ends it. */
+export const SLM_DATAMODE_ENTER_COMMAND = 'AT#XSEND';
+export const SLM_DATAMODE_TERMINATOR = '+++';
+export const SLM_DATAMODE_PREFIX = '#XDATAMODE';
+
+/** True when `bytes` can go through data mode (the terminator must not appear inside). */
+export function dataModeSendable(bytes: Uint8Array): boolean {
+  for (let i = 0; i + 2 < bytes.length; i++) if (bytes[i] === 0x2b && bytes[i + 1] === 0x2b && bytes[i + 2] === 0x2b) return false;
+  return bytes.length === 0 || bytes[bytes.length - 1] !== 0x2b;
+}
+
+/** `#XDATAMODE: <status>`: 0 when the data went out, else a negative nrf_errno (as `+CME ERROR` would carry). */
+export function parseDataModeExit(reply: AtReply): number {
+  return expectInfo(reply, SLM_DATAMODE_PREFIX, ['n'], 'slm.parseDataModeExit')[0] as number;
+}
+
 export function closeCommand(dialect: SlmDialect, handle: number): string {
   return dialect === 'legacy' ? 'AT#XSOCKET=0' : `AT#XCLOSE=${handle}`;
 }

@@ -1,0 +1,259 @@
+/**
+ * Hardware in the loop: the FOTA agent with the network through a Serial LTE Modem (the SLM modem on
+ * an AT channel) and the image going to an MCUboot board over SMP on a serial port — or, with only the
+ * modem attached, to a simulated nRF9160 slot in this process. Wires the agent's ports the way the
+ * simulated board does: the Memfault-compatible update check and the range downloader over a connector
+ * that selects the root CA by real handshakes, the MCUboot streaming verifier, and the SMP slot target.
+ * Node only (serial ports); `fotakit hil` is its command line.
+ */
+import type { Clock } from '../clock.ts';
+import type { Crypto } from '../crypto.ts';
+import type { Log } from '../log.ts';
+import { silentLog } from '../log.ts';
+import { nodeCrypto } from '../node/crypto.ts';
+import { MemorySettings } from '../portable/memory-settings.ts';
+import { buildTestImage, SimSmpDevice } from '../sim/smp-device.ts';
+import { NRF9160_PROFILE } from '../sim/profiles.ts';
+import { createMemoryPortPair } from '../../transport/at/memory-port.ts';
+import { AtChannel } from '../../transport/at/channel.ts';
+import type { BytePort } from '../../transport/at/port.ts';
+import type { SlmDialect } from '../../transport/at/slm.ts';
+import { HttpClient } from '../../transport/http/client.ts';
+import { download as rangeDownload, type DownloadProgress as RangeProgress } from '../../transport/download/downloader.ts';
+import { SmpClient } from '../../transport/smp/client.ts';
+import { SerialSmpTransport } from '../../transport/smp/transport.ts';
+import { CertSelector, type CertCandidate, type CertProbe } from '../../fota/cert-select.ts';
+import { checkForRelease, type DeviceIdentity } from '../../fota/update-check.ts';
+import { FotaAgent, type AgentEventRecord, type AgentResult } from '../../fota/agent/agent.ts';
+import type { DownloadPort, DownloadSink, ImageVerdict, StreamingImageVerifier } from '../../fota/agent/ports.ts';
+import { createStreamVerifier } from '../../fota/mcuboot/stream-verifier.ts';
+import type { TrustedKey } from '../../fota/mcuboot/keys.ts';
+import { toHex } from '../bytes.ts';
+import { FotaError } from '../errors.ts';
+import { formatVersion } from '../../fota/mcuboot/version.ts';
+import { SmpSlotTarget } from '../../fota/dfu/smp-slot.ts';
+import type { UploadResult } from '../../transport/smp/upload.ts';
+import { SlmModem, type SlmModemStats } from './slm-modem.ts';
+import { openNodePort } from './node-port.ts';
+
+const HIL_USER_AGENT = 'fotakit-hil/0.1';
+
+/** Payload of the image the simulated nRF9160 slot runs before the update (only-modem mode). */
+export const HIL_SIM_SLOT_INITIAL_PAYLOAD_BYTES = 8 * 1024;
+
+export interface HilOptions {
+  modemPort: string;
+  modemDialect?: SlmDialect | 'auto';
+  /** The MCUboot board's SMP serial port; without it the image goes to a simulated nRF9160 slot. */
+  slotPort?: string;
+  /** Release API base URL, e.g. `https://api.fotakit.test:8443`. */
+  server: string;
+  projectKey: string;
+  identity: Omit<DeviceIdentity, 'currentVersion'>;
+  /** Root CA candidates in the order to try (the field's order), each under its sec_tag. */
+  candidates: CertCandidate[];
+  /** Keys whose signatures are accepted; none: hash-only images pass (like smp_svr without checks). */
+  trustedKeys?: TrustedKey[];
+  /** Version the simulated nRF9160 slot runs at first (only-modem mode). */
+  simSlotVersion?: string;
+  clock: Clock;
+  crypto?: Crypto;
+  log?: Log;
+  onEvent?: (e: AgentEventRecord) => void;
+  onProbe?: (p: CertProbe) => void;
+  onUpload?: (sent: number, total: number) => void;
+}
+
+export interface HilSummary {
+  result: AgentResult;
+  dialect: SlmDialect;
+  slot: string;
+  modem: SlmModemStats;
+  at: ReturnType<AtChannel['stats']>;
+  certProbes: readonly CertProbe[];
+  download?: { bytes: number; requests: number; retries: number; maxRecordBytes: number };
+  upload?: UploadResult;
+  elapsedMs: number;
+}
+
+/** The agent's DownloadPort on the range downloader: opens the agent's sink once the size is known. */
+export function rangeDownloadPort(client: HttpClient, clock: Clock, log: Log): DownloadPort {
+  return {
+    async download(url, sink: DownloadSink, onProgress) {
+      // The size arrives with the first range (progress after its bytes): hold those bytes until then.
+      let opened: Promise<number> | undefined;
+      let held: Uint8Array[] = [];
+      let delivered = 0;
+      const deliver = async (offset: number, bytes: Uint8Array): Promise<void> => {
+        const from = await opened!;
+        const end = offset + bytes.length;
+        if (end <= from) return;
+        const start = Math.max(offset, from);
+        await sink.write(start, bytes.subarray(start - offset));
+        delivered = end;
+      };
+      const open = (size: number): void => {
+        if (opened) return;
+        opened = sink.open(size, 'hil');
+      };
+      const flushHeld = async (): Promise<void> => {
+        const chunks = held;
+        held = [];
+        let off = delivered;
+        for (const c of chunks) {
+          await deliver(off, c);
+          off += c.length;
+        }
+      };
+      const result = await rangeDownload({
+        url,
+        client,
+        clock,
+        log,
+        sink: {
+          async write(offset, bytes) {
+            if (!opened) {
+              held.push(Uint8Array.from(bytes));
+              return;
+            }
+            if (held.length > 0) await flushHeld();
+            await deliver(offset, bytes);
+          },
+          async reset() {
+            if (opened) throw new FotaError('DOWNLOAD_RESTART', 'hil.download: the file changed during the download');
+            held = [];
+          },
+        },
+        onProgress: (p: RangeProgress) => {
+          if (p.total !== undefined) open(p.total);
+          onProgress({ bytes: p.bytes, total: p.total ?? 0, requests: p.requests, retries: p.retries, rangeBytes: p.rangeBytes, maxRecordBytes: p.maxRecordBytes });
+        },
+      });
+      open(result.size);
+      if (held.length > 0) await flushHeld();
+      return { bytes: result.size, total: result.size, requests: result.requests, retries: result.retries, maxRecordBytes: result.maxRecordBytes };
+    },
+  };
+}
+
+/** The MCUboot streaming verifier behind the agent's verifier port. */
+export function mcubootVerifier(crypto: Crypto, trustedKeys: TrustedKey[] | undefined): () => StreamingImageVerifier {
+  return () => {
+    const v = createStreamVerifier({ crypto, ...(trustedKeys && trustedKeys.length > 0 ? { trustedKeys } : { allowUnsigned: true }) });
+    return {
+      update: (chunk) => v.update(chunk),
+      header: () => {
+        const h = v.header;
+        if (!h) return undefined;
+        return { version: formatVersion(h.version) };
+      },
+      async finish(): Promise<ImageVerdict> {
+        const r = await v.finish();
+        return {
+          valid: r.valid,
+          ...(r.code ? { code: r.code } : {}),
+          ...(r.message ? { message: r.message } : {}),
+          version: r.versionText,
+          ...(r.securityCounter !== undefined ? { securityCounter: r.securityCounter } : {}),
+          ...(r.hash ? { hashHex: toHex(r.hash) } : {}),
+        };
+      },
+    };
+  };
+}
+
+/** Runs one update cycle over the serial-bridged boards; resolves with the agent's resting state. */
+export async function runHil(o: HilOptions): Promise<HilSummary> {
+  const started = o.clock.now();
+  const crypto = o.crypto ?? nodeCrypto;
+  const log = o.log ?? silentLog;
+  const settings = new MemorySettings();
+  const closers: (() => Promise<unknown>)[] = [];
+  try {
+    const modemPort = await openNodePort({ path: o.modemPort });
+    const channel = new AtChannel(modemPort, o.clock);
+    closers.push(() => channel.close());
+    const modem = new SlmModem({ channel, dialect: o.modemDialect ?? 'auto' });
+    const dialect = await modem.dialect();
+
+    let slotPort: BytePort;
+    let slotName: string;
+    if (o.slotPort) {
+      slotPort = await openNodePort({ path: o.slotPort });
+      slotName = `smp serial ${o.slotPort}`;
+    } else {
+      // Only the modem attached: the nRF9160's own slot, simulated here (SMP board model, in memory).
+      const initial = await buildTestImage(crypto, HIL_SIM_SLOT_INITIAL_PAYLOAD_BYTES, o.simSlotVersion ?? '1.0.0');
+      const device = await SimSmpDevice.create({ crypto, profile: NRF9160_PROFILE, initialImage: initial, ...(o.trustedKeys ? { trustedKeys: o.trustedKeys } : {}) });
+      const { a, b } = createMemoryPortPair();
+      device.server.attachSerial(b);
+      slotPort = a;
+      slotName = 'simulated nrf9160 slot (in memory)';
+    }
+    const smp = new SmpClient(new SerialSmpTransport(slotPort), { clock: o.clock, log });
+    closers.push(() => smp.close());
+    const slot = new SmpSlotTarget(smp, { name: slotName, ...(o.onUpload ? { onProgress: o.onUpload } : {}) });
+
+    const selector = new CertSelector({
+      modem,
+      candidates: o.candidates,
+      settings,
+      clock: o.clock,
+      crypto,
+      ...(o.onProbe ? { onProbe: o.onProbe } : {}),
+    });
+    const connect = (host: string, port: number) => selector.connect(host, port);
+    const http = new HttpClient({ connect, clock: o.clock, userAgent: HIL_USER_AGENT });
+    closers.push(() => http.close());
+    let downloadSummary: HilSummary['download'];
+    const agent = new FotaAgent({
+      settings,
+      clock: o.clock,
+      log,
+      slot,
+      release: {
+        check: (currentVersion) =>
+          checkForRelease(
+            async (url, headers) => {
+              // Its own client, closed after: the legacy SLM has one socket, the download needs it next.
+              const client = new HttpClient({ connect, clock: o.clock, userAgent: HIL_USER_AGENT });
+              try {
+                const res = await client.request(url, { method: 'GET', headers: Object.entries(headers) });
+                return { status: res.status, body: res.body };
+              } finally {
+                await client.close();
+              }
+            },
+            { baseUrl: o.server, projectKey: o.projectKey },
+            { ...o.identity, currentVersion },
+          ),
+      },
+      downloader: rangeDownloadPort(http, o.clock, log),
+      createVerifier: mcubootVerifier(crypto, o.trustedKeys),
+      selectCert: async (url) => {
+        const u = new URL(url);
+        const socket = await selector.connect(u.hostname, u.port ? Number(u.port) : 443);
+        await socket.close();
+      },
+      selfTest: async () => true,
+      onEvent: (e) => {
+        if (e.kind === 'download') downloadSummary = { bytes: e.bytes, requests: e.requests, retries: e.retries, maxRecordBytes: e.maxRecordBytes };
+        o.onEvent?.(e);
+      },
+    });
+    const result = await agent.run({ check: true });
+    return {
+      result,
+      dialect,
+      slot: slotName,
+      modem: { ...modem.counters },
+      at: channel.stats(),
+      certProbes: selector.history(),
+      ...(downloadSummary ? { download: downloadSummary } : {}),
+      ...(slot.lastUpload ? { upload: slot.lastUpload } : {}),
+      elapsedMs: Math.round(o.clock.now() - started),
+    };
+  } finally {
+    for (const close of closers.reverse()) await close().catch(() => undefined);
+  }
+}
