@@ -2,7 +2,7 @@
  * Device side of the IMAGE group (Zephyr's img_mgmt) over two FlashAreas (primary, secondary) and the
  * MCUboot trailer / boot-request model (src/fota/mcuboot). Semantics kept from Zephyr:
  * - upload: the first chunk (off 0) needs `len`, at least 32 bytes starting with the MCUboot magic, a
- *   free secondary slot and an image that fits; it erases the slot. `off = 0` with the `sha` of the
+ *   free secondary slot, an image that fits, and with `upgrade: true` a newer version; it erases the slot. `off = 0` with the `sha` of the
  *   upload in progress resumes (answers the current offset); `sha` of the image already complete in
  *   the slot answers `off = len, match: true`. A chunk at another offset than expected is dropped and
  *   the answer carries the expected `off`. The last chunk's answer adds `match` when `sha` was given.
@@ -19,6 +19,7 @@ import { alignDown, alignUp } from '../../hal/flash.ts';
 import { IMAGE_F_NON_BOOTABLE, IMAGE_HEADER_SIZE, IMAGE_MAGIC, IMAGE_TLV_INFO_SIZE, IMAGE_TLV_SHA256 } from '../../fota/mcuboot/constants.ts';
 import { hashedRegionLength, parseHeader } from '../../fota/mcuboot/header.ts';
 import { parseTlvArea, parseTlvInfo } from '../../fota/mcuboot/tlv.ts';
+import { compareVersions } from '../../fota/mcuboot/version.ts';
 import {
   areaTrailerLayout,
   BOOT_MAGIC_GOOD,
@@ -34,6 +35,7 @@ import { bootSetConfirmed, bootSetPending } from '../../fota/mcuboot/boot-reques
 import type { SmpBody } from './cbor.ts';
 import {
   IMG_MGMT_DATA_SHA_MAX_BYTES,
+  IMG_MGMT_ERR_CURRENT_VERSION_IS_NEWER,
   IMG_MGMT_ERR_FLASH_ERASE_FAILED,
   IMG_MGMT_ERR_FLASH_WRITE_FAILED,
   IMG_MGMT_ERR_HASH_NOT_FOUND,
@@ -77,6 +79,7 @@ const IMG_MGMT_V1_RC: Readonly<Record<number, number>> = {
   [IMG_MGMT_ERR_IMAGE_SETTING_TEST_TO_ACTIVE_DENIED]: MGMT_ERR_EBADSTATE,
   [IMG_MGMT_ERR_FLASH_WRITE_FAILED]: MGMT_ERR_EUNKNOWN,
   [IMG_MGMT_ERR_FLASH_ERASE_FAILED]: MGMT_ERR_EUNKNOWN,
+  [IMG_MGMT_ERR_CURRENT_VERSION_IS_NEWER]: MGMT_ERR_EBADSTATE,
 };
 
 function groupError(rc: number): HandlerResult {
@@ -303,6 +306,7 @@ export class ImgMgmt {
         return groupError(IMG_MGMT_ERR_INVALID_IMAGE_HEADER_MAGIC);
       }
       if (len > this.capacityBytes()) return groupError(IMG_MGMT_ERR_INVALID_IMAGE_TOO_LARGE);
+      if (body.upgrade === true && !(await this.isUpgrade(data))) return groupError(IMG_MGMT_ERR_CURRENT_VERSION_IS_NEWER);
       if (await this.secondaryInUse()) return groupError(IMG_MGMT_ERR_NO_FREE_SLOT);
       try {
         await this.secondary.erase(0, this.secondary.size);
@@ -330,6 +334,26 @@ export class ImgMgmt {
     const out: SmpBody = { off: u.len };
     if (u.sha) out.match = bytesEqual(digest.subarray(0, u.sha.length), u.sha);
     return { body: out };
+  }
+
+  /**
+   * `upgrade: true` on the first chunk: img_mgmt refuses an image that is not newer than the running
+   * one (major.minor.revision) with IMG_MGMT_ERR_CURRENT_VERSION_IS_NEWER.
+   */
+  private async isUpgrade(firstChunk: Uint8Array): Promise<boolean> {
+    let next;
+    try {
+      next = parseHeader(firstChunk).version;
+    } catch {
+      return false;
+    }
+    let running;
+    try {
+      running = parseHeader(await this.primary.read(0, IMAGE_HEADER_SIZE)).version;
+    } catch {
+      return true;
+    }
+    return compareVersions(next, running) > 0;
   }
 
   /** Writes accepted bytes in whole write units; the unaligned rest waits in RAM, padded at the end. */

@@ -7,6 +7,7 @@ import { buildTestImage, SimSmpDevice } from '../../../src/hal/sim/smp-device.ts
 import { decodeMessage, encodeMessage } from '../../../src/transport/smp/message.ts';
 import type { SmpBody } from '../../../src/transport/smp/cbor.ts';
 import {
+  IMG_MGMT_ERR_CURRENT_VERSION_IS_NEWER,
   IMG_MGMT_ERR_HASH_NOT_FOUND,
   IMG_MGMT_ERR_INVALID_IMAGE_HEADER_MAGIC,
   IMG_MGMT_ERR_INVALID_IMAGE_TOO_LARGE,
@@ -86,6 +87,15 @@ test('first chunk: needs len and the MCUboot magic, refuses an image larger than
   assert.equal(await upload(d, { off: 0, len: 1000, data: image.subarray(0, 31) }), { err: { group: 1, rc: IMG_MGMT_ERR_INVALID_IMAGE_HEADER_MAGIC } });
   assert.equal(await upload(d, { off: 0, len: 1000, data: new Uint8Array(100) }, 0), { rc: MGMT_ERR_EINVAL });
   assert.equal(await upload(d, { off: 0, len: d.secondary.size, data: image.subarray(0, 100) }), { err: { group: 1, rc: IMG_MGMT_ERR_INVALID_IMAGE_TOO_LARGE } });
+});
+
+test('upgrade: true refuses an image not newer than the running one', async () => {
+  const d = await device();
+  const same = await buildTestImage(nodeCrypto, 500, '1.0.0');
+  const newer = await buildTestImage(nodeCrypto, 500, '1.0.1');
+  assert.equal(await upload(d, { off: 0, len: same.length, upgrade: true, data: same }), { err: { group: 1, rc: IMG_MGMT_ERR_CURRENT_VERSION_IS_NEWER } });
+  assert.equal(await upload(d, { off: 0, len: same.length, upgrade: true, data: same }, 0), { rc: MGMT_ERR_EBADSTATE });
+  assert.equal(await upload(d, { off: 0, len: newer.length, upgrade: true, data: newer }), { off: newer.length });
 });
 
 test('offset mismatch drops the data and answers the expected off; resume by sha; match at the end', async () => {
