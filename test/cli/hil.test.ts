@@ -1,0 +1,132 @@
+/**
+ * `fotakit hil` end to end, every piece its own process where it would be on a bench: the update server
+ * (started here), `fotakit emulate --board nrf9160` (the SLM on a pty, over the simulated modem with real
+ * TLS) and `fotakit emulate --board nrf52833` (smp_svr on a pty); `fotakit hil` opens both ptys with
+ * `serialport`, downloads through the emulated modem and uploads into the emulated board's slot.
+ */
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { startUpdateServer, type UpdateServer } from '../../src/server/update-server.ts';
+import { sharedTestPki } from '../../src/server/pki.ts';
+import { nodeCrypto } from '../../src/hal/node/crypto.ts';
+import { buildTestImage } from '../../src/hal/sim/smp-device.ts';
+import { readCandidates } from '../../src/cli/commands/hil.ts';
+
+const IMAGE_PAYLOAD_BYTES = 48 * 1024;
+const CLI = ['--import', 'tsx', 'src/cli/main.ts'];
+
+let server: UpdateServer;
+let dir: string;
+let rootsFile: string;
+
+interface Proc {
+  child: ChildProcess;
+  lines: AsyncIterator<string>;
+  exit: Promise<number | null>;
+}
+
+function fotakit(args: string[]): Proc {
+  const child = spawn(process.execPath, [...CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const lines = createInterface({ input: child.stdout! })[Symbol.asyncIterator]();
+  const exit = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+  return { child, lines, exit };
+}
+
+async function json(p: Proc): Promise<Record<string, any>> {
+  const { value, done } = await p.lines.next();
+  if (done) throw new Error('process ended without output');
+  return JSON.parse(value) as Record<string, any>;
+}
+
+async function stop(p: Proc): Promise<void> {
+  if (p.child.exitCode === null) p.child.kill('SIGTERM');
+  await p.exit;
+}
+
+test.before(async () => {
+  const image = await buildTestImage(nodeCrypto, IMAGE_PAYLOAD_BYTES, '2.1.0', 42);
+  server = await startUpdateServer({ image, version: '2.1.0', pki: await sharedTestPki() });
+  dir = mkdtempSync(join(tmpdir(), 'fotakit-hil-'));
+  rootsFile = join(dir, 'roots.pem');
+  writeFileSync(rootsFile, server.rootsPem);
+});
+
+test.after(async () => {
+  await server.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function hostFlags(): string[] {
+  return Object.keys(server.hosts).flatMap((h) => ['--host', `${h}=127.0.0.1`]);
+}
+
+test('readCandidates takes the bundle in file order with sec_tags base+1.. and CN names', () => {
+  const c = readCandidates(rootsFile, 1000);
+  assert.equal(c.map((x) => x.secTag), [1001, 1002, 1003, 1004]);
+  assert.is(c[0]!.name, 'fotakit test Amazon Root CA 1');
+  assert.is(c[3]!.name, 'fotakit test DigiCert Global Root G2');
+});
+
+test('fotakit hil over two emulated boards on real ptys ends confirmed (legacy SLM, image into the nRF52833 over SMP)', async () => {
+  const modem = fotakit(['emulate', '--board', 'nrf9160', '--dialect', 'legacy', ...hostFlags(), '--json']);
+  const board = fotakit(['emulate', '--board', 'nrf52833', '--json']);
+  try {
+    const m = await json(modem);
+    const b = await json(board);
+    const hil = fotakit(['hil', '--modem-port', m.device, '--slot-port', b.device, '--server', server.apiUrl, '--roots', rootsFile, '--json']);
+    const out = await json(hil);
+    assert.is(await hil.exit, 0);
+    assert.is(out.state, 'confirmed', JSON.stringify(out.reason));
+    assert.is(out.running, '2.1.0+0');
+    assert.is(out.dialect, 'legacy');
+    assert.is(out.slot, `smp serial ${b.device}`);
+    // The field's order: Amazon first; the CDN chains to G2, the last candidate, found by real handshakes.
+    const cdn = out.certProbes.filter((p: { host: string }) => p.host === 'cdn.fotakit.test');
+    assert.equal(cdn.map((p: { secTag: number; ok: boolean }) => [p.secTag, p.ok]).slice(0, 4), [[1001, false], [1002, false], [1003, false], [1004, true]]);
+    assert.is(cdn[0].code, 'CERT_UNKNOWN_CA');
+    assert.is(out.download.bytes, server.current().image.length);
+    assert.is(out.upload.bytes, server.current().image.length);
+    assert.ok(server.requests.some((r) => r.status === 206));
+    await stop(modem);
+    await stop(board);
+    assert.ok((await json(modem)).requests > 20);
+  } finally {
+    await stop(modem);
+    await stop(board);
+  }
+});
+
+test('fotakit hil with only the modem (NCS 3.x Serial Modem, detected) updates the simulated nRF9160 slot', async () => {
+  const modem = fotakit(['emulate', '--board', 'nrf9160', '--dialect', 'serial-modem', ...hostFlags(), '--json']);
+  try {
+    const m = await json(modem);
+    const hil = fotakit(['hil', '--modem-port', m.device, '--server', server.apiUrl, '--roots', rootsFile, '--json']);
+    const out = await json(hil);
+    assert.is(await hil.exit, 0);
+    assert.is(out.state, 'confirmed', JSON.stringify(out.reason));
+    assert.is(out.dialect, 'serial-modem');
+    assert.is(out.slot, 'simulated nrf9160 slot (in memory)');
+    assert.is(out.running, '2.1.0+0');
+  } finally {
+    await stop(modem);
+  }
+});
+
+test('usage errors exit 2: no --modem-port, a roots file that is not there, a missing device', async () => {
+  const a = fotakit(['hil', '--server', 'https://x.test', '--json']);
+  assert.is((await json(a)).error.code, 'USAGE');
+  assert.is(await a.exit, 2);
+  const b = fotakit(['hil', '--modem-port', '/dev/null', '--server', 'https://x.test', '--roots', join(dir, 'none.pem'), '--json']);
+  assert.is((await json(b)).error.code, 'USAGE');
+  assert.is(await b.exit, 2);
+  const c = fotakit(['hil', '--modem-port', '/dev/fotakit-missing', '--server', 'https://x.test', '--roots', rootsFile, '--json']);
+  assert.is((await json(c)).error.code, 'PORT_OPEN_FAILED');
+  assert.is(await c.exit, 2);
+});
+
+test.run();
