@@ -73,7 +73,13 @@ export class AdaptiveRangePolicy implements RangePolicy {
   private readonly margin: number;
   private readonly maxRangeBytes: number | undefined;
   private observed: ObservedHead | undefined;
+  /** Budget learned from refusals of ranges planned on an observed head (exact prediction: it sticks). */
   private plaintextCap: number | undefined;
+  /**
+   * Budget learned from refusals before any head was seen: the guessed head was too small. Dropped at
+   * the first observed head, whose prediction is exact.
+   */
+  private blindCap: number | undefined;
 
   constructor(o: AdaptivePolicyOptions = {}) {
     this.recordLimitBytes = o.recordLimitBytes ?? MODEM_TLS_MAX_RECORD_BYTES;
@@ -95,7 +101,7 @@ export class AdaptiveRangePolicy implements RangePolicy {
       recordOverheadBytes: this.overhead,
       marginBytes: this.margin,
       observed: this.observed,
-      plaintextCapBytes: this.plaintextCap,
+      plaintextCapBytes: minDefined(this.plaintextCap, this.blindCap),
       maxRangeBytes: this.maxRangeBytes,
     });
   }
@@ -103,24 +109,34 @@ export class AdaptiveRangePolicy implements RangePolicy {
   /** Keeps the observation with the largest range-independent head: predictions stay on the safe side. */
   observe(head: ObservedHead): void {
     if (this.observed === undefined || headBase(head) > headBase(this.observed)) this.observed = { ...head };
+    this.blindCap = undefined;
   }
 
   recordRefused(r: RecordRefusal): RefusalAction {
     const planned = r.predictedHeadBytes + r.rangeBytes;
     const budget = this.recordLimitBytes - this.overhead - this.margin;
+    const current = minDefined(this.plaintextCap, this.blindCap) ?? budget;
+    let cap: number;
     if (r.recordBytes === undefined) {
       // Nothing measured: halve what one record may carry (bounded: the planner stops at its minimum).
-      this.plaintextCap = Math.floor(Math.min(this.plaintextCap ?? budget, planned) / 2);
-      return 'shrink';
+      cap = Math.floor(Math.min(current, planned) / 2);
+    } else {
+      const plaintext = r.recordBytes - this.overhead;
+      if (r.inFlight > 1 && plaintext >= DOWNLOAD_COALESCED_RECORD_FACTOR * planned) {
+        // Room for more than one response in the record: the server coalesced pipelined answers.
+        return 'sequential';
+      }
+      // One response overshot by (record - limit): take exactly that, plus the margin, off the budget.
+      cap = Math.min(current, budget - Math.max(r.recordBytes - this.recordLimitBytes, 0) - this.margin);
     }
-    const plaintext = r.recordBytes - this.overhead;
-    if (r.inFlight > 1 && plaintext >= DOWNLOAD_COALESCED_RECORD_FACTOR * planned) {
-      // Room for more than one response in the record: the server coalesced pipelined answers.
-      return 'sequential';
-    }
-    // One response overshot by (record - limit): take exactly that, plus the margin, off the budget.
-    const overshoot = r.recordBytes - this.recordLimitBytes;
-    this.plaintextCap = Math.min(this.plaintextCap ?? budget, budget - Math.max(overshoot, 0) - this.margin);
+    if (this.observed === undefined) this.blindCap = cap;
+    else this.plaintextCap = cap;
     return 'shrink';
   }
+}
+
+function minDefined(a: number | undefined, b: number | undefined): number | undefined {
+  if (a === undefined) return b;
+  if (b === undefined) return a;
+  return Math.min(a, b);
 }

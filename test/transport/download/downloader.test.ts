@@ -84,6 +84,16 @@ test('a head larger than the first budget trips EMSGSIZE once, then shrinks by w
   assert.is(sink.resets, 0, 'nothing thrown away');
 });
 
+test('a modem that does not say the refused record size: halving still finds a range that fits', async () => {
+  const file = testFile(SIZE);
+  const cdn = new MemoryCdn(file, { padHeadBytes: 1200, silentRecordSize: true });
+  const sink = new MemorySink();
+  const r = await download(opts(cdn, sink, { pipelineDepth: 1 }));
+  assert.ok(bytesEqual(sink.bytes(), file));
+  assert.is(r.emsgsize, 1);
+  assert.ok(r.maxRecordBytes <= MODEM_TLS_MAX_RECORD_BYTES);
+});
+
 test('a server that coalesces pipelined answers into one record makes it go one request at a time', async () => {
   const file = testFile(SIZE);
   const cdn = new MemoryCdn(file, { coalesce: true });

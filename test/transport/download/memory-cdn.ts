@@ -25,6 +25,8 @@ export interface CdnFaults {
   padHeadBytes?: number;
   /** Omit Content-Range from 206 responses. */
   omitContentRange?: boolean;
+  /** The modem does not tell the refused record's size. */
+  silentRecordSize?: boolean;
   /** Body records of at most this many bytes (default: head and body in one record). */
   recordPlaintextBytes?: number;
 }
@@ -60,6 +62,7 @@ export class MemoryCdn {
     let dropped = false;
     return new MemorySocket({
       recordLimitBytes: this.recordLimitBytes,
+      reportRecordBytes: !this.faults.silentRecordSize,
       onSend: (bytes, sock) => {
         if (dropped) return;
         pending += utf8Decode(bytes);

@@ -24,6 +24,14 @@ test('a single overshooting record shrinks the budget by the overshoot plus the 
   assert.is(plan.plaintextBudgetBytes, 2258 - 100 - 16);
 });
 
+test('a budget cut made before any head was seen is dropped once the real head is known', () => {
+  const p = new AdaptiveRangePolicy();
+  p.recordRefused({ rangeBytes: 1234, predictedHeadBytes: 1024, recordBytes: 2560, inFlight: 1, error: emsgsize });
+  assert.is(p.plan(0, undefined).plaintextBudgetBytes, 2258 - 257 - 16);
+  p.observe({ headBytes: 1281, first: 0, last: 960 });
+  assert.is(p.plan(961, 100_000).plaintextBudgetBytes, 2258, 'the observed head predicts exactly: full budget again');
+});
+
 test('a record with room for several responses while pipelining means: go sequential', () => {
   const p = new AdaptiveRangePolicy();
   assert.is(p.recordRefused({ rangeBytes: 2000, predictedHeadBytes: 258, recordBytes: 4600, inFlight: 4, error: emsgsize }), 'sequential');

@@ -13,6 +13,8 @@ export const TEST_RECORD_OVERHEAD_BYTES = 29;
 export interface MemorySocketOptions {
   /** Largest record accepted (header included); none when omitted. */
   recordLimitBytes?: number;
+  /** Whether EMSGSIZE says the refused record's size (the simulated modem does; the SLM does not). */
+  reportRecordBytes?: boolean;
   /** Called with every chunk the client sends. */
   onSend?: (bytes: Uint8Array, socket: MemorySocket) => void;
 }
@@ -41,7 +43,8 @@ export class MemorySocket implements Socket {
     const bytes = typeof data === 'string' ? utf8Encode(data) : data;
     const record = bytes.length + TEST_RECORD_OVERHEAD_BYTES;
     if (this.options.recordLimitBytes !== undefined && record > this.options.recordLimitBytes) {
-      this.fail(new NetError('EMSGSIZE', `recv: TLS record of ${record} bytes over the modem limit`, { recordBytes: record }));
+      const details = this.options.reportRecordBytes === false ? {} : { recordBytes: record };
+      this.fail(new NetError('EMSGSIZE', `recv: TLS record of ${record} bytes over the modem limit`, details));
       return;
     }
     this.stats.maxRecordBytes = Math.max(this.stats.maxRecordBytes, record);
