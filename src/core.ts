@@ -15,4 +15,7 @@ export * from './hal/bytes.ts';
 // MCUmgr SMP (codec, serial/BLE framing, client, server) as a namespace: its names (encodeHeader...)
 // would collide with the MCUboot image toolkit's.
 export * as smp from './transport/smp/index.ts';
+// HTTP/1.1 client and the record-limit range downloader, as namespaces too (parseUrl, planRange...).
+export * as http from './transport/http/index.ts';
+export * as download from './transport/download/index.ts';
 export { SmpSlotTarget, type SmpSlotOptions } from './fota/dfu/smp-slot.ts';
