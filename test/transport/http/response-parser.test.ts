@@ -133,4 +133,39 @@ test('binary body bytes pass through untouched', () => {
   assert.equal(Array.from(concatBytes(...data)), Array.from(body));
 });
 
+test('fuzz: mutated responses parse or fail with an HttpError, never anything else (seeded)', () => {
+  const seeds = [
+    PARTIAL,
+    'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n',
+    'HTTP/1.1 416 Range Not Satisfiable\r\nContent-Range: bytes */10\r\nContent-Length: 0\r\n\r\n',
+  ].map(utf8Encode);
+  let x = 0x1234567;
+  const rnd = (n: number) => {
+    x ^= x << 13;
+    x >>>= 0;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    x >>>= 0;
+    return x % n;
+  };
+  const SPECIAL = [13, 10, 58, 32, 48, 57, 102, 0, 255, 59];
+  for (let i = 0; i < 3000; i++) {
+    const b = seeds[rnd(seeds.length)]!.slice();
+    for (let k = 1 + rnd(4); k > 0; k--) b[rnd(b.length)] = rnd(2) ? SPECIAL[rnd(SPECIAL.length)]! : rnd(256);
+    const cut = b.subarray(0, rnd(4) === 0 ? rnd(b.length) : b.length);
+    const p = new ResponseParser();
+    try {
+      for (let o = 0; o < cut.length && !p.done; ) {
+        const step = 1 + rnd(9);
+        const r = p.push(cut.subarray(o, o + step));
+        o += r.consumed;
+        if (r.consumed === 0) break;
+      }
+      p.end();
+    } catch (e) {
+      assert.instance(e, HttpError, `input ${JSON.stringify(String.fromCharCode(...cut))}`);
+    }
+  }
+});
+
 test.run();
