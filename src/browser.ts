@@ -4,3 +4,8 @@
  */
 export * from './core.ts';
 export { connectWebBluetoothSmp, type WebBluetooth, type WebBluetoothDevice, type WebBluetoothSmpOptions } from './transport/smp/web-bluetooth.ts';
+export { openWebSerialPort, type WebSerialPortLike } from './hal/serial/web-serial-port.ts';
+export { AtChannel, type AtReply } from './transport/at/channel.ts';
+export { AtError } from './transport/at/errors.ts';
+export { PortError, type BytePort } from './transport/at/port.ts';
+export { SlmModem, type SlmModemOptions } from './hal/serial/slm-modem.ts';
