@@ -198,4 +198,19 @@ test('a sec_tag list is refused with EINVAL (the SLM takes one sec_tag per socke
   await r.close();
 });
 
+test('legacy: bytes a quoted string cannot carry go through data mode (AT#XSEND, raw, +++)', async () => {
+  const r = rig('legacy');
+  await r.modem.credentials.write(SEC_TAG_G2, CREDENTIAL_TYPE.rootCa, pki.roots.digicertGlobalRootG2.pem);
+  const s = await r.modem.connect({ host: DEFAULT_CDN_HOST, port: 443, tls: { secTags: [SEC_TAG_G2], peerVerify: 'required' } });
+  await s.send(new TextEncoder().encode(`GET /x HTTP/1.1\r\nHost: ${DEFAULT_CDN_HOST}\r\nRange: bytes=0-9\r\nIf-Range: "etag"\r\n\r\n`));
+  assert.ok(r.emulator.commands.includes('AT#XSEND'));
+  let text = '';
+  while (!text.includes('\r\n\r\n')) text += String.fromCharCode(...(await s.recv(2048, 5000)));
+  assert.match(text, /^HTTP\/1\.1 206/);
+  assert.is(s.info().bytesSent > 0, true);
+  assert.is((await rejection(s.send(new TextEncoder().encode('a"+++b')))).code, 'EINVAL');
+  await s.close();
+  await r.close();
+});
+
 test.run();

@@ -197,4 +197,29 @@ test('utf8Decode of a received reply is not needed: lines are ASCII', () => {
   assert.is(utf8Decode(utf8Encode('OK')), 'OK');
 });
 
+test('data mode: the command, raw bytes and terminator after OK, done at the status line', async () => {
+  const { a, b } = createMemoryPortPair();
+  const received: number[] = [];
+  let mode: 'cmd' | 'data' = 'cmd';
+  let buf = '';
+  b.onData((bytes) => {
+    if (mode === 'data') {
+      received.push(...bytes);
+      if (String.fromCharCode(...received.slice(-3)) === '+++') void b.write(utf8Encode('#XDATAMODE: 0\r\n'));
+      return;
+    }
+    buf += String.fromCharCode(...bytes);
+    if (buf === 'AT#XSEND\r\n') {
+      mode = 'data';
+      void b.write(utf8Encode('OK\r\n'));
+    }
+  });
+  const at = new AtChannel(a, realClock, { defaultTimeoutMs: 500 });
+  const data = utf8Encode('If-Range: "abc"\r\n');
+  const reply = await at.dataMode('AT#XSEND', data, utf8Encode('+++'), '#XDATAMODE');
+  assert.equal(reply.lines, ['#XDATAMODE: 0']);
+  assert.equal(Uint8Array.from(received), concatBytes(data, utf8Encode('+++')));
+  await at.close();
+});
+
 test.run();
