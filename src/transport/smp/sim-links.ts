@@ -22,8 +22,16 @@ export interface SimByteEnd extends SmpByteLink {
   readonly bytesSent: number;
 }
 
+/**
+ * A fault on the wire: given the bytes of one write (and the index of that write on this end), returns
+ * what arrives instead (undefined or empty: lost). For loss and corruption tests.
+ */
+export type LinkFault = (bytes: Uint8Array, writeIndex: number) => Uint8Array | undefined;
+
 class UartEnd implements SimByteEnd {
   peer!: UartEnd;
+  fault: LinkFault | undefined;
+  private writes = 0;
   private listener: (bytes: Uint8Array) => void = () => {};
   private busyUntil = 0;
   private closed = false;
@@ -35,15 +43,16 @@ class UartEnd implements SimByteEnd {
     if (this.closed) throw new SmpError('SMP_CLOSED', 'uart.write: the link is closed');
     const copy = Uint8Array.from(bytes);
     this.bytesSent += copy.length;
+    const arriving = this.fault ? this.fault(copy, this.writes++) : copy;
     if (!this.clock || !this.bytesPerSecond) {
       await Promise.resolve();
-      this.peer.inject(copy);
+      if (arriving && arriving.length > 0) this.peer.inject(arriving);
       return;
     }
     const start = Math.max(this.clock.now(), this.busyUntil);
     this.busyUntil = start + (copy.length * MS_PER_S) / this.bytesPerSecond;
     await this.clock.sleep(this.busyUntil - this.clock.now());
-    this.peer.inject(copy);
+    if (arriving && arriving.length > 0) this.peer.inject(arriving);
   }
 
   onData(listener: (bytes: Uint8Array) => void): void {
@@ -63,10 +72,14 @@ class UartEnd implements SimByteEnd {
  * Two connected UART ends. Without a clock (or rate) bytes arrive on the next microtask; with one
  * they take `length / bytesPerSecond` each, back to back per direction.
  */
-export function createUartPair(options: { clock?: Clock; baud?: number; bytesPerSecond?: number } = {}): [SimByteEnd, SimByteEnd] {
+export function createUartPair(
+  options: { clock?: Clock; baud?: number; bytesPerSecond?: number; faultAtoB?: LinkFault; faultBtoA?: LinkFault } = {},
+): [SimByteEnd, SimByteEnd] {
   const rate = options.bytesPerSecond ?? (options.baud !== undefined ? options.baud / UART_BITS_PER_BYTE : undefined);
   const a = new UartEnd(options.clock, rate);
   const b = new UartEnd(options.clock, rate);
+  a.fault = options.faultAtoB;
+  b.fault = options.faultBtoA;
   a.peer = b;
   b.peer = a;
   return [a, b];

@@ -11,6 +11,7 @@ import { uploadChunkBytes, uploadImage, uploadMessageBytes } from '../../../src/
 import { encodeMessage } from '../../../src/transport/smp/message.ts';
 import { IMG_MGMT_ERR_HASH_NOT_FOUND, IMG_MGMT_ID_UPLOAD, MGMT_GROUP_ID_IMAGE } from '../../../src/transport/smp/constants.ts';
 import type { SmpError } from '../../../src/transport/smp/errors.ts';
+import { toHex } from '../../../src/hal/bytes.ts';
 
 async function setup(bufSize?: number) {
   const clock = new VirtualClock();
@@ -83,6 +84,26 @@ test('pipelines up to buf_count - 1 requests', async () => {
   const r = await uploadImage(client, image, { onProgress: () => (peak = Math.max(peak, client.inFlight())) });
   assert.is(r.window, 3);
   assert.is(peak, 2); // measured right after one of the three answers arrived
+  await client.close();
+});
+
+test('lost requests and responses on a lossy UART: timeouts resend from the acknowledged offset, image matches', async () => {
+  const clock = new VirtualClock();
+  const device = await SimSmpDevice.create({ crypto: nodeCrypto, initialImage: await buildTestImage(nodeCrypto, 1200, '1.0.0', 4) });
+  // Every 7th request and every 5th response vanish; one in 11 requests arrives with a flipped byte.
+  const [host, board] = createUartPair({
+    clock,
+    baud: 1_000_000,
+    faultAtoB: (b, i) => (i > 1 && i % 7 === 0 ? undefined : i % 11 === 5 ? b.map((x, k) => (k === 20 ? x ^ 0xff : x)) : b),
+    faultBtoA: (b, i) => (i > 1 && i % 5 === 0 ? undefined : b),
+  });
+  device.server.attachSerial(board);
+  const client = new SmpClient(new SerialSmpTransport(host), { clock });
+  const image = await buildTestImage(nodeCrypto, 15000, '2.0.0', 12);
+  const r = await uploadImage(client, image, { retries: 10, firstChunkTimeoutMs: 5000 });
+  assert.is(r.match, true);
+  assert.ok(r.timeouts > 3, `timeouts ${r.timeouts}`);
+  assert.equal(toHex(await device.secondary.read(0, image.length)), toHex(image));
   await client.close();
 });
 
