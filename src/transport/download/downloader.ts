@@ -211,6 +211,7 @@ class RangeDownload {
         this.lastModified = st.lastModified;
         this.resumedFrom = offset;
         this.persistedOffset = st.offset;
+        if (st.head !== undefined) this.policy.observe({ headBytes: st.head[0], first: st.head[1], last: st.head[2] });
         this.o.log?.log('info', 'download: resuming', { offset, size: st.size });
         return;
       }
@@ -345,6 +346,7 @@ class RangeDownload {
       return this.restart(`validator changed (${this.etag ?? this.lastModified} → ${etag ?? lastModified})`);
     }
     const length = checkPartialMatches(cr, head, req.first, req.last);
+    this.policy.observe({ headBytes: head.headBytes, first: cr.first, last: cr.last });
     if (this.size === undefined) {
       this.size = cr.size;
       this.etag = etag;
@@ -355,7 +357,6 @@ class RangeDownload {
       // Responses come in order and each ends where the next starts: anything else is a bug here.
       throw new DownloadError('DOWNLOAD_SINK_OFFSET', `download: response for ${req.first} while ${this.offset} accepted`);
     }
-    this.policy.observe({ headBytes: head.headBytes, first: cr.first, last: cr.last });
     this.probeWithoutIfRange = false;
     this.lastRefusedRecordBytes = undefined;
     let got = 0;
@@ -416,9 +417,17 @@ class RangeDownload {
   private async persist(force: boolean): Promise<void> {
     if (!this.o.settings || this.size === undefined) return;
     if (!force && this.offset === this.persistedOffset) return;
+    const h = this.policy.observedHead?.();
     await saveDownloadState(
       this.o.settings,
-      { id: this.id, etag: this.etag, lastModified: this.lastModified, size: this.size, offset: Math.min(this.offset, this.size) },
+      {
+        id: this.id,
+        etag: this.etag,
+        lastModified: this.lastModified,
+        size: this.size,
+        offset: Math.min(this.offset, this.size),
+        head: h === undefined ? undefined : [h.headBytes, h.first, h.last],
+      },
       this.stateKey,
     );
     this.persistedOffset = this.offset;

@@ -50,8 +50,10 @@ export interface RangePolicy {
   /** Requests kept in flight once the file size is known. */
   readonly pipelineDepth: number;
   plan(offset: number, size: number | undefined): RangePlan;
-  /** A 206 head arrived for the range [first, last]. */
+  /** A 206 head arrived for the range [first, last] (or one remembered from before a reboot). */
   observe(head: ObservedHead): void;
+  /** The observation plans rest on, to remember across a reboot (policies that learn nothing: none). */
+  observedHead?(): ObservedHead | undefined;
   /** The modem refused a record (EMSGSIZE). Throws to give up. */
   recordRefused(r: RecordRefusal): RefusalAction;
 }
@@ -110,6 +112,10 @@ export class AdaptiveRangePolicy implements RangePolicy {
   observe(head: ObservedHead): void {
     if (this.observed === undefined || headBase(head) > headBase(this.observed)) this.observed = { ...head };
     this.blindCap = undefined;
+  }
+
+  observedHead(): ObservedHead | undefined {
+    return this.observed === undefined ? undefined : { ...this.observed };
   }
 
   recordRefused(r: RecordRefusal): RefusalAction {

@@ -1,6 +1,6 @@
 /**
  * Download state kept in the Settings HAL so a reboot resumes where the sink left off:
- * {id, etag, lastModified, size, offset}. `id` is the download's identity (the URL unless the caller
+ * {id, etag, lastModified, size, offset, head}. `id` is the download's identity (the URL unless the caller
  * names it), stored as is when short, else as a length and FNV-1a digest so the record stays under
  * SETTINGS_MAX_VALUE_BYTES. A record that does not parse is dropped (the download starts over), never
  * trusted.
@@ -23,6 +23,8 @@ export interface DownloadState {
   size: number;
   /** Bytes the sink had accepted when this was written. */
   offset: number;
+  /** The response head ranges were planned on, as [headBytes, first, last], so a resume plans full ranges at once. */
+  head?: [number, number, number];
 }
 
 const FNV_OFFSET_BASIS_32 = 0x811c9dc5;
@@ -42,7 +44,8 @@ function isState(v: unknown): v is DownloadState {
   const s = v as Record<string, unknown>;
   const okNum = (x: unknown) => typeof x === 'number' && Number.isSafeInteger(x) && x >= 0;
   const okStr = (x: unknown) => x === undefined || (typeof x === 'string' && x.length <= DOWNLOAD_STATE_VALIDATOR_MAX_CHARS);
-  return typeof s.id === 'string' && okNum(s.size) && okNum(s.offset) && (s.offset as number) <= (s.size as number) && okStr(s.etag) && okStr(s.lastModified);
+  const okHead = s.head === undefined || (Array.isArray(s.head) && s.head.length === 3 && s.head.every(okNum) && (s.head[1] as number) <= (s.head[2] as number));
+  return typeof s.id === 'string' && okHead && okNum(s.size) && okNum(s.offset) && (s.offset as number) <= (s.size as number) && okStr(s.etag) && okStr(s.lastModified);
 }
 
 /** The stored state, or undefined when absent or unusable. */
@@ -58,7 +61,7 @@ export async function loadDownloadState(settings: Settings, key = DOWNLOAD_STATE
 
 export async function saveDownloadState(settings: Settings, state: DownloadState, key = DOWNLOAD_STATE_KEY_DEFAULT): Promise<void> {
   const clip = (s: string | undefined) => (s === undefined || s.length > DOWNLOAD_STATE_VALIDATOR_MAX_CHARS ? undefined : s);
-  await setJson(settings, key, { id: stateId(state.id), etag: clip(state.etag), lastModified: clip(state.lastModified), size: state.size, offset: state.offset });
+  await setJson(settings, key, { id: stateId(state.id), etag: clip(state.etag), lastModified: clip(state.lastModified), size: state.size, offset: state.offset, head: state.head });
 }
 
 export async function clearDownloadState(settings: Settings, key = DOWNLOAD_STATE_KEY_DEFAULT): Promise<void> {

@@ -4,10 +4,10 @@ import { utf8Encode } from '../../../src/hal/bytes.ts';
 import { MemorySettings } from '../../../src/hal/portable/memory-settings.ts';
 import { DOWNLOAD_STATE_KEY_DEFAULT, clearDownloadState, loadDownloadState, saveDownloadState, stateId } from '../../../src/transport/download/resume.ts';
 
-test('saves and loads {id, validators, size, offset}', async () => {
+test('saves and loads {id, validators, size, offset, head}', async () => {
   const s = new MemorySettings();
-  await saveDownloadState(s, { id: 'https://cdn/f.bin', etag: '"e1"', lastModified: 'Mon, 01 Jan 2024 00:00:00 GMT', size: 1000, offset: 400 });
-  assert.equal(await loadDownloadState(s), { id: 'https://cdn/f.bin', etag: '"e1"', lastModified: 'Mon, 01 Jan 2024 00:00:00 GMT', size: 1000, offset: 400 });
+  await saveDownloadState(s, { id: 'https://cdn/f.bin', etag: '"e1"', lastModified: 'Mon, 01 Jan 2024 00:00:00 GMT', size: 1000, offset: 400, head: [300, 0, 199] });
+  assert.equal(await loadDownloadState(s), { id: 'https://cdn/f.bin', etag: '"e1"', lastModified: 'Mon, 01 Jan 2024 00:00:00 GMT', size: 1000, offset: 400, head: [300, 0, 199] });
   await clearDownloadState(s);
   assert.is(await loadDownloadState(s), undefined);
 });
@@ -24,7 +24,7 @@ test('a long id (signed CDN URL) is stored as its length and FNV-1a digest, unde
 
 test('a corrupt or inconsistent record is ignored, not trusted', async () => {
   const s = new MemorySettings();
-  for (const bad of ['not json', '{"id":"u","size":10,"offset":11}', '{"id":"u","size":-1,"offset":0}', '{"size":10,"offset":0}', '[]']) {
+  for (const bad of ['{"id":"u","size":10,"offset":1,"head":[100,5,4]}', '{"id":"u","size":10,"offset":1,"head":[100]}', 'not json', '{"id":"u","size":10,"offset":11}', '{"id":"u","size":-1,"offset":0}', '{"size":10,"offset":0}', '[]']) {
     await s.set(DOWNLOAD_STATE_KEY_DEFAULT, utf8Encode(bad));
     assert.is(await loadDownloadState(s), undefined, bad);
   }
