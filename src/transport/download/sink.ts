@@ -6,7 +6,10 @@
 import { DownloadError } from './errors.ts';
 
 export interface DownloadSink {
-  /** Accepts `bytes` at `offset` (== bytes accepted so far). Resolving means accepted. */
+  /**
+   * Accepts `bytes` at `offset` (== bytes accepted so far). Resolving means accepted. `bytes` may be a
+   * view into a receive buffer: copy what is kept past the call.
+   */
   write(offset: number, bytes: Uint8Array): Promise<void>;
   /** Drops everything (the file changed, or a new download starts). */
   reset(): Promise<void>;

@@ -36,6 +36,7 @@ export class HttpConnection {
   private eof = false;
   private broken = false;
   private closedByPeer = false;
+  private socketClosed = false;
   private requestsSent = 0;
 
   constructor(socket: Socket, options: HttpConnectionOptions) {
@@ -138,6 +139,8 @@ export class HttpConnection {
     this.broken = true;
     this.parser = undefined;
     this.sentMethods.length = 0;
+    if (this.socketClosed) return;
+    this.socketClosed = true;
     try {
       await this.socket.close();
     } catch {
@@ -187,12 +190,11 @@ export class HttpConnection {
       await this.fail();
       throw e;
     }
-    // Data events view the buffer: copy them only if the buffer will be reused, which it is not.
     this.leftover = this.leftover.subarray(consumed);
     this.queued.push(...events);
   }
 
   private async fail(): Promise<void> {
-    if (!this.broken) await this.close();
+    await this.close();
   }
 }
