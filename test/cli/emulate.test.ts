@@ -57,7 +57,7 @@ for (const dialect of ['legacy', 'serial-modem'] as const) {
       assert.is(ready.serves, `slm-${dialect}`);
       const port = await openNodePort({ path: ready.device as string });
       const channel = new AtChannel(port, realClock);
-      const modem = new SlmModem({ channel });
+      const modem = new SlmModem({ channel, clock: realClock });
       assert.is(await modem.dialect(), dialect);
       await modem.credentials.write(1001, CREDENTIAL_TYPE.rootCa, server.pki.roots.digicertGlobalRootG2.pem);
       const res = await httpGet(server.imageUrl, {

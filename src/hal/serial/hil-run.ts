@@ -173,7 +173,7 @@ export async function runHil(o: HilOptions): Promise<HilSummary> {
     const modemPort = await openNodePort({ path: o.modemPort });
     const channel = new AtChannel(modemPort, o.clock);
     closers.push(() => channel.close());
-    const modem = new SlmModem({ channel, dialect: o.modemDialect ?? 'auto' });
+    const modem = new SlmModem({ channel, dialect: o.modemDialect ?? 'auto', clock: o.clock });
     const dialect = await modem.dialect();
 
     let slotPort: BytePort;

@@ -17,7 +17,9 @@ import type { BytePort } from '../../transport/at/port.ts';
 import { CME_NOT_ALLOWED_IN_ACTIVE_STATE } from '../../transport/at/errors.ts';
 import { parseParams, type AtParam } from '../../transport/at/replies.ts';
 import {
+  CEREG_REGISTERED_HOME,
   CFUN_MODE_NORMAL,
+  CFUN_MODE_POWER_OFF,
   CMNG_OP_DELETE,
   CMNG_OP_LIST,
   CMNG_OP_WRITE,
@@ -48,7 +50,7 @@ export interface SlmEmulatorOptions {
   port: BytePort;
   modem: Modem;
   dialect: SlmDialect;
-  /** Functional mode at power-on (default 1, online). */
+  /** Functional mode at power-on (default 0, as the SLM boots: the host sets AT+CFUN=1). */
   initialCfun?: number;
   /** Called with each command line executed (for logs and tests). */
   onCommand?: (command: string) => void;
@@ -75,6 +77,8 @@ const TYPES = new Set<number>(Object.values(CREDENTIAL_TYPE));
 
 class Reply {
   readonly parts: Uint8Array[] = [];
+  /** Unsolicited results to send after the final result code. */
+  readonly urcs: string[] = [];
   line(text: string): this {
     this.parts.push(utf8Encode(`${text}\r\n`));
     return this;
@@ -103,6 +107,8 @@ export class SlmEmulator {
   private readonly sockets = new Map<number, EmuSocket>();
   private nextHandle = 0;
   private closed = false;
+  /** AT+CEREG=<n>: 0 no URCs, 1+ report registration changes. */
+  private ceregReports = 0;
   private dataMode: { handle: number; bytes: number[] } | undefined;
   readonly commands: string[] = [];
 
@@ -110,7 +116,7 @@ export class SlmEmulator {
     this.port = options.port;
     this.modem = options.modem;
     this.dialect = options.dialect;
-    this.cfun = options.initialCfun ?? CFUN_MODE_NORMAL;
+    this.cfun = options.initialCfun ?? CFUN_MODE_POWER_OFF;
     this.port.onData((bytes) => this.receive(bytes));
     this.port.onClose(() => void this.shutdown());
   }
@@ -188,6 +194,7 @@ export class SlmEmulator {
     try {
       await this.dispatch(command, reply);
       reply.line('OK');
+      for (const urc of reply.urcs) reply.line(urc);
     } catch (e) {
       const cme = e instanceof Refusal ? e.cme : undefined;
       return [utf8Encode(cme !== undefined ? `+CME ERROR: ${cme}\r\n` : 'ERROR\r\n')];
@@ -232,10 +239,20 @@ export class SlmEmulator {
       case '+CFUN?':
         reply.line(`+CFUN: ${this.cfun}`);
         return;
-      case '+CFUN=':
+      case '+CFUN=': {
         if (![0, 1, 4].includes(n(0))) throw new Refusal();
         if (n(0) !== CFUN_MODE_NORMAL) await this.shutdownSockets();
+        const was = this.registrationStat();
         this.cfun = n(0);
+        if (this.ceregReports > 0 && this.registrationStat() !== was) reply.urcs.push(`+CEREG: ${this.registrationStat()}`);
+        return;
+      }
+      case '+CEREG?':
+        reply.line(`+CEREG: ${this.ceregReports},${this.registrationStat()}`);
+        return;
+      case '+CEREG=':
+        if (n(0) < 0 || n(0) > 5) throw new Refusal();
+        this.ceregReports = n(0);
         return;
       case '%CMNG=':
         return this.cmng(n, s, reply);
@@ -294,6 +311,11 @@ export class SlmEmulator {
     } catch (e) {
       throw this.refuse('cmng', e);
     }
+  }
+
+  /** The simulated network registers at once when the modem is online: stat 1 (home), else 0. */
+  private registrationStat(): number {
+    return this.cfun === CFUN_MODE_NORMAL ? CEREG_REGISTERED_HOME : 0;
   }
 
   private legacyHandle(): number {

@@ -14,6 +14,7 @@
  */
 import { sha256 as nobleSha256 } from '@noble/hashes/sha2.js';
 import { toHex, utf8Encode } from '../bytes.ts';
+import type { Clock } from '../clock.ts';
 import { NetError } from '../errors.ts';
 import {
   MODEM_SOCKET_TIMEOUT_MS,
@@ -29,8 +30,12 @@ import type { AtChannel } from '../../transport/at/channel.ts';
 import { AtError } from '../../transport/at/errors.ts';
 import { isFotaError } from '../errors.ts';
 import {
+  CEREG_REGISTERED_HOME,
+  CEREG_REGISTERED_ROAMING,
   CFUN_MODE_NORMAL,
   CFUN_MODE_OFFLINE,
+  NRF91_URC_PREFIXES,
+  parseCeregStat,
   SERIAL_MODEM_PROBE_COMMAND,
   SLM_DATAMODE_ENTER_COMMAND,
   SLM_DATAMODE_PREFIX,
@@ -69,11 +74,19 @@ export const SLM_AT_MARGIN_MS = 3_000;
 export const SLM_CONNECT_TIMEOUT_MS = 60_000;
 /** Time for AT+CFUN mode changes (the modem detaches from the network). */
 export const SLM_CFUN_TIMEOUT_MS = 15_000;
+/** How long a connect waits for LTE registration after the modem went online (LTE-M attach can take minutes). */
+export const SLM_REGISTRATION_TIMEOUT_MS = 180_000;
+/** Pause between AT+CEREG? polls while waiting for registration. */
+export const SLM_REGISTRATION_POLL_MS = 1_000;
+/** Unsolicited results kept for inspection. */
+export const SLM_URC_HISTORY = 32;
 
 export interface SlmModemOptions {
   channel: AtChannel;
   /** The dialect; `auto` (default) probes with a command only the NCS 3.x Serial Modem knows. */
   dialect?: SlmDialect | 'auto';
+  /** Waits for network registration on this clock; without one a connect needs the modem registered already. */
+  clock?: Clock;
   /** SHA-256 for the skip-if-same check of credential writes (default: @noble/hashes). */
   sha256?: (bytes: Uint8Array) => Uint8Array;
 }
@@ -95,6 +108,52 @@ export class SlmModem implements Modem {
   constructor(private readonly options: SlmModemOptions) {
     this.dialectChoice = options.dialect ?? 'auto';
     this.credentials = new SlmCredentialStore(this, options.sha256 ?? ((b) => nobleSha256(b)));
+    // Network URCs may arrive in the middle of any reply: they must not be taken for its lines.
+    for (const prefix of NRF91_URC_PREFIXES) {
+      options.channel.onUnsolicited(prefix, (line) => {
+        this.urcs.push(line);
+        if (this.urcs.length > SLM_URC_HISTORY) this.urcs.shift();
+      });
+    }
+  }
+
+  /** The last unsolicited results seen (network status and the like), oldest first. */
+  readonly urcs: string[] = [];
+  private online = false;
+
+  /** The modem was switched offline or back (credential writes): check registration before a connect. */
+  modeChanged(): void {
+    this.online = false;
+  }
+
+  /**
+   * Puts the modem online (AT+CFUN=1) when it is not, and waits until it is registered on the network
+   * (AT+CEREG? stat 1 or 5), as a connect needs. EHOSTUNREACH when it does not register in time.
+   */
+  async ensureOnline(timeoutMs = SLM_REGISTRATION_TIMEOUT_MS): Promise<void> {
+    if (this.online) return;
+    const op = 'slm.ensureOnline';
+    const mode = parseCfunOr(await this.at('other', op, 'AT+CFUN?'), op);
+    if (mode !== CFUN_MODE_NORMAL) {
+      await this.at('other', op, `AT+CFUN=${CFUN_MODE_NORMAL}`, SLM_CFUN_TIMEOUT_MS);
+      this.counters.cfunChanges++;
+    }
+    const clock = this.options.clock;
+    const deadline = clock ? clock.now() + timeoutMs : undefined;
+    for (;;) {
+      let stat: number;
+      try {
+        stat = parseCeregStat(await this.at('other', op, 'AT+CEREG?'));
+      } catch (e) {
+        throw slmError('other', op, e);
+      }
+      if (stat === CEREG_REGISTERED_HOME || stat === CEREG_REGISTERED_ROAMING) break;
+      if (!clock || clock.now() >= deadline!) {
+        throw new NetError('EHOSTUNREACH', `${op}: the modem is not registered on the network (+CEREG stat ${stat})`, { stat });
+      }
+      await clock.sleep(SLM_REGISTRATION_POLL_MS);
+    }
+    this.online = true;
   }
 
   get channel(): AtChannel {
@@ -133,6 +192,7 @@ export class SlmModem implements Modem {
       throw new NetError('EINVAL', `${op}: the SLM opens a TLS socket with exactly one sec_tag, got ${tls.secTags.length}`, { secTags: tls.secTags });
     }
     const dialect = await this.dialect();
+    await this.ensureOnline();
     if (dialect === 'legacy' && this.legacySocketOpen) {
       throw new NetError('ENOMEM', `${op}: the legacy SLM has one socket and it is in use`);
     }
@@ -205,6 +265,7 @@ class SlmCredentialStore implements CredentialStore {
     if (change) {
       await this.modem.at('other', op, `AT+CFUN=${CFUN_MODE_OFFLINE}`, SLM_CFUN_TIMEOUT_MS);
       this.modem.counters.cfunChanges++;
+      this.modem.modeChanged();
     }
     try {
       await work();

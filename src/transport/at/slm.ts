@@ -181,6 +181,24 @@ export function parseCmngList(reply: AtReply): CmngEntry[] {
   });
 }
 
+/** +CEREG <stat> values that mean registered (3GPP TS 27.007 §10.1.22): home network, roaming. */
+export const CEREG_REGISTERED_HOME = 1;
+export const CEREG_REGISTERED_ROAMING = 5;
+
+/** `+CEREG: <n>,<stat>[,...]` → stat. */
+export function parseCeregStat(reply: AtReply): number {
+  const op = 'slm.parseCereg';
+  const line = reply.lines.find((l) => parseInfoLine(l, '+CEREG', op) !== undefined);
+  const p = line === undefined ? undefined : parseInfoLine(line, '+CEREG', op)!;
+  if (!p || p.length < 2 || typeof p[0] !== 'number' || typeof p[1] !== 'number') {
+    throw new AtError('AT_BAD_REPLY', `${op}: expected '+CEREG: <n>,<stat>'`, { lines: reply.lines.slice(0, 4) });
+  }
+  return p[1];
+}
+
+/** Unsolicited results an nRF91 may send at any time (network status, signal, sleep). */
+export const NRF91_URC_PREFIXES: readonly string[] = ['+CEREG', '+CSCON', '%CESQ', '%XMODEMSLEEP', '%MDMEV', '#XMODEM'];
+
 export function parseCfun(reply: AtReply): number {
   return expectInfo(reply, '+CFUN', ['n'], 'slm.parseCfun')[0] as number;
 }

@@ -72,7 +72,7 @@ test('the SLM modem over a real pty: TLS handshake and HTTP range GET through th
   const emulator = new SlmEmulator({ port: boardSide, modem: sim, dialect: 'legacy' });
   const hostSide = await openNodePort({ path: pair.paths[1] });
   const channel = new AtChannel(hostSide, realClock);
-  const modem = new SlmModem({ channel });
+  const modem = new SlmModem({ channel, clock: realClock });
   try {
     assert.is(await modem.dialect(), 'legacy');
     await modem.credentials.write(1001, CREDENTIAL_TYPE.rootCa, pki.roots.digicertGlobalRootG2.pem);

@@ -9,10 +9,10 @@ import { createSimModem } from '../../../src/hal/sim/modem.ts';
 import { sharedTestPki } from '../../../src/server/pki.ts';
 import type { SlmDialect } from '../../../src/transport/at/slm.ts';
 
-function wire(dialect: SlmDialect) {
+function wire(dialect: SlmDialect, initialCfun = 1) {
   const { a, b } = createMemoryPortPair();
   const modem = createSimModem();
-  const emulator = new SlmEmulator({ port: b, modem, dialect });
+  const emulator = new SlmEmulator({ port: b, modem, dialect, initialCfun });
   let out = '';
   a.onData((bytes) => (out += String.fromCharCode(...bytes)));
   return {
@@ -55,6 +55,17 @@ test('credential writes need the modem offline: +CME ERROR: 518 at CFUN=1', asyn
   assert.match(await w.send('AT%CMNG=1\r\n'), /^%CMNG: 42,0,"[0-9A-F]{64}"\r\nOK\r\n$/);
   assert.is(await w.send('AT%CMNG=3,42,1\r\n'), '+CME ERROR: 513\r\n');
   assert.is(await w.send('AT+CFUN?\r\n'), '+CFUN: 4\r\nOK\r\n');
+  await w.close();
+});
+
+test('boots offline like the SLM (CFUN=0, not registered); going online registers and reports +CEREG', async () => {
+  const w = wire('legacy', 0);
+  assert.is(await w.send('AT+CFUN?\r\n'), '+CFUN: 0\r\nOK\r\n');
+  assert.is(await w.send('AT+CEREG?\r\n'), '+CEREG: 0,0\r\nOK\r\n');
+  assert.is(await w.send('AT#XSSOCKET=1,1,0,7,2\r\n'), 'ERROR\r\n');
+  assert.is(await w.send('AT+CEREG=1\r\n'), 'OK\r\n');
+  assert.is(await w.send('AT+CFUN=1\r\n'), 'OK\r\n+CEREG: 1\r\n');
+  assert.is(await w.send('AT+CEREG?\r\n'), '+CEREG: 1,1\r\nOK\r\n');
   await w.close();
 });
 

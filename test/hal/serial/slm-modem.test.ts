@@ -77,17 +77,18 @@ test.after(async () => {
   await new Promise((r) => server.close(r));
 });
 
-function rig(dialect: SlmDialect, modemDialect: SlmDialect | 'auto' = dialect) {
+function rig(dialect: SlmDialect, modemDialect: SlmDialect | 'auto' = dialect, initialCfun = 1) {
   const hosts = Object.fromEntries([DEFAULT_CDN_HOST, BAD_HOSTS.wrongHost, BAD_HOSTS.unknownCa].map((h) => [h, { address: '127.0.0.1', ports: { 443: port } }]));
   const sim: SimModem = createSimModem({ hosts });
   const { a, b } = createMemoryPortPair();
-  const emulator = new SlmEmulator({ port: b, modem: sim, dialect });
+  const emulator = new SlmEmulator({ port: b, modem: sim, dialect, initialCfun });
   const channel = new AtChannel(a, realClock);
-  const modem = new SlmModem({ channel, dialect: modemDialect });
+  const modem = new SlmModem({ channel, dialect: modemDialect, clock: realClock });
   return {
     sim,
     emulator,
     modem,
+    channel,
     async close() {
       await channel.close();
       await emulator.shutdown();
@@ -181,6 +182,18 @@ for (const dialect of ['legacy', 'serial-modem'] as const) {
     await r.close();
   });
 }
+
+test('a modem that booted offline is put online and waited for (AT+CFUN=1, AT+CEREG?) before the first connect', async () => {
+  const r = rig('legacy', 'legacy', 0);
+  await r.channel.command('AT+CEREG=1');
+  await r.modem.credentials.write(SEC_TAG_G2, CREDENTIAL_TYPE.rootCa, pki.roots.digicertGlobalRootG2.pem);
+  assert.equal(r.emulator.commands.filter((c) => c.startsWith('AT+CFUN=')), []);
+  const s = await r.modem.connect({ host: DEFAULT_CDN_HOST, port: 443, tls: { secTags: [SEC_TAG_G2], peerVerify: 'required' } });
+  assert.equal(r.emulator.commands.filter((c) => /^AT\+C(FUN=|EREG\?)/.test(c)), ['AT+CFUN=1', 'AT+CEREG?']);
+  assert.equal(r.modem.urcs, ['+CEREG: 1']);
+  await s.close();
+  await r.close();
+});
 
 test('the legacy SLM has one socket: a second connect is ENOMEM', async () => {
   const r = rig('legacy');
