@@ -43,6 +43,7 @@ test('usage errors exit 2 before opening anything', async () => {
   assert.is((await capture(['image', 'fly'])).code, 2);
   assert.is((await capture(['--transport', 'carrier-pigeon', 'reset'])).code, 2);
   assert.is((await capture(['--transport', 'udp', 'reset'])).code, 2);
+  assert.is((await capture(['reset'])).code, 2);
   assert.is((await capture(['--transport', 'udp', '--host', '127.0.0.1', 'image', 'test', 'abcd'])).code, 2);
   const r = await capture(['--transport', 'udp', '--host', '127.0.0.1', 'image', 'upload', join(dir, 'missing.bin'), '--json']);
   assert.is(r.code, 2);
@@ -85,7 +86,7 @@ test('serial over a real pseudo-terminal: image list and upload, human output', 
   const transport = device.server.attachSerial(boardPort);
   try {
     const base = ['--transport', 'serial', '--port', pty.paths[0], '--baud', '115200'];
-    const list = await capture([...base, 'image', 'list']);
+    const list = await capture(['--port', pty.paths[0], 'image', 'list']); // --port alone means serial
     assert.is(list.code, 0);
     assert.ok(list.out.includes('    version: 1.0.0'));
     const file = join(dir, 'serial.bin');

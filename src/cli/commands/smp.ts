@@ -20,7 +20,7 @@ import { uploadImage, type UploadResult } from '../../transport/smp/upload.ts';
 import { IMG_MGMT_HASH_BYTES, SMP_DEFAULT_TIMEOUT_MS, SMP_UDP_PORT } from '../../transport/smp/constants.ts';
 
 const SPEC: CommandSpec = {
-  usage: 'fotakit smp --transport serial|udp [--port DEV] [--baud N] [--host H] [--udp-port N] <command> [args]',
+  usage: 'fotakit smp [--transport serial|udp] [--port DEV] [--baud N] [--host H] [--udp-port N] <command> [args]',
   summary:
     'MCUmgr SMP client. Commands: image list | image upload FILE | image test HASH | image confirm [HASH] | ' +
     'image erase | reset | echo TEXT. Uploads fill the device buffer exactly and pipeline buf_count - 1 chunks.',
@@ -35,7 +35,7 @@ const SPEC: CommandSpec = {
     'smp-v1': { type: 'boolean' },
   },
   help: {
-    transport: "'serial' (console framing) or 'udp'",
+    transport: "'serial' (console framing) or 'udp'; default: serial with --port, udp with --host",
     port: 'serial device, e.g. /dev/ttyACM0',
     baud: `serial baud rate (default ${SERIAL_DEFAULT_BAUD_RATE})`,
     host: 'UDP device address',
@@ -52,7 +52,8 @@ const MAX_WINDOW = 64;
 const MAX_BAUD = 4_000_000;
 
 async function openTransport(p: ReturnType<typeof parseCommand>): Promise<{ transport: SmpTransport; name: string }> {
-  const kind = stringValue(p, 'transport');
+  // Without --transport, --port means serial and --host means UDP.
+  const kind = stringValue(p, 'transport') ?? (stringValue(p, 'port') ? 'serial' : stringValue(p, 'host') ? 'udp' : undefined);
   if (kind === 'serial') {
     const path = stringValue(p, 'port');
     if (!path) throw new UsageError('fotakit smp: --transport serial needs --port DEV');
@@ -88,7 +89,7 @@ function imagesJson(images: SmpImageState[]): unknown[] {
 function printImages(images: SmpImageState[]): void {
   console.log('Images:');
   for (const i of images) {
-    const flags = (['bootable', 'pending', 'confirmed', 'active', 'permanent'] as const).filter((f) => i[f]).join(' ');
+    const flags = (['active', 'confirmed', 'pending', 'permanent'] as const).filter((f) => i[f]).join(' ');
     console.log(` image=${i.image} slot=${i.slot}`);
     console.log(`    version: ${i.version}`);
     console.log(`    bootable: ${i.bootable}`);
