@@ -26,6 +26,8 @@ import {
   SMP_SERIAL_BUF_OVERHEAD_BYTES,
   SMP_SERIAL_RX_LINE_BUFFER_BYTES,
   SMP_VERSION_1,
+  SMP_VERSION_2,
+  MGMT_ERR_UNSUPPORTED_TOO_NEW,
 } from './constants.ts';
 import { SmpError } from './errors.ts';
 import { decodeHeader, decodeMessage, encodeMessage, responseHeader, type SmpHeader } from './message.ts';
@@ -58,6 +60,10 @@ export class SmpServer {
   lastError: SmpError | undefined;
   /** Requests are handled one at a time, in order, as Zephyr's single mcumgr work queue does. */
   private queue: Promise<void> = Promise.resolve();
+  /** Requests received and not yet answered (each holds one of the buf_count buffers). */
+  private queued = 0;
+  /** Set by an answered OS reset: the reset runs once the response went out. */
+  private pendingReset = false;
 
   constructor(o: SmpServerOptions) {
     this.bufSize = o.bufSize ?? SMP_DEFAULT_BUF_SIZE_BYTES;
@@ -88,6 +94,12 @@ export class SmpServer {
     }
     let result: HandlerResult;
     let reset = false;
+    if (header.version > SMP_VERSION_2) {
+      // A newer protocol than this server speaks: answered in v2, as Zephyr does.
+      this.stats.requests++;
+      this.stats.errors++;
+      return encodeMessage(responseHeader(header), { rc: MGMT_ERR_UNSUPPORTED_TOO_NEW });
+    }
     try {
       const { body } = decodeMessage(request);
       result = await this.route(header, body);
@@ -115,9 +127,6 @@ export class SmpServer {
     if (reset) this.pendingReset = true;
     return response;
   }
-
-  private pendingReset = false;
-  private queued = 0;
 
   private drop(e: SmpError): void {
     this.stats.dropped++;

@@ -19,6 +19,7 @@ import {
   MGMT_ERR_EBADSTATE,
   MGMT_ERR_EINVAL,
   MGMT_ERR_ENOTSUP,
+  MGMT_ERR_UNSUPPORTED_TOO_NEW,
   MGMT_GROUP_ID_IMAGE,
   MGMT_GROUP_ID_OS,
   MGMT_OP_READ,
@@ -68,6 +69,14 @@ test('unknown group and command answer ENOTSUP; bad CBOR answers EINVAL; v1 gets
   assert.is(d.server.lastError!.code, 'SMP_BAD_CBOR');
   assert.equal(await call(d, MGMT_OP_WRITE, MGMT_GROUP_ID_OS, OS_MGMT_ID_ECHO, { d: 5 }, 0), { rc: MGMT_ERR_EINVAL });
   assert.equal(await call(d, MGMT_OP_READ, MGMT_GROUP_ID_OS, OS_MGMT_ID_MCUMGR_PARAMS, {}), { buf_size: 8192, buf_count: 4 });
+});
+
+test('a request in a protocol version above v2 is answered UNSUPPORTED_TOO_NEW, in v2', async () => {
+  const d = await device();
+  const res = await d.server.handle(fromHex('1200000100008b00a0') // byte 0: version 2 (SMP v3), op write);
+  const m = decodeMessage(res!);
+  assert.is(m.header.version, 1);
+  assert.equal(m.body, { rc: MGMT_ERR_UNSUPPORTED_TOO_NEW });
 });
 
 test('drops what cannot be answered: short header, a response op, a request over buf_size', async () => {
