@@ -73,7 +73,7 @@ test('unknown group and command answer ENOTSUP; bad CBOR answers EINVAL; v1 gets
 
 test('a request in a protocol version above v2 is answered UNSUPPORTED_TOO_NEW, in v2', async () => {
   const d = await device();
-  const res = await d.server.handle(fromHex('1200000100008b00a0') // byte 0: version 2 (SMP v3), op write);
+  const res = await d.server.handle(fromHex('1200000100008b00a0')); // byte 0: version 2 (SMP v3), op write
   const m = decodeMessage(res!);
   assert.is(m.header.version, 1);
   assert.equal(m.body, { rc: MGMT_ERR_UNSUPPORTED_TOO_NEW });
