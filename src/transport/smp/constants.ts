@@ -171,5 +171,7 @@ export const IMAGE_ERASE_TIMEOUT_MS = 40000;
 export const SMP_TIMEOUT_POLL_MS = 10;
 /** Retries of one request after a timeout before the operation fails. */
 export const SMP_DEFAULT_RETRIES = 3;
+/** Jumps to a device-given offset (resume, lost chunk) tolerated per upload: a device that keeps moving it is broken. */
+export const UPLOAD_MAX_OFFSET_JUMPS = 256;
 /** Times an upload restarts from offset 0 (device reset mid-upload) before giving up. */
 export const UPLOAD_MAX_RESTARTS = 3;

@@ -20,6 +20,7 @@ import {
   SMP_DEFAULT_TIMEOUT_MS,
   SMP_HEADER_BYTES,
   UPLOAD_FIRST_CHUNK_TIMEOUT_MS,
+  UPLOAD_MAX_OFFSET_JUMPS,
   UPLOAD_MAX_RESTARTS,
 } from './constants.ts';
 import { SmpError } from './errors.ts';
@@ -205,8 +206,8 @@ export async function uploadImage(client: SmpClient, image: Uint8Array, options:
         throw new SmpError('SMP_UPLOAD_FAILED', `${op}: the device restarted the upload ${UPLOAD_MAX_RESTARTS} times`, { restarts: UPLOAD_MAX_RESTARTS });
       }
       firstDone = false;
-    } else {
-      result.offsetJumps++;
+    } else if (++result.offsetJumps > UPLOAD_MAX_OFFSET_JUMPS) {
+      throw new SmpError('SMP_UPLOAD_FAILED', `${op}: the device moved the offset ${UPLOAD_MAX_OFFSET_JUMPS} times`, { off, jumps: UPLOAD_MAX_OFFSET_JUMPS });
     }
     acked = off;
     next = off;

@@ -8,7 +8,7 @@ import { SmpClient } from '../../../src/transport/smp/client.ts';
 import { createUartPair } from '../../../src/transport/smp/sim-links.ts';
 import { SerialSmpTransport } from '../../../src/transport/smp/transport.ts';
 import { uploadChunkBytes, uploadImage, uploadMessageBytes } from '../../../src/transport/smp/upload.ts';
-import { encodeMessage } from '../../../src/transport/smp/message.ts';
+import { decodeMessage, encodeMessage } from '../../../src/transport/smp/message.ts';
 import { IMG_MGMT_ERR_HASH_NOT_FOUND, IMG_MGMT_ID_UPLOAD, MGMT_GROUP_ID_IMAGE } from '../../../src/transport/smp/constants.ts';
 import type { SmpError } from '../../../src/transport/smp/errors.ts';
 import { toHex } from '../../../src/hal/bytes.ts';
@@ -104,6 +104,26 @@ test('lost requests and responses on a lossy UART: timeouts resend from the ackn
   assert.is(r.match, true);
   assert.ok(r.timeouts > 3, `timeouts ${r.timeouts}`);
   assert.equal(toHex(await device.secondary.read(0, image.length)), toHex(image));
+  await client.close();
+});
+
+test('a device that keeps moving the offset fails the upload instead of looping', async () => {
+  const clock = new VirtualClock();
+  const [host, board] = createUartPair({ clock });
+  const boardSide = new SerialSmpTransport(board);
+  // A broken device: always answers "off 100", whatever was sent.
+  boardSide.onMessage((m) => {
+    const h = decodeMessage(m).header;
+    const body = h.command === 6 && h.group === 0 ? { buf_size: 384, buf_count: 4 } : { off: 100 };
+    void boardSide.send(encodeMessage({ ...h, op: h.op + 1 }, body));
+  });
+  const client = new SmpClient(new SerialSmpTransport(host), { clock });
+  try {
+    await uploadImage(client, await buildTestImage(nodeCrypto, 5000, '2.0.0'));
+    assert.unreachable();
+  } catch (e) {
+    assert.is((e as SmpError).code, 'SMP_UPLOAD_FAILED');
+  }
   await client.close();
 });
 
