@@ -12,6 +12,13 @@ export const SMP_VERSION_MASK = 0x03;
 export const SMP_OP_MASK = 0x07;
 export const SMP_VERSION_1 = 0;
 export const SMP_VERSION_2 = 1;
+/** Header field offsets (struct smp_hdr: nh_op/nh_version, nh_flags, nh_len, nh_group, nh_seq, nh_id). */
+export const SMP_HDR_OP_OFFSET = 0;
+export const SMP_HDR_FLAGS_OFFSET = 1;
+export const SMP_HDR_LEN_OFFSET = 2;
+export const SMP_HDR_GROUP_OFFSET = 4;
+export const SMP_HDR_SEQ_OFFSET = 6;
+export const SMP_HDR_ID_OFFSET = 7;
 /** Largest CBOR payload the u16 length field can name. */
 export const SMP_MAX_PAYLOAD_BYTES = 0xffff;
 

@@ -7,6 +7,12 @@ import { readU16BE, writeU16BE } from '../../hal/bytes.ts';
 import { cborDecode, cborEncode, type SmpBody } from './cbor.ts';
 import {
   MGMT_OP_WRITE_RSP,
+  SMP_HDR_FLAGS_OFFSET,
+  SMP_HDR_GROUP_OFFSET,
+  SMP_HDR_ID_OFFSET,
+  SMP_HDR_LEN_OFFSET,
+  SMP_HDR_OP_OFFSET,
+  SMP_HDR_SEQ_OFFSET,
   SMP_HEADER_BYTES,
   SMP_MAX_PAYLOAD_BYTES,
   SMP_OP_MASK,
@@ -35,6 +41,8 @@ export interface SmpMessage {
 }
 
 const U8_MAX = 0xff;
+/** Width of the version field (bits 4-3). */
+const SMP_VERSION_BITS = 2;
 const U16_MAX = 0xffff;
 
 function checkField(name: string, v: number, max: number): void {
@@ -52,12 +60,12 @@ export function encodeHeader(h: SmpHeader): Uint8Array {
   checkField('sequence', h.sequence, U8_MAX);
   checkField('command', h.command, U8_MAX);
   const b = new Uint8Array(SMP_HEADER_BYTES);
-  b[0] = (h.version << SMP_VERSION_SHIFT) | h.op;
-  b[1] = h.flags;
-  writeU16BE(b, 2, h.length);
-  writeU16BE(b, 4, h.group);
-  b[6] = h.sequence;
-  b[7] = h.command;
+  b[SMP_HDR_OP_OFFSET] = (h.version << SMP_VERSION_SHIFT) | h.op;
+  b[SMP_HDR_FLAGS_OFFSET] = h.flags;
+  writeU16BE(b, SMP_HDR_LEN_OFFSET, h.length);
+  writeU16BE(b, SMP_HDR_GROUP_OFFSET, h.group);
+  b[SMP_HDR_SEQ_OFFSET] = h.sequence;
+  b[SMP_HDR_ID_OFFSET] = h.command;
   return b;
 }
 
@@ -66,19 +74,20 @@ export function decodeHeader(bytes: Uint8Array): SmpHeader {
   if (bytes.length < SMP_HEADER_BYTES) {
     throw new SmpError('SMP_BAD_HEADER', `smp.decodeHeader: ${bytes.length} bytes, a header needs ${SMP_HEADER_BYTES}`, { length: bytes.length });
   }
-  const b0 = bytes[0]!;
+  const b0 = bytes[SMP_HDR_OP_OFFSET]!;
   const version = (b0 >> SMP_VERSION_SHIFT) & SMP_VERSION_MASK;
-  if (b0 >> (SMP_VERSION_SHIFT + 2) !== 0) {
+  // Bits 7-5 are reserved (zero).
+  if (b0 >> (SMP_VERSION_SHIFT + SMP_VERSION_BITS) !== 0) {
     throw new SmpError('SMP_BAD_HEADER', `smp.decodeHeader: reserved bits set in byte 0 (0x${b0.toString(16)})`, { byte0: b0 });
   }
   return {
     version,
     op: b0 & SMP_OP_MASK,
-    flags: bytes[1]!,
-    length: readU16BE(bytes, 2),
-    group: readU16BE(bytes, 4),
-    sequence: bytes[6]!,
-    command: bytes[7]!,
+    flags: bytes[SMP_HDR_FLAGS_OFFSET]!,
+    length: readU16BE(bytes, SMP_HDR_LEN_OFFSET),
+    group: readU16BE(bytes, SMP_HDR_GROUP_OFFSET),
+    sequence: bytes[SMP_HDR_SEQ_OFFSET]!,
+    command: bytes[SMP_HDR_ID_OFFSET]!,
   };
 }
 
@@ -116,7 +125,7 @@ export function decodeMessage(bytes: Uint8Array): SmpMessage {
 
 /** Total message length announced by a header prefix (BLE reassembly), or undefined before 8 bytes. */
 export function announcedLength(prefix: Uint8Array): number | undefined {
-  return prefix.length < SMP_HEADER_BYTES ? undefined : SMP_HEADER_BYTES + readU16BE(prefix, 2);
+  return prefix.length < SMP_HEADER_BYTES ? undefined : SMP_HEADER_BYTES + readU16BE(prefix, SMP_HDR_LEN_OFFSET);
 }
 
 /** The response header for a request: same group/sequence/command, op + 1, version min(request, v2). */
