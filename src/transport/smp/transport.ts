@@ -11,6 +11,7 @@ import type { SmpError } from './errors.ts';
 import { SerialFrameDecoder, encodeSerialMessage } from './serial-framing.ts';
 import { BleReassembler, fragmentMessage } from './ble-framing.ts';
 import {
+  BT_ATT_HEADER_BYTES,
   SMP_HEADER_BYTES,
   SMP_SERIAL_BUF_OVERHEAD_BYTES,
   SMP_SERIAL_LINE_MAX_BYTES,
@@ -131,7 +132,7 @@ export class BleSmpTransport extends ListenerBase implements SmpTransport {
   }
 
   maxMessageBytes(bufSize: number): number {
-    const fragment = this.link.mtu - 3;
+    const fragment = this.link.mtu - BT_ATT_HEADER_BYTES;
     return this.peerReassembles ? bufSize : Math.min(bufSize, Math.max(fragment, SMP_HEADER_BYTES));
   }
 
