@@ -6,12 +6,16 @@
  * - A dropped connection, a timeout, a short body or a refused record (EMSGSIZE): reconnect and ask
  *   again from the last byte the sink accepted. A refused record also shrinks the ranges (the policy
  *   decides from the record's size); a server that cannot take pipelining gets one request at a time.
- * - Resume across reboots: {id, ETag/Last-Modified, size, offset} in Settings (resume.ts); every range
- *   carries If-Range, so a changed file answers 200 (or a new validator or size shows): the sink is
- *   reset and the download starts over, a bounded number of times.
+ * - Pipelined from the first request (conservative ranges until the first head is seen), so finding
+ *   out the size costs no round trip.
+ * - Resume across reboots: {id, ETag/Last-Modified, size, offset, head} in Settings (resume.ts); every
+ *   range carries If-Range, so a changed file answers 200 (or a new validator or size shows): the sink
+ *   is reset and the download starts over, a bounded number of times.
+ * - Behind the record gate a 200 with the whole file is usually never seen: its first 16 KiB record is
+ *   refused. A refused record far bigger than anything asked for is taken for one (range-response.ts):
+ *   after an If-Range request, one request without it shows the new validator; otherwise, or again,
+ *   RANGE_NOT_SUPPORTED. A 200 whose head does arrive is handled the same way, its body never read.
  * - Resuming at offset == size asks for the byte past the end: 416 means done (not a doom loop).
- * - A range request answered with 200 and no If-Range in play is RANGE_NOT_SUPPORTED: its body (the
- *   whole file in big records) is never read.
  * Spec: shared/reference/nrf91-fota.md ("EMSGSIZE", "NCS download_client / downloader behaviour").
  */
 import type { Clock } from '../../hal/clock.ts';
