@@ -78,6 +78,7 @@ export const SLM_CFUN_TIMEOUT_MS = 15_000;
 export const SLM_REGISTRATION_TIMEOUT_MS = 180_000;
 /** Pause between AT+CEREG? polls while waiting for registration. */
 export const SLM_REGISTRATION_POLL_MS = 1_000;
+const MS_PER_S = 1000;
 /** Unsolicited results kept for inspection. */
 export const SLM_URC_HISTORY = 32;
 
@@ -85,6 +86,10 @@ export interface SlmModemOptions {
   channel: AtChannel;
   /** The dialect; `auto` (default) probes with a command only the NCS 3.x Serial Modem knows. */
   dialect?: SlmDialect | 'auto';
+  /** Time limit of AT commands that do no network work (default SLM_COMMAND_TIMEOUT_MS). */
+  commandTimeoutMs?: number;
+  /** Extra time over a command's own network timeout before the AT channel gives up (default SLM_AT_MARGIN_MS). */
+  atMarginMs?: number;
   /** Waits for network registration on this clock; without one a connect needs the modem registered already. */
   clock?: Clock;
   /** SHA-256 for the skip-if-same check of credential writes (default: @noble/hashes). */
@@ -105,8 +110,13 @@ export class SlmModem implements Modem {
   private legacySocketOpen = false;
   readonly counters: SlmModemStats = { credentialWrites: 0, credentialWritesSkipped: 0, cfunChanges: 0, connects: 0 };
 
+  readonly commandTimeoutMs: number;
+  readonly atMarginMs: number;
+
   constructor(private readonly options: SlmModemOptions) {
     this.dialectChoice = options.dialect ?? 'auto';
+    this.commandTimeoutMs = options.commandTimeoutMs ?? SLM_COMMAND_TIMEOUT_MS;
+    this.atMarginMs = options.atMarginMs ?? SLM_AT_MARGIN_MS;
     this.credentials = new SlmCredentialStore(this, options.sha256 ?? ((b) => nobleSha256(b)));
     // Network URCs may arrive in the middle of any reply: they must not be taken for its lines.
     for (const prefix of NRF91_URC_PREFIXES) {
@@ -165,7 +175,7 @@ export class SlmModem implements Modem {
     if (this.dialectChoice !== 'auto') return this.dialectChoice;
     if (this.detected) return this.detected;
     try {
-      await this.channel.command(SERIAL_MODEM_PROBE_COMMAND, { timeoutMs: SLM_COMMAND_TIMEOUT_MS });
+      await this.channel.command(SERIAL_MODEM_PROBE_COMMAND, { timeoutMs: this.commandTimeoutMs });
       this.detected = 'serial-modem';
     } catch (e) {
       if (!isFotaError(e, 'AT_ERROR', 'AT_CME_ERROR')) throw slmError('other', 'slm.dialect', e);
@@ -175,7 +185,7 @@ export class SlmModem implements Modem {
   }
 
   /** Runs one AT command, mapping failures to Net/Tls errors for `op`. */
-  async at(op: SlmOperation, where: string, command: string, timeoutMs = SLM_COMMAND_TIMEOUT_MS, payloadLength?: (l: string) => number | undefined) {
+  async at(op: SlmOperation, where: string, command: string, timeoutMs = this.commandTimeoutMs, payloadLength?: (l: string) => number | undefined) {
     try {
       return await this.channel.command(command, { timeoutMs, ...(payloadLength ? { payloadLength } : {}) });
     } catch (e) {
@@ -196,7 +206,16 @@ export class SlmModem implements Modem {
     if (dialect === 'legacy' && this.legacySocketOpen) {
       throw new NetError('ENOMEM', `${op}: the legacy SLM has one socket and it is in use`);
     }
-    const opened = await this.at('socket', op, tls ? openTlsSocketCommand(tls.secTags[0]!, tls.peerVerify) : openTcpSocketCommand());
+    const openCommand = tls ? openTlsSocketCommand(tls.secTags[0]!, tls.peerVerify) : openTcpSocketCommand();
+    let opened;
+    try {
+      opened = await this.at('socket', op, openCommand);
+    } catch (e) {
+      // Legacy: the one socket may still be open on the modem after a close that got lost on the line.
+      if (dialect !== 'legacy' || !isFotaError(e, 'ENOMEM')) throw e;
+      await this.at('close', op, closeCommand(dialect, 0)).catch(() => undefined);
+      opened = await this.at('socket', op, openCommand);
+    }
     let handle: number;
     try {
       handle = parseSocketOpen(opened, tls !== undefined);
@@ -207,7 +226,7 @@ export class SlmModem implements Modem {
     const socket = new SlmSocket(this, dialect, handle, tls?.peerVerify === 'required' ? tls.secTags[0] : undefined);
     try {
       if (tls) await this.at('socket', op, hostnameCommand(dialect, handle, tls.hostname ?? host));
-      const limit = (options.connectTimeoutMs ?? SLM_CONNECT_TIMEOUT_MS) + (tls?.handshakeTimeoutMs ?? 0) + SLM_AT_MARGIN_MS;
+      const limit = (options.connectTimeoutMs ?? SLM_CONNECT_TIMEOUT_MS) + (tls?.handshakeTimeoutMs ?? 0) + this.atMarginMs;
       const reply = await this.at(tls ? 'connect-tls' : 'connect', `${op} ${host}:${port}`, connectCommand(dialect, handle, host, port), limit);
       parseConnect(reply, dialect, handle);
     } catch (e) {
@@ -316,7 +335,7 @@ class SlmSocket implements Socket {
       try {
         if (this.dialect === 'legacy' && !legacySendable(chunk)) await this.sendDataMode(op, chunk);
         else {
-          const sent = parseSend(await this.modem.at('send', op, sendCommand(this.dialect, this.handle, chunk), SLM_COMMAND_TIMEOUT_MS + SLM_AT_MARGIN_MS), this.dialect);
+          const sent = parseSend(await this.modem.at('send', op, sendCommand(this.dialect, this.handle, chunk), this.modem.commandTimeoutMs + this.modem.atMarginMs), this.dialect);
           if (sent !== chunk.length) throw new NetError('ECONNRESET', `${op}: the modem sent ${sent} of ${chunk.length} bytes`, { sent, length: chunk.length });
         }
       } catch (e) {
@@ -335,7 +354,7 @@ class SlmSocket implements Socket {
     let status: number;
     try {
       const reply = await this.modem.channel.dataMode(SLM_DATAMODE_ENTER_COMMAND, chunk, utf8Encode(SLM_DATAMODE_TERMINATOR), SLM_DATAMODE_PREFIX, {
-        timeoutMs: SLM_COMMAND_TIMEOUT_MS + SLM_AT_MARGIN_MS,
+        timeoutMs: this.modem.commandTimeoutMs + this.modem.atMarginMs,
       });
       status = parseDataModeExit(reply);
     } catch (e) {
@@ -350,14 +369,14 @@ class SlmSocket implements Socket {
     if (this.closed) throw new NetError('ENOTCONN', `${op}: the socket is closed`);
     if (this.buffered.length === 0 && !this.eof) {
       if (this.failed) throw this.failed;
-      const timeoutS = Math.max(1, Math.ceil(timeoutMs / 1000));
+      const timeoutS = Math.max(1, Math.ceil(timeoutMs / MS_PER_S));
       let data: Uint8Array;
       try {
         const reply = await this.modem.at(
           'recv',
           op,
           recvCommand(this.dialect, this.handle, timeoutS, maxBytes),
-          timeoutS * 1000 + SLM_AT_MARGIN_MS,
+          timeoutS * MS_PER_S + this.modem.atMarginMs,
           this.dialect === 'legacy' ? legacyRecvPayloadLength : undefined,
         );
         data = parseRecv(reply, this.dialect, this.handle, maxBytes);
