@@ -95,6 +95,7 @@ export class SimSmpDevice {
     this.server = new SmpServer({
       primary: this.primary,
       secondary: this.secondary,
+      maxImageBytes: this.bootloader.maxImageBytes(),
       ...(o.bufSize !== undefined ? { bufSize: o.bufSize } : {}),
       ...(o.bufCount !== undefined ? { bufCount: o.bufCount } : {}),
       onReset: async () => {

@@ -125,12 +125,18 @@ export interface ImgMgmtOptions {
   primary: FlashArea;
   secondary: FlashArea;
   trailer?: TrailerOptions;
+  /**
+   * Largest image the bootloader installs (swap-move keeps a sector free); default: the secondary
+   * slot minus the MCUboot trailer, rounded down to whole sectors.
+   */
+  maxImageBytes?: number;
 }
 
 export class ImgMgmt {
   private readonly primary: FlashArea;
   private readonly secondary: FlashArea;
   private readonly trailer: TrailerOptions;
+  private readonly maxImageBytes: number | undefined;
   private upload: UploadState | undefined;
   /** The last completed upload (for the "already in the slot" answer). */
   private completed: { len: number; sha: Uint8Array } | undefined;
@@ -139,10 +145,12 @@ export class ImgMgmt {
     this.primary = o.primary;
     this.secondary = o.secondary;
     this.trailer = o.trailer ?? {};
+    this.maxImageBytes = o.maxImageBytes;
   }
 
-  /** Largest image the secondary slot takes: slot size minus the MCUboot trailer. */
+  /** Largest image the device accepts: the bootloader's limit, or slot size minus the MCUboot trailer. */
   capacityBytes(): number {
+    if (this.maxImageBytes !== undefined) return this.maxImageBytes;
     return alignDown(this.secondary.size - areaTrailerLayout(this.secondary, this.trailer).trailerBytes, this.secondary.eraseBlockBytes);
   }
 

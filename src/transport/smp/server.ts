@@ -41,6 +41,8 @@ export interface SmpServerOptions {
   primary: FlashArea;
   secondary: FlashArea;
   trailer?: TrailerOptions;
+  /** Largest image the bootloader installs (reported as max_image_size, enforced on upload). */
+  maxImageBytes?: number;
   /** Reported by os params and enforced on receive (default 384 / 4, Zephyr's). */
   bufSize?: number;
   bufCount?: number;
@@ -69,7 +71,12 @@ export class SmpServer {
     this.bufSize = o.bufSize ?? SMP_DEFAULT_BUF_SIZE_BYTES;
     this.bufCount = o.bufCount ?? SMP_DEFAULT_BUF_COUNT;
     this.onReset = o.onReset;
-    this.img = new ImgMgmt({ primary: o.primary, secondary: o.secondary, ...(o.trailer ? { trailer: o.trailer } : {}) });
+    this.img = new ImgMgmt({
+      primary: o.primary,
+      secondary: o.secondary,
+      ...(o.trailer ? { trailer: o.trailer } : {}),
+      ...(o.maxImageBytes !== undefined ? { maxImageBytes: o.maxImageBytes } : {}),
+    });
   }
 
   /**

@@ -163,6 +163,11 @@ test('erase clears the secondary slot; slot info reports sizes', async () => {
   const info = await call(d, MGMT_OP_READ, MGMT_GROUP_ID_IMAGE, IMG_MGMT_ID_SLOT_INFO, {});
   const slots = ((info.images as SmpBody[])[0]!.slots as SmpBody[]).map((s) => s.size);
   assert.equal(slots, [d.primary.size, d.secondary.size]);
+  // swap-move keeps a sector free: the bootloader's limit, not the slot size, is what the device takes.
+  assert.is((info.images as SmpBody[])[0]!.max_image_size, d.bootloader.maxImageBytes());
+  assert.ok(d.bootloader.maxImageBytes() < d.secondary.size - 4096);
+  const image = await buildTestImage(nodeCrypto, 800, '2.2.0');
+  assert.equal(await upload(d, { off: 0, len: d.bootloader.maxImageBytes() + 1, data: image.subarray(0, 100) }), { err: { group: 1, rc: IMG_MGMT_ERR_INVALID_IMAGE_TOO_LARGE } });
 });
 
 test.run();
