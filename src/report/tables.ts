@@ -35,10 +35,11 @@ export function summaryTable(m: RunModel): string {
   rows.push(['bytes downloaded', `${esc(fmtInt(s.bytes))} B (${esc(fmtBytes(s.bytes))})`]);
   rows.push(['requests', esc(fmtInt(s.requests))]);
   rows.push(['retries', el('span', { class: s.retries > 0 ? 'warn' : undefined }, esc(fmtInt(s.retries)))]);
+  const connects = m.connections.filter((c) => c.what === 'connect').length;
   const reconnects = m.connections.filter((c) => c.what === 'reconnect');
-  if (reconnects.length > 0) {
-    const codes = countBy(reconnects.map((c) => c.code ?? 'no code'));
-    rows.push(['reconnects', esc(`${fmtInt(reconnects.length)} (${codes})`)]);
+  if (connects > 0 || reconnects.length > 0) {
+    const codes = reconnects.length > 0 ? ` (${countBy(reconnects.map((c) => c.code ?? 'no code'))})` : '';
+    rows.push(['connections', esc(`${fmtInt(connects)} connects, ${fmtInt(reconnects.length)} reconnects${codes}`)]);
   }
   rows.push(['duration', esc(`${trim(s.seconds, 1)} s${s.seconds >= 600 ? ` (${fmtMs(s.seconds * 1000)})` : ''}`)]);
   if (s.linkLimitSeconds !== undefined) {

@@ -74,6 +74,7 @@ test('the report shows the limit, the EMSGSIZE reconnect, the winning root CA an
   assert.is((html.match(/✗ CERT_UNKNOWN_CA/g) ?? []).length, 3);
   assert.ok(html.includes('1.0.0 → 1.1.0'));
   assert.ok(html.includes('190,464 B (186 KiB)'));
+  assert.ok(html.includes('3 connects, 2 reconnects (1× EMSGSIZE, 1× ECONNRESET)'));
   assert.match(html, /stall: no progress for 9\.\d s/);
   assert.not.ok(html.includes('id="failure"'), 'a confirmed run has no failure banner');
 });
