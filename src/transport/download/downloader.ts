@@ -107,7 +107,10 @@ export interface DownloadOptions {
   resumeId?: string;
   maxRetries?: number;
   retryBackoffMs?: number;
+  /** Longest wait for any byte (socket receive timeout); default MODEM_SOCKET_TIMEOUT_MS. */
   idleTimeoutMs?: number;
+  /** Longest time for one whole response, measured on the Clock; none by default. */
+  responseTimeoutMs?: number;
   userAgent?: string;
   headers?: Array<[string, string]>;
   onProgress?: (p: DownloadProgress) => void;
@@ -160,7 +163,13 @@ class RangeDownload {
     if (!o.client && !o.connect) throw new DownloadError('DOWNLOAD_BAD_OPTIONS', 'download: needs a client or a connect function');
     this.o = o;
     this.url = parseUrl(o.url);
-    this.client = o.client ?? new HttpClient({ connect: o.connect!, clock: o.clock, userAgent: o.userAgent, idleTimeoutMs: o.idleTimeoutMs });
+    this.client = o.client ?? new HttpClient({
+        connect: o.connect!,
+        clock: o.clock,
+        userAgent: o.userAgent,
+        idleTimeoutMs: o.idleTimeoutMs,
+        responseTimeoutMs: o.responseTimeoutMs,
+      });
     this.policy = o.policy ?? new AdaptiveRangePolicy({ recordLimitBytes: o.recordLimitBytes ?? MODEM_TLS_MAX_RECORD_BYTES, pipelineDepth: o.pipelineDepth });
     this.id = o.resumeId ?? o.url;
     this.stateKey = o.stateKey ?? DOWNLOAD_STATE_KEY_DEFAULT;

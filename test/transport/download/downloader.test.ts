@@ -191,14 +191,29 @@ test('a 404 is HTTP_STATUS with the status, not retried', async () => {
   }
 });
 
-test('follows a redirect and keeps ranging at the new location', async () => {
+test('follows a redirect to another host through a new connect (its own certificate choice)', async () => {
   const file = testFile(9000);
   const cdn = new MemoryCdn(file);
-  cdn.redirects.set('/latest.bin', 'https://cdn2.test/f.bin');
+  cdn.redirects.set('/latest.bin', 'https://cdn2.test:8443/f.bin');
   const sink = new MemorySink();
-  const r = await download({ ...opts(cdn, sink), url: 'https://api.test/latest.bin' });
+  const hosts: string[] = [];
+  const connect = (host: string, port: number) => {
+    hosts.push(`${host}:${port}`);
+    return cdn.connect(host, port);
+  };
+  const r = await download({ ...opts(cdn, sink), connect, url: 'https://api.test/latest.bin' });
   assert.ok(bytesEqual(sink.bytes(), file));
-  assert.is(r.finalUrl, 'https://cdn2.test/f.bin');
+  assert.is(r.finalUrl, 'https://cdn2.test:8443/f.bin');
+  assert.equal(hosts, ['api.test:443', 'cdn2.test:8443']);
+});
+
+test('a sink failing with an untyped error ends the download with DOWNLOAD_SINK_FAILED', async () => {
+  const cdn = new MemoryCdn(testFile(9000));
+  const sink = new MemorySink();
+  sink.write = async () => {
+    throw new Error('disk on fire');
+  };
+  assert.is(await codeOf(download(opts(cdn, sink))), 'DOWNLOAD_SINK_FAILED');
 });
 
 /** A sink that loses power after `limit` bytes (the board reboots; the bytes before stay). */
