@@ -101,7 +101,8 @@ test('fotakit hil over two emulated boards on real ptys ends confirmed (legacy S
   }
 });
 
-test('fotakit hil with only the modem (NCS 3.x Serial Modem, detected) updates the simulated nRF9160 slot', async () => {
+test('fotakit hil with only the modem (NCS 3.x Serial Modem, detected) updates the simulated nRF9160 slot, through dropped connections', async () => {
+  server.setFaults({ dropAfterBytes: 500, count: 2 });
   const modem = fotakit(['emulate', '--board', 'nrf9160', '--dialect', 'serial-modem', ...hostFlags(), '--json']);
   try {
     const m = await json(modem);
@@ -112,7 +113,9 @@ test('fotakit hil with only the modem (NCS 3.x Serial Modem, detected) updates t
     assert.is(out.dialect, 'serial-modem');
     assert.is(out.slot, 'simulated nrf9160 slot (in memory)');
     assert.is(out.running, '2.1.0+0');
+    assert.ok(out.download.retries >= 2, `retries ${out.download.retries}`);
   } finally {
+    server.setFaults({});
     await stop(modem);
   }
 });
