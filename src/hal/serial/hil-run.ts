@@ -242,6 +242,8 @@ export async function runHil(o: HilOptions): Promise<HilSummary> {
       },
     });
     const result = await agent.run({ check: true });
+    // Leave the modem as it was found (online), even when no connect followed the credential writes.
+    await modem.restoreMode().catch(() => undefined);
     return {
       result,
       dialect,

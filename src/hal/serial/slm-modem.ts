@@ -7,7 +7,8 @@
  * - Dialect `legacy` (NCS 2.x SLM: one socket, string send, raw receive) or `serial-modem`
  *   (NCS 3.x: handles, hex send and receive), given or detected with a 3.x-only command.
  * - Credentials through AT%CMNG, taking the modem offline (AT+CFUN=4) for writes and deletes and back
- *   to the mode it was in; a write whose content the modem already holds (same SHA-256) is skipped.
+ *   to the mode it was in (AT+CFUN=1) before the next connect, so a batch of writes costs one LTE
+ *   attach; a write whose content the modem already holds (same SHA-256) is skipped.
  * - TLS sockets with one sec_tag, peer verification and TLS_HOSTNAME; the modem does the handshake.
  * - Legacy sends go as quoted strings, or through data mode (`AT#XSEND`, raw bytes, `+++`) when the
  *   bytes hold a double quote or binary; the Serial Modem sends hex.
@@ -34,6 +35,7 @@ import {
   CEREG_REGISTERED_ROAMING,
   CFUN_MODE_NORMAL,
   CFUN_MODE_OFFLINE,
+  CFUN_MODE_POWER_OFF,
   NRF91_URC_PREFIXES,
   parseCeregStat,
   SERIAL_MODEM_PROBE_COMMAND,
@@ -86,6 +88,11 @@ export interface SlmModemOptions {
   channel: AtChannel;
   /** The dialect; `auto` (default) probes with a command only the NCS 3.x Serial Modem knows. */
   dialect?: SlmDialect | 'auto';
+  /**
+   * When the modem goes back online after credential writes took it offline: right after each write,
+   * or (default) once, before the next connect or restoreMode().
+   */
+  credentialRestore?: 'after-each' | 'before-connect';
   /** Time limit of AT commands that do no network work (default SLM_COMMAND_TIMEOUT_MS). */
   commandTimeoutMs?: number;
   /** Extra time over a command's own network timeout before the AT channel gives up (default SLM_AT_MARGIN_MS). */
@@ -112,11 +119,13 @@ export class SlmModem implements Modem {
 
   readonly commandTimeoutMs: number;
   readonly atMarginMs: number;
+  readonly credentialRestore: 'after-each' | 'before-connect';
 
   constructor(private readonly options: SlmModemOptions) {
     this.dialectChoice = options.dialect ?? 'auto';
     this.commandTimeoutMs = options.commandTimeoutMs ?? SLM_COMMAND_TIMEOUT_MS;
     this.atMarginMs = options.atMarginMs ?? SLM_AT_MARGIN_MS;
+    this.credentialRestore = options.credentialRestore ?? 'before-connect';
     this.credentials = new SlmCredentialStore(this, options.sha256 ?? ((b) => nobleSha256(b)));
     // Network URCs may arrive in the middle of any reply: they must not be taken for its lines.
     for (const prefix of NRF91_URC_PREFIXES) {
@@ -131,9 +140,21 @@ export class SlmModem implements Modem {
   readonly urcs: string[] = [];
   private online = false;
 
-  /** The modem was switched offline or back (credential writes): check registration before a connect. */
-  modeChanged(): void {
+  private restoreTo: number | undefined;
+
+  /** The credential store took the modem offline from `mode`; registration must be checked again. */
+  wentOffline(mode: number): void {
     this.online = false;
+    this.restoreTo ??= mode;
+  }
+
+  /** Puts the modem back in the mode it had before credential writes took it offline (if they did). */
+  async restoreMode(): Promise<void> {
+    const mode = this.restoreTo;
+    if (mode === undefined) return;
+    this.restoreTo = undefined;
+    await this.at('other', 'slm.restoreMode', `AT+CFUN=${mode}`, SLM_CFUN_TIMEOUT_MS);
+    this.counters.cfunChanges++;
   }
 
   /**
@@ -143,6 +164,7 @@ export class SlmModem implements Modem {
   async ensureOnline(timeoutMs = SLM_REGISTRATION_TIMEOUT_MS): Promise<void> {
     if (this.online) return;
     const op = 'slm.ensureOnline';
+    await this.restoreMode();
     const mode = parseCfunOr(await this.at('other', op, 'AT+CFUN?'), op);
     if (mode !== CFUN_MODE_NORMAL) {
       await this.at('other', op, `AT+CFUN=${CFUN_MODE_NORMAL}`, SLM_CFUN_TIMEOUT_MS);
@@ -277,22 +299,23 @@ class SlmCredentialStore implements CredentialStore {
     await this.offline('credentials.delete', () => this.modem.at('cmng', 'credentials.delete', cmngDeleteCommand(secTag, type)).then(() => undefined));
   }
 
-  /** Runs `work` with the modem offline (AT+CFUN=4), then puts it back in the mode it was in. */
+  /**
+   * Runs `work` with the modem offline (AT+CFUN=4). The mode it was in comes back right after
+   * (`credentialRestore: 'after-each'`) or, by default, once before the next connect (or restoreMode()),
+   * so a batch of writes costs one detach and one LTE attach, not one per credential.
+   */
   private async offline(op: string, work: () => Promise<void>): Promise<void> {
     const before = parseCfunOr(await this.modem.at('other', op, 'AT+CFUN?'), op);
-    const change = before !== CFUN_MODE_OFFLINE && before !== 0;
+    const change = before !== CFUN_MODE_OFFLINE && before !== CFUN_MODE_POWER_OFF;
     if (change) {
       await this.modem.at('other', op, `AT+CFUN=${CFUN_MODE_OFFLINE}`, SLM_CFUN_TIMEOUT_MS);
       this.modem.counters.cfunChanges++;
-      this.modem.modeChanged();
+      this.modem.wentOffline(before);
     }
     try {
       await work();
     } finally {
-      if (change) {
-        await this.modem.at('other', op, `AT+CFUN=${before === CFUN_MODE_NORMAL ? CFUN_MODE_NORMAL : before}`, SLM_CFUN_TIMEOUT_MS);
-        this.modem.counters.cfunChanges++;
-      }
+      if (this.modem.credentialRestore === 'after-each') await this.modem.restoreMode();
     }
   }
 }

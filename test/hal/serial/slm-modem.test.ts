@@ -109,7 +109,7 @@ test('detects the dialect with a command only the NCS 3.x Serial Modem knows', a
   }
 });
 
-test('writes a root CA offline (CFUN=4, back to 1), lists it by SHA-256, skips an identical rewrite, deletes it', async () => {
+test('writes root CAs offline (one AT+CFUN=4 for the batch, AT+CFUN=1 once after), lists by SHA-256, skips an identical rewrite, deletes', async () => {
   const r = rig('legacy');
   await r.modem.credentials.write(SEC_TAG_G2, CREDENTIAL_TYPE.rootCa, pki.roots.digicertGlobalRootG2.pem);
   const listed = await r.modem.credentials.list();
@@ -117,12 +117,33 @@ test('writes a root CA offline (CFUN=4, back to 1), lists it by SHA-256, skips a
   assert.is(listed[0]!.secTag, SEC_TAG_G2);
   assert.is(listed[0]!.sha256, (await r.sim.credentials.list())[0]!.sha256);
   await r.modem.credentials.write(SEC_TAG_G2, CREDENTIAL_TYPE.rootCa, pki.roots.digicertGlobalRootG2.pem);
-  assert.equal(r.modem.counters, { credentialWrites: 1, credentialWritesSkipped: 1, cfunChanges: 2, connects: 0 });
-  assert.equal(r.emulator.commands.filter((c) => c.startsWith('AT+CFUN=')), ['AT+CFUN=4', 'AT+CFUN=1']);
+  await r.modem.credentials.write(SEC_TAG_AMAZON, CREDENTIAL_TYPE.rootCa, pki.roots.amazonRootCa1.pem);
+  assert.equal(r.modem.counters, { credentialWrites: 2, credentialWritesSkipped: 1, cfunChanges: 1, connects: 0 });
+  const cfun = () => r.emulator.commands.filter((c) => c.startsWith('AT+CFUN='));
+  assert.equal(cfun(), ['AT+CFUN=4']);
+  const s = await r.modem.connect({ host: DEFAULT_CDN_HOST, port: 443, tls: { secTags: [SEC_TAG_G2], peerVerify: 'required' } });
+  assert.equal(cfun(), ['AT+CFUN=4', 'AT+CFUN=1']);
+  await s.close();
   await r.modem.credentials.delete(SEC_TAG_G2, CREDENTIAL_TYPE.rootCa);
+  await r.modem.credentials.delete(SEC_TAG_AMAZON, CREDENTIAL_TYPE.rootCa);
   assert.equal(await r.modem.credentials.list(), []);
   assert.is((await rejection(r.modem.credentials.delete(SEC_TAG_G2, CREDENTIAL_TYPE.rootCa))).code, 'ENOENT');
+  await r.modem.restoreMode();
+  assert.equal(cfun(), ['AT+CFUN=4', 'AT+CFUN=1', 'AT+CFUN=4', 'AT+CFUN=1']);
   await r.close();
+});
+
+test("credentialRestore 'after-each' goes back online right after every write", async () => {
+  const { a, b } = createMemoryPortPair();
+  const sim = createSimModem();
+  const emulator = new SlmEmulator({ port: b, modem: sim, dialect: 'legacy', initialCfun: 1 });
+  const channel = new AtChannel(a, realClock);
+  const modem = new SlmModem({ channel, dialect: 'legacy', credentialRestore: 'after-each' });
+  await modem.credentials.write(SEC_TAG_G2, CREDENTIAL_TYPE.rootCa, pki.roots.digicertGlobalRootG2.pem);
+  await modem.credentials.write(SEC_TAG_AMAZON, CREDENTIAL_TYPE.rootCa, pki.roots.amazonRootCa1.pem);
+  assert.equal(emulator.commands.filter((c) => c.startsWith('AT+CFUN=')), ['AT+CFUN=4', 'AT+CFUN=1', 'AT+CFUN=4', 'AT+CFUN=1']);
+  await channel.close();
+  await emulator.shutdown();
 });
 
 for (const dialect of ['legacy', 'serial-modem'] as const) {
