@@ -37,6 +37,7 @@ import { SlmModem, type SlmModemStats } from './slm-modem.ts';
 import { openNodePort } from './node-port.ts';
 
 const HIL_USER_AGENT = 'fotakit-hil/0.1';
+const HTTPS_DEFAULT_PORT = 443;
 
 /** Payload of the image the simulated nRF9160 slot runs before the update (only-modem mode). */
 export const HIL_SIM_SLOT_INITIAL_PAYLOAD_BYTES = 8 * 1024;
@@ -232,7 +233,7 @@ export async function runHil(o: HilOptions): Promise<HilSummary> {
       createVerifier: mcubootVerifier(crypto, o.trustedKeys),
       selectCert: async (url) => {
         const u = new URL(url);
-        const socket = await selector.connect(u.hostname, u.port ? Number(u.port) : 443);
+        const socket = await selector.connect(u.hostname, u.port ? Number(u.port) : HTTPS_DEFAULT_PORT);
         await socket.close();
       },
       selfTest: async () => true,

@@ -19,6 +19,7 @@ import { parseParams, type AtParam } from '../../transport/at/replies.ts';
 import {
   CEREG_REGISTERED_HOME,
   CFUN_MODE_NORMAL,
+  CFUN_MODE_OFFLINE,
   CFUN_MODE_POWER_OFF,
   CMNG_OP_DELETE,
   CMNG_OP_LIST,
@@ -27,7 +28,10 @@ import {
   SLM_DATAMODE_PREFIX,
   SLM_DATAMODE_TERMINATOR,
   SLM_ERRNO,
+  SLM_AF_INET,
+  SLM_IPPROTO_TCP,
   SLM_IPPROTO_TLS_1_2,
+  SLM_ROLE_CLIENT,
   SLM_RECV_MAX_BYTES,
   SLM_RECV_MODE_HEX,
   SLM_SEND_MODE_HEX,
@@ -43,6 +47,10 @@ import {
 export const SLM_EMU_COMMAND_MAX_BYTES = 8_192;
 /** Bytes one legacy AT#XRECV hands up at most (the legacy SLM's receive buffer). */
 export const SLM_EMU_LEGACY_RECV_BYTES = 2_048;
+const MS_PER_S = 1000;
+
+/** Highest socket handle the emulated Serial Modem reports in its test response (8 sockets). */
+export const SLM_EMU_SOCKET_HANDLE_MAX = 7;
 /** Sockets the emulated SLM opens at once: one for legacy, the modem's for the Serial Modem. */
 export const SLM_EMU_LEGACY_SOCKETS = 1;
 
@@ -240,7 +248,7 @@ export class SlmEmulator {
         reply.line(`+CFUN: ${this.cfun}`);
         return;
       case '+CFUN=': {
-        if (![0, 1, 4].includes(n(0))) throw new Refusal();
+        if (![CFUN_MODE_POWER_OFF, CFUN_MODE_NORMAL, CFUN_MODE_OFFLINE].includes(n(0))) throw new Refusal();
         if (n(0) !== CFUN_MODE_NORMAL) await this.shutdownSockets();
         const was = this.registrationStat();
         this.cfun = n(0);
@@ -258,7 +266,7 @@ export class SlmEmulator {
         return this.cmng(n, s, reply);
       case '#XCLOSE=?':
         if (this.dialect === 'legacy') throw new Refusal();
-        reply.line('#XCLOSE: (0-7)');
+        reply.line(`#XCLOSE: (0-${SLM_EMU_SOCKET_HANDLE_MAX})`);
         return;
       case '#XSSOCKET=':
         return this.openSocket(true, params, n, reply);
@@ -332,7 +340,7 @@ export class SlmEmulator {
 
   private async openSocket(tls: boolean, params: AtParam[], n: (i: number) => number, reply: Reply): Promise<void> {
     if (this.cfun !== CFUN_MODE_NORMAL) throw new Refusal();
-    if (n(0) !== 1 || n(1) !== SLM_SOCK_STREAM || n(2) !== 0) throw new Refusal();
+    if (n(0) !== SLM_AF_INET || n(1) !== SLM_SOCK_STREAM || n(2) !== SLM_ROLE_CLIENT) throw new Refusal();
     if (this.dialect === 'legacy' && this.sockets.size >= SLM_EMU_LEGACY_SOCKETS) throw new Refusal();
     const sock: EmuSocket = { handle: this.nextHandle++, peerVerify: 'none' };
     if (tls) {
@@ -342,7 +350,7 @@ export class SlmEmulator {
       sock.peerVerify = pv;
     }
     this.sockets.set(sock.handle, sock);
-    reply.line(`${tls ? '#XSSOCKET' : '#XSOCKET'}: ${sock.handle},${SLM_SOCK_STREAM},${tls ? SLM_IPPROTO_TLS_1_2 : 6}`);
+    reply.line(`${tls ? '#XSSOCKET' : '#XSOCKET'}: ${sock.handle},${SLM_SOCK_STREAM},${tls ? SLM_IPPROTO_TLS_1_2 : SLM_IPPROTO_TCP}`);
   }
 
   private async connect(n: (i: number) => number, s: (i: number) => string, reply: Reply): Promise<void> {
@@ -402,7 +410,7 @@ export class SlmEmulator {
     const sock = this.connected(handle);
     let data: Uint8Array;
     try {
-      data = await sock.recv(maxBytes, Math.max(1, timeoutS) * 1000);
+      data = await sock.recv(maxBytes, Math.max(1, timeoutS) * MS_PER_S);
     } catch (e) {
       throw this.refuse('recv', e);
     }

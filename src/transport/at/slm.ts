@@ -47,6 +47,7 @@ export const SLM_AF_INET = 1;
 export const SLM_SOCK_STREAM = 1;
 export const SLM_ROLE_CLIENT = 0;
 export const SLM_IPPROTO_TLS_1_2 = 258;
+export const SLM_IPPROTO_TCP = 6;
 /** AT#XSSOCKETOPT: operation set, option TLS_HOSTNAME. */
 export const SLM_SOCKETOPT_SET = 1;
 export const SLM_SO_TLS_HOSTNAME = 2;
