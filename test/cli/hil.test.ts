@@ -16,6 +16,8 @@ import { sharedTestPki } from '../../src/server/pki.ts';
 import { nodeCrypto } from '../../src/hal/node/crypto.ts';
 import { buildTestImage } from '../../src/hal/sim/smp-device.ts';
 import { readCandidates } from '../../src/cli/commands/hil.ts';
+import { createPemSigner, generateImageKeyPem } from '../../src/hal/node/image-keys.ts';
+import { signImage } from '../../src/fota/mcuboot/sign.ts';
 
 const IMAGE_PAYLOAD_BYTES = 48 * 1024;
 const CLI = ['--import', 'tsx', 'src/cli/main.ts'];
@@ -116,6 +118,34 @@ test('fotakit hil with only the modem (NCS 3.x Serial Modem, detected) updates t
     assert.ok(out.download.retries >= 2, `retries ${out.download.retries}`);
   } finally {
     server.setFaults({});
+    await stop(modem);
+  }
+});
+
+test('with --key, an unsigned release fails verification (exit 1, nothing marked) and a signed one is confirmed', async () => {
+  const keyPem = generateImageKeyPem('ed25519');
+  const keyFile = join(dir, 'root-ed25519.pem');
+  writeFileSync(keyFile, keyPem);
+  const modem = fotakit(['emulate', '--board', 'nrf9160', ...hostFlags(), '--json']);
+  try {
+    const m = await json(modem);
+    const args = ['hil', '--modem-port', m.device, '--server', server.apiUrl, '--roots', rootsFile, '--key', keyFile, '--json'];
+    const unsigned = fotakit(args);
+    const out1 = await json(unsigned);
+    assert.is(await unsigned.exit, 1);
+    assert.is(out1.state, 'failed');
+    assert.match(out1.reason.code, /^IMAGE_(NO_SIGNATURE|UNKNOWN_KEY)$/);
+    assert.is(out1.running, '1.0.0+0');
+
+    const payload = new Uint8Array(20 * 1024).map((_, i) => (i * 5) & 0xff);
+    const signed = await signImage(payload, { crypto: nodeCrypto, signer: createPemSigner(keyPem), headerSize: 32, padHeader: true, version: '2.2.0', align: 4 });
+    server.setRelease(signed, '2.2.0');
+    const good = fotakit(args);
+    const out2 = await json(good);
+    assert.is(await good.exit, 0);
+    assert.is(out2.state, 'confirmed', JSON.stringify(out2.reason));
+    assert.is(out2.running, '2.2.0+0');
+  } finally {
     await stop(modem);
   }
 });

@@ -13,7 +13,9 @@ import { runHil, type HilSummary } from '../../hal/serial/hil-run.ts';
 import type { CertCandidate } from '../../fota/cert-select.ts';
 import type { AgentEventRecord } from '../../fota/agent/agent.ts';
 import { DEFAULT_PROJECT_KEY } from '../../server/update-server.ts';
-import { EXIT_NEGATIVE, EXIT_OK, helpText, parseCommand, parseInteger, stringValue, type CommandSpec } from '../args.ts';
+import { publicKeyFromPem } from '../../hal/node/image-keys.ts';
+import type { TrustedKey } from '../../fota/mcuboot/keys.ts';
+import { EXIT_NEGATIVE, EXIT_OK, helpText, parseCommand, parseInteger, stringList, stringValue, type CommandSpec } from '../args.ts';
 
 const DIALECTS = ['legacy', 'serial-modem', 'auto'] as const;
 const DEFAULT_ROOTS_FILE = 'fotakit-roots/roots.pem';
@@ -44,6 +46,7 @@ const SPEC: CommandSpec = {
     'hardware-version': { type: 'string' },
     'software-type': { type: 'string' },
     'sim-slot-version': { type: 'string' },
+    key: { type: 'string', multiple: true },
   },
   help: {
     'modem-port': 'serial device of the nRF9160 running the Serial LTE Modem (e.g. /dev/ttyACM0)',
@@ -57,6 +60,7 @@ const SPEC: CommandSpec = {
     'hardware-version': 'hardware_version of the update check (default: the slot board)',
     'software-type': 'software_type of the update check (default app)',
     'sim-slot-version': 'version the simulated nRF9160 slot runs before the update (default 1.0.0)',
+    key: 'PEM key (public or private) whose signatures are accepted; repeatable (default: hash-only images pass)',
   },
 };
 
@@ -81,6 +85,23 @@ export function readCandidates(file: string, base: number): CertCandidate[] {
     const secTag = base + 1 + i;
     if (secTag > SEC_TAG_MAX) throw new UsageError(`--sec-tag-base: sec_tag ${secTag} is over ${SEC_TAG_MAX}`);
     return { secTag, name, pem: `${pem}\n` };
+  });
+}
+
+/** The public keys of the given PEM files (MCUboot DER), named by file. */
+export function readTrustedKeys(files: string[]): TrustedKey[] {
+  return files.map((file) => {
+    let pem: string;
+    try {
+      pem = readFileSync(file, 'utf8');
+    } catch (e) {
+      throw new UsageError(`--key: cannot read '${file}' (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+    }
+    try {
+      return { der: publicKeyFromPem(pem).der, name: file };
+    } catch (e) {
+      throw new UsageError(`--key: '${file}' is not a PEM key fotakit can use (${(e as Error).message})`);
+    }
   });
 }
 
@@ -154,6 +175,7 @@ export async function run(argv: string[]): Promise<number> {
   const base = baseText === undefined ? DEFAULT_SEC_TAG_BASE : parseInteger('sec-tag-base', baseText, SEC_TAG_MAX);
   const candidates = readCandidates(stringValue(p, 'roots') ?? DEFAULT_ROOTS_FILE, base);
   const slotPort = stringValue(p, 'slot-port');
+  const trustedKeys = readTrustedKeys(stringList(p, 'key'));
 
   const progress = { step: PROGRESS_STEP_PERCENT };
   if (!p.json) {
@@ -172,6 +194,7 @@ export async function run(argv: string[]): Promise<number> {
       softwareType: stringValue(p, 'software-type') ?? 'app',
     },
     candidates,
+    ...(trustedKeys.length > 0 ? { trustedKeys } : {}),
     ...(stringValue(p, 'sim-slot-version') ? { simSlotVersion: stringValue(p, 'sim-slot-version')! } : {}),
     clock: realClock,
     ...(p.json

@@ -185,7 +185,8 @@ export async function runHil(o: HilOptions): Promise<HilSummary> {
     } else {
       // Only the modem attached: the nRF9160's own slot, simulated here (SMP board model, in memory).
       const initial = await buildTestImage(crypto, HIL_SIM_SLOT_INITIAL_PAYLOAD_BYTES, o.simSlotVersion ?? '1.0.0');
-      const device = await SimSmpDevice.create({ crypto, profile: NRF9160_PROFILE, initialImage: initial, ...(o.trustedKeys ? { trustedKeys: o.trustedKeys } : {}) });
+      // Its MCUboot boots hash-only images (the agent checks signatures before anything is marked).
+      const device = await SimSmpDevice.create({ crypto, profile: NRF9160_PROFILE, initialImage: initial });
       const { a, b } = createMemoryPortPair();
       device.server.attachSerial(b);
       slotPort = a;
