@@ -20,7 +20,7 @@ const RESET_POLL_MS = 100;
 const RESET_TRIES = 50;
 
 test('an image uploaded over the pty to emulate --board nrf52833 boots after a test reset and is confirmed', async () => {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'emulate', '--board', 'nrf52833', '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'emulate', '--board', 'nrf52833', '--image-version', '1.0.7', '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
   const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
   const exit = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
   try {
@@ -29,7 +29,7 @@ test('an image uploaded over the pty to emulate --board nrf52833 boots after a t
     const port = await openNodePort({ path: ready.device });
     const client = new SmpClient(new SerialSmpTransport(port), { clock: realClock });
     const before = await client.imageState();
-    assert.is(before[0]!.version, '1.0.0');
+    assert.is(before[0]!.version, '1.0.7');
     assert.is(before[0]!.active, true);
 
     const image = await buildTestImage(nodeCrypto, NEW_IMAGE_PAYLOAD_BYTES, '2.0.0', 5);

@@ -32,6 +32,7 @@ const SPEC: CommandSpec = {
     link: { type: 'string' },
     'max-record-bytes': { type: 'string' },
     'link-path': { type: 'string' },
+    'image-version': { type: 'string' },
     'duration-s': { type: 'string' },
     verbose: { type: 'boolean', short: 'v' },
   },
@@ -42,6 +43,7 @@ const SPEC: CommandSpec = {
     link: `simulated LTE link: ${LINKS.join(', ')} (default none)`,
     'max-record-bytes': 'largest server TLS record the modem takes (default 2303)',
     'link-path': 'also make this symlink to the device (e.g. /tmp/fotakit-nrf9160)',
+    'image-version': 'nrf52833: version of the image the board runs at power-on (default 1.0.0)',
     'duration-s': 'stop after this many seconds (0: start, print, stop)',
     verbose: 'print each AT command executed',
   },
@@ -78,6 +80,9 @@ export async function run(argv: string[]): Promise<number> {
   if (board !== 'nrf9160' && (dialect || link || stringList(p, 'host').length > 0)) {
     throw new UsageError('fotakit emulate: --dialect, --link and --host apply to --board nrf9160 only');
   }
+  const imageVersion = stringValue(p, 'image-version');
+  if (imageVersion !== undefined && board !== 'nrf52833') throw new UsageError('fotakit emulate: --image-version applies to --board nrf52833 only');
+  if (imageVersion !== undefined && !/^\d+(\.\d+){0,2}(\+\d+)?$/.test(imageVersion)) throw new UsageError(`--image-version: '${imageVersion}' is not maj.min.rev[+build]`);
   const recordText = stringValue(p, 'max-record-bytes');
   const durationText = stringValue(p, 'duration-s');
   const durationS = durationText === undefined ? undefined : parseInteger('duration-s', durationText, EMULATE_DURATION_MAX_S);
@@ -91,6 +96,7 @@ export async function run(argv: string[]): Promise<number> {
     ...(link ? { link } : {}),
     ...(recordText !== undefined ? { maxRecordBytes: parseInteger('max-record-bytes', recordText, RECORD_BYTES_MAX) } : {}),
     ...(linkPath ? { linkPath } : {}),
+    ...(imageVersion ? { initialVersion: imageVersion } : {}),
     ...(verbose && !p.json ? { onCommand: (c: string) => console.log(`  at> ${c.length > 100 ? `${c.slice(0, 100)}...` : c}`) } : {}),
   });
   const info = { ok: true, event: 'ready', board, serves: emulator.serves, device: emulator.devicePath };

@@ -25,6 +25,8 @@ export interface BoardEmulatorOptions {
   link?: LinkProfileName;
   /** nRF9160: largest server TLS record the modem accepts (default the nRF9160's 2303). */
   maxRecordBytes?: number;
+  /** MCUboot board: version of the image it runs at power-on (default 1.0.0). */
+  initialVersion?: string;
   /** A stable symlink for the user's end (e.g. /tmp/fotakit-nrf9160). */
   linkPath?: string;
   /** Called with each AT command the emulated SLM executes. */
@@ -48,7 +50,7 @@ export interface SmpBoardServer {
   requests(): number;
   close(): Promise<void>;
 }
-export type SmpBoardServerFactory = (port: BytePort, board: BoardName) => Promise<SmpBoardServer>;
+export type SmpBoardServerFactory = (port: BytePort, board: BoardName, options: { initialVersion?: string }) => Promise<SmpBoardServer>;
 
 export async function startBoardEmulator(options: BoardEmulatorOptions, smpFactory?: SmpBoardServerFactory): Promise<BoardEmulator> {
   const pair: PtyPair = await createPtyPair({ links: [undefined, options.linkPath] });
@@ -78,7 +80,9 @@ export async function startBoardEmulator(options: BoardEmulatorOptions, smpFacto
         },
       };
     }
-    const server = await (smpFactory ?? startMcubootBoardServer)(boardPort, options.board);
+    const server = await (smpFactory ?? startMcubootBoardServer)(boardPort, options.board, {
+      ...(options.initialVersion ? { initialVersion: options.initialVersion } : {}),
+    });
     const port = boardPort;
     return {
       board: options.board,
