@@ -26,6 +26,8 @@ const SEC_TAG_MAX = 2_147_483_647;
 const PROGRESS_STEP_PERCENT = 10;
 const PERCENT = 100;
 const RESTING_OK = new Set(['confirmed', 'idle']);
+/** Highest baud rate accepted (nRF UARTE tops out at 1 Mbaud). */
+const BAUD_MAX = 1_000_000;
 
 const SPEC: CommandSpec = {
   usage: 'fotakit hil --modem-port DEV [--modem-dialect legacy|serial-modem] [--slot-port DEV] --server URL [options]',
@@ -47,6 +49,9 @@ const SPEC: CommandSpec = {
     'software-type': { type: 'string' },
     'sim-slot-version': { type: 'string' },
     key: { type: 'string', multiple: true },
+    'modem-baud': { type: 'string' },
+    'modem-rtscts': { type: 'boolean' },
+    'slot-baud': { type: 'string' },
   },
   help: {
     'modem-port': 'serial device of the nRF9160 running the Serial LTE Modem (e.g. /dev/ttyACM0)',
@@ -60,6 +65,9 @@ const SPEC: CommandSpec = {
     'hardware-version': 'hardware_version of the update check (default: the slot board)',
     'software-type': 'software_type of the update check (default app)',
     'sim-slot-version': 'version the simulated nRF9160 slot runs before the update (default 1.0.0)',
+    'modem-baud': 'modem UART baud rate (default 115200)',
+    'modem-rtscts': 'RTS/CTS flow control on the modem UART (the nRF9160 DK SLM uses it)',
+    'slot-baud': 'slot board UART baud rate (default 115200)',
     key: 'PEM key (public or private) whose signatures are accepted; repeatable (default: hash-only images pass)',
   },
 };
@@ -176,6 +184,8 @@ export async function run(argv: string[]): Promise<number> {
   const candidates = readCandidates(stringValue(p, 'roots') ?? DEFAULT_ROOTS_FILE, base);
   const slotPort = stringValue(p, 'slot-port');
   const trustedKeys = readTrustedKeys(stringList(p, 'key'));
+  const modemBaud = stringValue(p, 'modem-baud');
+  const slotBaud = stringValue(p, 'slot-baud');
 
   const progress = { step: PROGRESS_STEP_PERCENT };
   if (!p.json) {
@@ -185,6 +195,9 @@ export async function run(argv: string[]): Promise<number> {
   const summary = await runHil({
     modemPort,
     modemDialect: dialect as (typeof DIALECTS)[number],
+    ...(modemBaud !== undefined ? { modemBaudRate: parseInteger('modem-baud', modemBaud, BAUD_MAX) } : {}),
+    ...(p.values['modem-rtscts'] === true ? { modemRtscts: true } : {}),
+    ...(slotBaud !== undefined ? { slotBaudRate: parseInteger('slot-baud', slotBaud, BAUD_MAX) } : {}),
     ...(slotPort ? { slotPort } : {}),
     server: server.replace(/\/$/, ''),
     projectKey: stringValue(p, 'project-key') ?? DEFAULT_PROJECT_KEY,

@@ -45,6 +45,10 @@ export const HIL_SIM_SLOT_INITIAL_PAYLOAD_BYTES = 8 * 1024;
 export interface HilOptions {
   modemPort: string;
   modemDialect?: SlmDialect | 'auto';
+  /** Serial settings of the modem's UART (the nRF9160 DK's SLM default: 115200, RTS/CTS on). */
+  modemBaudRate?: number;
+  modemRtscts?: boolean;
+  slotBaudRate?: number;
   /** The MCUboot board's SMP serial port; without it the image goes to a simulated nRF9160 slot. */
   slotPort?: string;
   /** Release API base URL, e.g. `https://api.fotakit.test:8443`. */
@@ -171,7 +175,11 @@ export async function runHil(o: HilOptions): Promise<HilSummary> {
   const settings = new MemorySettings();
   const closers: (() => Promise<unknown>)[] = [];
   try {
-    const modemPort = await openNodePort({ path: o.modemPort });
+    const modemPort = await openNodePort({
+      path: o.modemPort,
+      ...(o.modemBaudRate ? { baudRate: o.modemBaudRate } : {}),
+      ...(o.modemRtscts ? { rtscts: true } : {}),
+    });
     const channel = new AtChannel(modemPort, o.clock);
     closers.push(() => channel.close());
     const modem = new SlmModem({ channel, dialect: o.modemDialect ?? 'auto', clock: o.clock });
@@ -180,7 +188,7 @@ export async function runHil(o: HilOptions): Promise<HilSummary> {
     let slotPort: BytePort;
     let slotName: string;
     if (o.slotPort) {
-      slotPort = await openNodePort({ path: o.slotPort });
+      slotPort = await openNodePort({ path: o.slotPort, ...(o.slotBaudRate ? { baudRate: o.slotBaudRate } : {}) });
       slotName = `smp serial ${o.slotPort}`;
     } else {
       // Only the modem attached: the nRF9160's own slot, simulated here (SMP board model, in memory).
