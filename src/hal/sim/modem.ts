@@ -31,7 +31,7 @@ import {
 import { SimCredentialStore } from './credentials.ts';
 import { resolveHost, type HostTable } from './hosts.ts';
 import { ShapedPipe, resolveLink, type LinkOptions, type LinkProfileName } from './link.ts';
-import { TlsRecordGate } from './record-gate.ts';
+import { TLS_CONTENT_APPLICATION_DATA, TlsRecordGate } from './record-gate.ts';
 
 /** TCP connect timeout when the caller gives none. */
 export const MODEM_CONNECT_TIMEOUT_MS = 30_000;
@@ -60,6 +60,8 @@ export interface SimModemOptions {
   tlsSessionCache?: boolean;
   /** A credential store to share (e.g. across a simulated reboot); a fresh one otherwise. */
   credentials?: SimCredentialStore;
+  /** Sees every application-data record the server sends (size with header), e.g. for a run report. */
+  onRecord?: (record: { host: string; recordBytes: number }) => void;
 }
 
 /** What the modem saw, summed over every socket since it was made. */
@@ -326,6 +328,7 @@ class SimModemImpl implements SimModem {
   private hosts: HostTable;
   private link: LinkOptions;
   private readonly maxRecordBytes: number;
+  private readonly onRecord: SimModemOptions['onRecord'];
   private readonly maxCertChainBytes: number;
   private readonly maxSockets: number;
   private readonly tlsMaxVersion: 'TLSv1.2' | 'TLSv1.3';
@@ -341,6 +344,7 @@ class SimModemImpl implements SimModem {
     this.link = resolveLink(o.link);
     this.maxRecordBytes = o.maxRecordBytes ?? MODEM_TLS_MAX_RECORD_BYTES;
     new TlsRecordGate(this.maxRecordBytes); // validates the limit now rather than at the first connect
+    this.onRecord = o.onRecord;
     this.maxCertChainBytes = o.maxCertChainBytes ?? MODEM_MAX_CERT_CHAIN_BYTES;
     this.maxSockets = o.maxSockets ?? MODEM_MAX_SOCKETS;
     this.tlsMaxVersion = o.tlsMaxVersion ?? 'TLSv1.2';
@@ -421,6 +425,13 @@ class SimModemImpl implements SimModem {
     const stats = this.stats;
     const tlsOptions = options.tls;
     const gate = tlsOptions ? new TlsRecordGate(this.maxRecordBytes, this.maxCertChainBytes) : undefined;
+    const onRecord = this.onRecord;
+    if (gate && onRecord) {
+      const host = options.host;
+      gate.onRecord = (type, recordBytes) => {
+        if (type === TLS_CONTENT_APPLICATION_DATA) onRecord({ host, recordBytes });
+      };
+    }
     const rawCount = { down: 0, up: 0 };
     const rawSocket = new net.Socket();
     let sock: SimSocketImpl | undefined;

@@ -53,6 +53,9 @@ export class TlsRecordGate {
   /** Size of the certificate_list the server sent (TLS 1.2), once seen. */
   certChainBytes: number | undefined;
 
+  /** Called with each record's content type and size (header included) as its header passes. */
+  onRecord: ((contentType: number, recordBytes: number) => void) | undefined;
+
   private readonly header = new Uint8Array(TLS_RECORD_HEADER_BYTES);
   private headerHave = 0;
   private bodyLeft = 0;
@@ -100,6 +103,7 @@ export class TlsRecordGate {
       const recordBytes = TLS_RECORD_HEADER_BYTES + length;
       const type = this.header[0]!;
       this.records++;
+      this.onRecord?.(type, recordBytes);
       if (type !== TLS_CONTENT_APPLICATION_DATA) {
         if (type === TLS_CONTENT_HANDSHAKE && recordBytes > this.largestHandshakeRecordBytes) this.largestHandshakeRecordBytes = recordBytes;
       } else if (recordBytes > this.largestRecordBytes) this.largestRecordBytes = recordBytes;
