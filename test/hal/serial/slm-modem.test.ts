@@ -216,6 +216,18 @@ test('a modem that booted offline is put online and waited for (AT+CFUN=1, AT+CE
   await r.close();
 });
 
+test('legacy: a data-mode send on a socket the modem lost ends #XDATAMODE: -128 → ENOTCONN', async () => {
+  const r = rig('legacy');
+  await r.modem.credentials.write(SEC_TAG_G2, CREDENTIAL_TYPE.rootCa, pki.roots.digicertGlobalRootG2.pem);
+  const s = await r.modem.connect({ host: DEFAULT_CDN_HOST, port: 443, tls: { secTags: [SEC_TAG_G2], peerVerify: 'required' } });
+  await r.sim.closeAll();
+  const e = await rejection(s.send(new TextEncoder().encode('If-Range: "x"\r\n')));
+  assert.is(e.code, 'ENOTCONN');
+  assert.is((await rejection(s.send(new TextEncoder().encode('GET')))).code, 'ENOTCONN');
+  await s.close();
+  await r.close();
+});
+
 test('the legacy SLM has one socket: a second connect is ENOMEM', async () => {
   const r = rig('legacy');
   await r.modem.credentials.write(SEC_TAG_G2, CREDENTIAL_TYPE.rootCa, pki.roots.digicertGlobalRootG2.pem);
