@@ -100,6 +100,8 @@ export function rangeDownloadPort(client: HttpClient, clock: Clock, log: Log): D
       const open = (size: number): void => {
         if (opened) return;
         opened = sink.open(size, 'hil');
+        // Awaited by the next write or after the download; handled here so a refusal is never unhandled.
+        opened.catch(() => undefined);
       };
       const flushHeld = async (): Promise<void> => {
         const chunks = held;
@@ -135,6 +137,7 @@ export function rangeDownloadPort(client: HttpClient, clock: Clock, log: Log): D
         },
       });
       open(result.size);
+      await opened;
       if (held.length > 0) await flushHeld();
       return { bytes: result.size, total: result.size, requests: result.requests, retries: result.retries, maxRecordBytes: result.maxRecordBytes };
     },
