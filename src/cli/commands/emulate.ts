@@ -5,6 +5,7 @@
  * the MCUboot model. Prints the device path (JSON with --json) and runs until Ctrl-C or --duration-s.
  */
 import { UsageError } from '../../hal/errors.ts';
+import { PortError } from '../../transport/at/port.ts';
 import type { HostTable } from '../../hal/sim/hosts.ts';
 import { startBoardEmulator } from '../../hal/serial/board-emulator.ts';
 import { EXIT_OK, helpText, parseCommand, parseInteger, stringList, stringValue, type CommandSpec } from '../args.ts';
@@ -106,6 +107,7 @@ export async function run(argv: string[]): Promise<number> {
     console.log(board === 'nrf9160' ? `  try: fotakit hil --modem-port ${emulator.devicePath}` : `  try: fotakit smp --port ${emulator.devicePath} image list`);
   }
 
+  let lost = false;
   await new Promise<void>((done) => {
     const stop = (): void => {
       process.off('SIGINT', stop);
@@ -116,9 +118,14 @@ export async function run(argv: string[]): Promise<number> {
     const timer = durationS === undefined ? undefined : setTimeout(stop, durationS * MS_PER_S);
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);
+    void emulator.lost.then(() => {
+      lost = true;
+      stop();
+    });
   });
   const requests = emulator.requests();
   await emulator.close();
+  if (lost) throw new PortError('PTY_FAILED', `fotakit emulate: the pseudo-terminals went away (socat ended) after ${requests} request(s)`);
   if (p.json) console.log(JSON.stringify({ event: 'closed', requests }));
   else console.log(`fotakit emulate: stopped after ${requests} request(s)`);
   return EXIT_OK;

@@ -25,6 +25,8 @@ const SEC_TAG_MAX = 2_147_483_647;
 /** Progress is printed at every this many percent of the download. */
 const PROGRESS_STEP_PERCENT = 10;
 const PERCENT = 100;
+/** Upload progress is printed at every this many percent. */
+const UPLOAD_STEP_PERCENT = 25;
 const RESTING_OK = new Set(['confirmed', 'idle']);
 /** Highest baud rate accepted (nRF UARTE tops out at 1 Mbaud). */
 const BAUD_MAX = 1_000_000;
@@ -188,6 +190,7 @@ export async function run(argv: string[]): Promise<number> {
   const slotBaud = stringValue(p, 'slot-baud');
 
   const progress = { step: PROGRESS_STEP_PERCENT };
+  const upload = { step: UPLOAD_STEP_PERCENT };
   if (!p.json) {
     console.log(`fotakit hil: modem ${modemPort} (${dialect}), slot ${slotPort ?? 'simulated nRF9160 slot'}, release API ${server}`);
     console.log(`  root CA candidates: ${candidates.map((c) => `${c.secTag} ${c.name}`).join(', ')}`);
@@ -215,6 +218,13 @@ export async function run(argv: string[]): Promise<number> {
       : {
           onEvent: (e: AgentEventRecord) => printEvent(e, progress),
           onProbe: (c) => console.log(`  root CA ${c.secTag} ${c.name} for ${c.host}: ${c.ok ? 'handshake OK' : c.code}`),
+          onUpload: (sent: number, total: number) => {
+            const pct = total > 0 ? Math.floor((sent / total) * PERCENT) : 0;
+            if (pct >= upload.step || sent === total) {
+              console.log(`  upload   ${String(pct).padStart(3)}%  ${sent}/${total} bytes over SMP`);
+              upload.step = (Math.floor(pct / UPLOAD_STEP_PERCENT) + 1) * UPLOAD_STEP_PERCENT;
+            }
+          },
         }),
   });
   const ok = RESTING_OK.has(summary.result.state);

@@ -42,6 +42,8 @@ export interface BoardEmulator {
   readonly modem?: SimModem;
   /** AT commands (nRF9160) or SMP requests (MCUboot board) handled so far. */
   requests(): number;
+  /** Resolves if the pseudo-terminals go away on their own (socat ended). */
+  readonly lost: Promise<void>;
   close(): Promise<void>;
 }
 
@@ -72,6 +74,7 @@ export async function startBoardEmulator(options: BoardEmulatorOptions, smpFacto
         serves: `slm-${dialect}`,
         modem,
         requests: () => slm.commands.length,
+        lost: pair.exited,
         async close() {
           await slm.shutdown();
           await modem.closeAll();
@@ -89,6 +92,7 @@ export async function startBoardEmulator(options: BoardEmulatorOptions, smpFacto
       devicePath: pair.paths[1],
       serves: 'smp',
       requests: () => server.requests(),
+      lost: pair.exited,
       async close() {
         await server.close();
         await port.close();

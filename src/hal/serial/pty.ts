@@ -12,6 +12,8 @@ export const PTY_START_TIMEOUT_MS = 5_000;
 export interface PtyPair {
   /** The two device paths (`/dev/pts/N`), or the symlinks when asked for. */
   readonly paths: [string, string];
+  /** Resolves when socat exits (on close(), or on its own: then both ends are gone). */
+  readonly exited: Promise<void>;
   /** Stops socat (by its own pid); both ends go away. */
   close(): Promise<void>;
 }
@@ -63,6 +65,7 @@ export function createPtyPair(options: PtyPairOptions = {}): Promise<PtyPair> {
         const paths: [string, string] = [links[0] ?? found[0]!, links[1] ?? found[1]!];
         resolve({
           paths,
+          exited,
           async close() {
             if (child.exitCode === null && child.signalCode === null) {
               child.kill('SIGTERM');
