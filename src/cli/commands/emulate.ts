@@ -108,8 +108,10 @@ export async function run(argv: string[]): Promise<number> {
   }
 
   let lost = false;
+  let stopping = false;
   await new Promise<void>((done) => {
     const stop = (): void => {
+      stopping = true;
       process.off('SIGINT', stop);
       process.off('SIGTERM', stop);
       if (timer) clearTimeout(timer);
@@ -119,6 +121,7 @@ export async function run(argv: string[]): Promise<number> {
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);
     void emulator.lost.then(() => {
+      if (stopping) return;
       lost = true;
       stop();
     });
