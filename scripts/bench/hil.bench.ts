@@ -15,7 +15,8 @@ import { startBoardEmulator } from '../../src/hal/serial/board-emulator.ts';
 import { openNodePort } from '../../src/hal/serial/node-port.ts';
 import { realClock } from '../../src/hal/serial/real-clock.ts';
 import { SlmModem } from '../../src/hal/serial/slm-modem.ts';
-import { rangeDownloadPort } from '../../src/hal/serial/hil-run.ts';
+import { rangeDownloadPort } from '../../src/fota/agent/network-ports.ts';
+import { MemorySettings } from '../../src/hal/portable/memory-settings.ts';
 import { nodeCrypto } from '../../src/hal/node/crypto.ts';
 import { buildTestImage } from '../../src/hal/sim/smp-device.ts';
 import { silentLog } from '../../src/hal/log.ts';
@@ -58,7 +59,11 @@ async function downloadWith(modem: Modem, url: string, size: number): Promise<nu
   const http = new HttpClient({ connect: (host, port) => modem.connect({ host, port, tls: { secTags: [SEC_TAG], peerVerify: 'required' } }), clock: realClock });
   let got = 0;
   const t0 = performance.now();
-  await rangeDownloadPort(http, realClock, silentLog).download(url, { open: async () => 0, write: async (_o, b) => void (got += b.length) }, () => undefined);
+  await rangeDownloadPort({ client: http, clock: realClock, settings: new MemorySettings(), log: silentLog }).download(
+    url,
+    { persistedBytes: async () => 0, open: async () => {}, write: async (_o, b) => void (got += b.length), reset: async () => void (got = 0) },
+    () => undefined,
+  );
   const ms = performance.now() - t0;
   await http.close();
   if (got !== size) throw new Error(`hil bench: got ${got} of ${size} bytes`);

@@ -67,3 +67,6 @@ export type RunLogEntry = { t: number } & (
   | BootEntry
   | SummaryEntry
 );
+
+/** A run-log entry before it is stamped with `t`. */
+export type RunLogEvent = RunLogEntry extends infer E ? (E extends { t: number } ? Omit<E, 't'> : never) : never;

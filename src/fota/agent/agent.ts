@@ -42,6 +42,8 @@ export interface AgentRecord {
   /** The release being worked on. */
   release?: {
     url: string;
+    /** ETag or Last-Modified of the file being downloaded (keys the slot's progress). */
+    validator?: string;
     version?: string;
     hashHex?: string;
     bytes?: number;
@@ -224,20 +226,22 @@ export class FotaAgent {
 
   private async actDownload(rec: AgentRecord): Promise<AgentEvent> {
     const release = this.release(rec);
-    const verifier = this.o.createVerifier();
+    const slot = this.o.slot;
+    const capacity = await slot.capacityBytes();
     this.live = undefined;
-    const capacity = await this.o.slot.capacityBytes();
-    let resumedAt = 0;
+    // What the verifier has seen (`fed`), and from where bytes also go to the slot (`writeFrom`): a
+    // remote slot that cannot be read back gets the prefix downloaded again, for the verifier only.
+    let verifier = this.o.createVerifier();
     let fed = 0;
     let writeFrom = 0;
-    let headerChecked = false;
+    let opened = false;
+    let resumedAt = 0;
     const head = new Uint8Array(IMAGE_TYPE_DETECT_BYTES);
-    const slot = this.o.slot;
     const feed = (bytes: Uint8Array): void => {
-      if (!headerChecked) {
-        head.set(bytes.subarray(0, Math.max(0, IMAGE_TYPE_DETECT_BYTES - fed)), fed);
-        if (fed + bytes.length >= IMAGE_TYPE_DETECT_BYTES) {
-          headerChecked = true;
+      if (fed < IMAGE_TYPE_DETECT_BYTES) {
+        const n = Math.min(bytes.length, IMAGE_TYPE_DETECT_BYTES - fed);
+        head.set(bytes.subarray(0, n), fed);
+        if (fed + n === IMAGE_TYPE_DETECT_BYTES) {
           requireImageType(head, ['mcuboot']);
           verifier.update(bytes);
           fed += bytes.length;
@@ -248,35 +252,61 @@ export class FotaAgent {
       verifier.update(bytes);
       fed += bytes.length;
     };
-    const sink: DownloadSink = {
-      open: async (size, validator) => {
-        if (size > capacity) {
-          throw new FotaError('DFU_IMAGE_TOO_BIG', `agent.download: the ${size}-byte image does not fit the ${capacity}-byte slot`, { size, capacity });
-        }
+    /** Starts or resumes the slot for this file; returns the bytes the downloader may skip. */
+    const openSlot = async (size: number, validator: string): Promise<number> => {
+      if (size > capacity) {
+        throw new FotaError('DFU_IMAGE_TOO_BIG', `agent.download: the ${size}-byte image does not fit the ${capacity}-byte slot`, { size, capacity });
+      }
+      if (release.bytes !== size || release.validator !== validator) {
         release.bytes = size;
-        fed = 0;
-        headerChecked = false;
-        resumedAt = await slot.begin(size, `${release.url}#${validator}`);
-        if (resumedAt > 0 && slot.read) {
-          // Local slot: re-feed the verifier from flash, download the rest.
-          for (let off = 0; off < resumedAt; off += AGENT_REVERIFY_CHUNK_BYTES) {
-            feed(await slot.read(off, Math.min(AGENT_REVERIFY_CHUNK_BYTES, resumedAt - off)));
-          }
-          writeFrom = resumedAt;
-          return resumedAt;
+        release.validator = validator;
+        await this.save(rec);
+      }
+      verifier = this.o.createVerifier();
+      fed = 0;
+      opened = true;
+      const have = await slot.begin(size, `${release.url}#${validator}`);
+      writeFrom = have;
+      if (have === 0 || !slot.read) return 0;
+      for (let off = 0; off < have; off += AGENT_REVERIFY_CHUNK_BYTES) {
+        feed(await slot.read(off, Math.min(AGENT_REVERIFY_CHUNK_BYTES, have - off)));
+      }
+      resumedAt = have;
+      return have;
+    };
+    const sink: DownloadSink = {
+      persistedBytes: async () => {
+        if (release.bytes === undefined || release.validator === undefined) return 0;
+        return openSlot(release.bytes, release.validator);
+      },
+      open: async (file) => {
+        const validator = file.etag ?? file.lastModified ?? '';
+        if (opened && release.bytes === file.size && release.validator === validator) return;
+        const have = await openSlot(file.size, validator);
+        if (have !== 0) {
+          // The downloader starts over but the slot held bytes of this file: start the slot over too.
+          await slot.discard();
+          await openSlot(file.size, validator);
         }
-        // Remote slot without read-back: the prefix is downloaded again, for the verifier only.
-        writeFrom = resumedAt;
-        return 0;
       },
       write: async (offset, bytes) => {
+        if (!opened) throw new FotaError('DFU_NOT_STARTED', 'agent.sink: bytes before the file was opened');
         if (offset !== fed) throw new FotaError('DFU_BAD_OFFSET', `agent.sink: bytes at ${offset}, expected ${fed}`, { offset, expected: fed });
-        const end = offset + bytes.length;
         feed(bytes);
+        const end = offset + bytes.length;
         if (end > writeFrom) {
           const from = Math.max(offset, writeFrom);
           await slot.write(from, bytes.subarray(from - offset));
         }
+      },
+      reset: async () => {
+        await slot.discard();
+        opened = false;
+        fed = 0;
+        writeFrom = 0;
+        resumedAt = 0;
+        verifier = this.o.createVerifier();
+        release.validator = undefined;
       },
     };
     let summary: DownloadSummary;
@@ -290,6 +320,9 @@ export class FotaAgent {
       }
       if (isFotaError(e) && IMAGE_CONTENT_CODES.has(e.code)) await slot.discard();
       throw e;
+    }
+    if (fed !== release.bytes) {
+      throw new FotaError('DFU_INCOMPLETE', `agent.download: the verifier saw ${fed} of ${release.bytes} bytes`, { fed, size: release.bytes });
     }
     await slot.flush();
     this.o.onEvent?.({ kind: 'download', ...summary, resumedAt });

@@ -35,11 +35,16 @@ export interface StreamingImageVerifier {
 
 export type CreateVerifier = () => StreamingImageVerifier;
 
-/** Where the downloader puts bytes: opened once size and validator are known. */
+/**
+ * Where the downloader puts bytes (the range downloader's sink contract, src/transport/download/sink.ts):
+ * asked what survived a reboot, told the file's size and validators before the first write of a run,
+ * handed bytes strictly in order, reset when the file changed.
+ */
 export interface DownloadSink {
-  /** Returns the offset to continue from (0 = start over; the sink has reset itself then). */
-  open(size: number, validator: string): Promise<number>;
+  persistedBytes(): Promise<number>;
+  open(file: { size: number; etag?: string; lastModified?: string }): Promise<void>;
   write(offset: number, bytes: Uint8Array): Promise<void>;
+  reset(): Promise<void>;
 }
 
 export interface DownloadProgress {

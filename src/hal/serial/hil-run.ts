@@ -19,25 +19,21 @@ import { AtChannel } from '../../transport/at/channel.ts';
 import type { BytePort } from '../../transport/at/port.ts';
 import type { SlmDialect } from '../../transport/at/slm.ts';
 import { HttpClient } from '../../transport/http/client.ts';
-import { download as rangeDownload, type DownloadProgress as RangeProgress } from '../../transport/download/downloader.ts';
 import { SmpClient } from '../../transport/smp/client.ts';
 import { SerialSmpTransport } from '../../transport/smp/transport.ts';
 import { CertSelector, type CertCandidate, type CertProbe } from '../../fota/cert-select.ts';
-import { checkForRelease, type DeviceIdentity } from '../../fota/update-check.ts';
+import type { DeviceIdentity } from '../../fota/update-check.ts';
+import { rangeDownloadPort, releasePort, selectCertFor } from '../../fota/agent/network-ports.ts';
+import { mcubootVerifier } from '../../fota/agent/mcuboot-verifier.ts';
 import { FotaAgent, type AgentEventRecord, type AgentResult } from '../../fota/agent/agent.ts';
-import type { DownloadPort, DownloadSink, ImageVerdict, StreamingImageVerifier } from '../../fota/agent/ports.ts';
-import { createStreamVerifier } from '../../fota/mcuboot/stream-verifier.ts';
 import type { TrustedKey } from '../../fota/mcuboot/keys.ts';
-import { toHex } from '../bytes.ts';
 import { FotaError } from '../errors.ts';
-import { formatVersion } from '../../fota/mcuboot/version.ts';
 import { SmpSlotTarget } from '../../fota/dfu/smp-slot.ts';
 import type { UploadResult } from '../../transport/smp/upload.ts';
 import { SlmModem, type SlmModemStats } from './slm-modem.ts';
 import { openNodePort } from './node-port.ts';
 
 const HIL_USER_AGENT = 'fotakit-hil/0.1';
-const HTTPS_DEFAULT_PORT = 443;
 
 /** Payload of the image the simulated nRF9160 slot runs before the update (only-modem mode). */
 export const HIL_SIM_SLOT_INITIAL_PAYLOAD_BYTES = 8 * 1024;
@@ -79,95 +75,6 @@ export interface HilSummary {
   download?: { bytes: number; requests: number; retries: number; maxRecordBytes: number };
   upload?: UploadResult;
   elapsedMs: number;
-}
-
-/** The agent's DownloadPort on the range downloader: opens the agent's sink once the size is known. */
-export function rangeDownloadPort(client: HttpClient, clock: Clock, log: Log): DownloadPort {
-  return {
-    async download(url, sink: DownloadSink, onProgress) {
-      // The size arrives with the first range (progress after its bytes): hold those bytes until then.
-      let opened: Promise<number> | undefined;
-      let held: Uint8Array[] = [];
-      let delivered = 0;
-      const deliver = async (offset: number, bytes: Uint8Array): Promise<void> => {
-        const from = await opened!;
-        const end = offset + bytes.length;
-        if (end <= from) return;
-        const start = Math.max(offset, from);
-        await sink.write(start, bytes.subarray(start - offset));
-        delivered = end;
-      };
-      const open = (size: number): void => {
-        if (opened) return;
-        opened = sink.open(size, 'hil');
-        // Awaited by the next write or after the download; handled here so a refusal is never unhandled.
-        opened.catch(() => undefined);
-      };
-      const flushHeld = async (): Promise<void> => {
-        const chunks = held;
-        held = [];
-        let off = delivered;
-        for (const c of chunks) {
-          await deliver(off, c);
-          off += c.length;
-        }
-      };
-      const result = await rangeDownload({
-        url,
-        client,
-        clock,
-        log,
-        sink: {
-          async write(offset, bytes) {
-            if (!opened) {
-              held.push(Uint8Array.from(bytes));
-              return;
-            }
-            if (held.length > 0) await flushHeld();
-            await deliver(offset, bytes);
-          },
-          async reset() {
-            if (opened) throw new FotaError('DOWNLOAD_RESTART', 'hil.download: the file changed during the download');
-            held = [];
-          },
-        },
-        onProgress: (p: RangeProgress) => {
-          if (p.total !== undefined) open(p.total);
-          onProgress({ bytes: p.bytes, total: p.total ?? 0, requests: p.requests, retries: p.retries, rangeBytes: p.rangeBytes, maxRecordBytes: p.maxRecordBytes });
-        },
-      });
-      open(result.size);
-      await opened;
-      if (held.length > 0) await flushHeld();
-      return { bytes: result.size, total: result.size, requests: result.requests, retries: result.retries, maxRecordBytes: result.maxRecordBytes };
-    },
-  };
-}
-
-/** The MCUboot streaming verifier behind the agent's verifier port. */
-export function mcubootVerifier(crypto: Crypto, trustedKeys: TrustedKey[] | undefined): () => StreamingImageVerifier {
-  return () => {
-    const v = createStreamVerifier({ crypto, ...(trustedKeys && trustedKeys.length > 0 ? { trustedKeys } : { allowUnsigned: true }) });
-    return {
-      update: (chunk) => v.update(chunk),
-      header: () => {
-        const h = v.header;
-        if (!h) return undefined;
-        return { version: formatVersion(h.version) };
-      },
-      async finish(): Promise<ImageVerdict> {
-        const r = await v.finish();
-        return {
-          valid: r.valid,
-          ...(r.code ? { code: r.code } : {}),
-          ...(r.message ? { message: r.message } : {}),
-          version: r.versionText,
-          ...(r.securityCounter !== undefined ? { securityCounter: r.securityCounter } : {}),
-          ...(r.hash ? { hashHex: toHex(r.hash) } : {}),
-        };
-      },
-    };
-  };
 }
 
 /** Runs one update cycle over the serial-bridged boards; resolves with the agent's resting state. */
@@ -224,30 +131,15 @@ export async function runHil(o: HilOptions): Promise<HilSummary> {
       clock: o.clock,
       log,
       slot,
-      release: {
-        check: (currentVersion) =>
-          checkForRelease(
-            async (url, headers) => {
-              // Its own client, closed after: the legacy SLM has one socket, the download needs it next.
-              const client = new HttpClient({ connect, clock: o.clock, userAgent: HIL_USER_AGENT });
-              try {
-                const res = await client.request(url, { method: 'GET', headers: Object.entries(headers) });
-                return { status: res.status, body: res.body };
-              } finally {
-                await client.close();
-              }
-            },
-            { baseUrl: o.server, projectKey: o.projectKey },
-            { ...o.identity, currentVersion },
-          ),
-      },
-      downloader: rangeDownloadPort(http, o.clock, log),
-      createVerifier: mcubootVerifier(crypto, o.trustedKeys),
-      selectCert: async (url) => {
-        const u = new URL(url);
-        const socket = await selector.connect(u.hostname, u.port ? Number(u.port) : HTTPS_DEFAULT_PORT);
-        await socket.close();
-      },
+      // The check gets its own client, closed after: the legacy SLM has one socket, the download needs it next.
+      release: releasePort({
+        newClient: () => new HttpClient({ connect, clock: o.clock, userAgent: HIL_USER_AGENT }),
+        api: { baseUrl: o.server, projectKey: o.projectKey },
+        identity: o.identity,
+      }),
+      downloader: rangeDownloadPort({ client: http, clock: o.clock, settings, log }),
+      createVerifier: mcubootVerifier({ crypto, trustedKeys: o.trustedKeys ?? [], allowUnsigned: !o.trustedKeys || o.trustedKeys.length === 0 }),
+      selectCert: selectCertFor(selector),
       selfTest: async () => true,
       onEvent: (e) => {
         if (e.kind === 'download') downloadSummary = { bytes: e.bytes, requests: e.requests, retries: e.retries, maxRecordBytes: e.maxRecordBytes };

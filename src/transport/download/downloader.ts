@@ -143,6 +143,8 @@ class RangeDownload {
   private complete = false;
   private resumedFrom = 0;
   private persistedOffset = -1;
+  /** The sink was told the file's size and validators (sink.open) in this run. */
+  private sinkOpened = false;
   private requests = 0;
   private retries = 0;
   private restarts = 0;
@@ -226,6 +228,7 @@ class RangeDownload {
         this.persistedOffset = st.offset;
         if (st.head !== undefined) this.policy.observe({ headBytes: st.head[0], first: st.head[1], last: st.head[2] });
         this.o.log?.log('info', 'download: resuming', { offset, size: st.size });
+        await this.openSink();
         return;
       }
     }
@@ -372,6 +375,7 @@ class RangeDownload {
     }
     this.probeWithoutIfRange = false;
     this.lastRefusedRecordBytes = undefined;
+    await this.openSink();
     let got = 0;
     await conn.readBody(async (bytes) => {
       if (got + bytes.length > length) throw new HttpError('HTTP_BAD_CONTENT_LENGTH', `download: body longer than the ${length}-byte range`, { length });
@@ -409,6 +413,13 @@ class RangeDownload {
     }
   }
 
+  /** Tells the sink what the file is, once per run and after every reset. */
+  private async openSink(): Promise<void> {
+    if (this.sinkOpened || this.size === undefined || !this.o.sink.open) return;
+    this.sinkOpened = true;
+    await this.o.sink.open({ size: this.size, ...(this.etag !== undefined ? { etag: this.etag } : {}), ...(this.lastModified !== undefined ? { lastModified: this.lastModified } : {}) });
+  }
+
   /** The file changed: drop what the sink has and start from byte 0. */
   private async restart(why: string): Promise<Verdict> {
     if (++this.restarts > DOWNLOAD_MAX_RESTARTS) {
@@ -416,6 +427,7 @@ class RangeDownload {
     }
     this.o.log?.log('warn', 'download: starting over', { why });
     await this.o.sink.reset();
+    this.sinkOpened = false;
     this.offset = 0;
     this.resumedFrom = 0;
     this.size = undefined;

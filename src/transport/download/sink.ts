@@ -15,6 +15,18 @@ export interface DownloadSink {
   reset(): Promise<void>;
   /** Bytes that survive a reboot, when the sink can tell (a flash slot's persisted progress). */
   persistedBytes?(): Promise<number>;
+  /**
+   * Told what the file is once the downloader knows (from the resume record or the first response),
+   * before the first write of a run and again after every reset: lets a sink size its slot and key its
+   * progress to the validator.
+   */
+  open?(file: DownloadFile): Promise<void>;
+}
+
+export interface DownloadFile {
+  size: number;
+  etag?: string;
+  lastModified?: string;
 }
 
 /** Initial capacity of a MemorySink that was not told the size. */

@@ -101,14 +101,19 @@ export class FakeSlot implements SlotTarget {
   holds(img: Uint8Array) { return bytesEqual(this.secondary, img); }
 }
 
-/** Feeds `image` to the sink in `chunk`-byte pieces; can fail once after `failAfter` bytes. */
+/**
+ * Feeds `image` to the sink in `chunk`-byte pieces following the range downloader's contract
+ * (persistedBytes, open, write, reset); can fail once after `failAfter` bytes.
+ */
 export class FakeDownloader implements DownloadPort {
   calls = 0;
   failAfter: number | undefined;
   constructor(public image: Uint8Array, readonly chunk = 100, readonly validator = '"v1"') {}
   async download(_url: string, sink: Parameters<DownloadPort['download']>[1], onProgress: Parameters<DownloadPort['download']>[2]) {
     this.calls++;
-    let off = await sink.open(this.image.length, this.validator);
+    let off = await sink.persistedBytes();
+    if (off > this.image.length) throw new FotaError('FAKE', 'persisted more than the file');
+    await sink.open({ size: this.image.length, etag: this.validator });
     let requests = 0;
     while (off < this.image.length) {
       if (this.failAfter !== undefined && off >= this.failAfter) {

@@ -11,7 +11,7 @@ import type { FotaError } from '../../../src/hal/errors.ts';
 import { slotVersion } from '../../../src/fota/dfu/smp-slot.ts';
 import { FotaAgent } from '../../../src/fota/agent/agent.ts';
 import { silentLog } from '../../../src/hal/log.ts';
-import { mcubootVerifier } from '../../../src/hal/serial/hil-run.ts';
+import { mcubootVerifier } from '../../../src/fota/agent/mcuboot-verifier.ts';
 import { FakeDownloader, MemorySettings } from '../agent/fakes.ts';
 
 async function setup() {
@@ -83,7 +83,7 @@ test('the FOTA agent rolls the nRF52833 back when the self-test fails', async ()
     slot,
     release: { check: async () => ({ kind: 'update' as const, url: 'https://cdn.fotakit.test/nrf52833-1.4.0.bin' }) },
     downloader: new FakeDownloader(image, 4096),
-    createVerifier: mcubootVerifier(nodeCrypto, undefined),
+    createVerifier: mcubootVerifier({ crypto: nodeCrypto, trustedKeys: [], allowUnsigned: true }),
     selfTest: async () => false,
   });
   const r = await agent.run();
@@ -109,7 +109,7 @@ test('the FOTA agent pushes an image to the nRF52833 over SMP: download, verify,
     slot,
     release: { check: async () => ({ kind: 'update' as const, url: 'https://cdn.fotakit.test/nrf52833-1.3.0.bin' }) },
     downloader: new FakeDownloader(image, 4096),
-    createVerifier: mcubootVerifier(nodeCrypto, undefined),
+    createVerifier: mcubootVerifier({ crypto: nodeCrypto, trustedKeys: [], allowUnsigned: true }),
     selfTest: async () => true,
   });
   const r = await agent.run();

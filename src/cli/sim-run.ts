@@ -1,0 +1,352 @@
+/**
+ * One simulated FOTA, end to end — the main job (`fotakit sim`, `npm start`): the local update server
+ * (release API + CDN on loopback, test PKI), a simulated nRF9160 (strict flash, the modem with real TLS
+ * and the 2303-byte record gate, a shaped LTE link) running 1.0.0, and MCUboot at every reset. The FOTA
+ * agent probes the root CAs per host in the order the field used (Amazon Root CA 1 first, DigiCert G2
+ * last, while the CDN chains to G2), downloads in record-sized ranges, verifies, stages, reboots into a
+ * trial, self-tests and confirms. With `target: 'nrf52833'` the image goes over SMP (simulated BLE) into
+ * a companion nRF52833 instead.
+ */
+import { createPemSigner, generateImageKeyPem } from '../hal/node/image-keys.ts';
+import { nodeCrypto } from '../hal/node/crypto.ts';
+import { memfaultCandidates } from '../hal/node/root-store.ts';
+import { createSimBoard, type SimBoard } from '../hal/sim/board.ts';
+import { SimClock } from '../hal/sim/clock.ts';
+import { createSimModem, type SimModem } from '../hal/sim/modem.ts';
+import type { LinkProfileName } from '../hal/sim/link.ts';
+import type { HostTable } from '../hal/sim/hosts.ts';
+import { buildTestImage, SimSmpDevice } from '../hal/sim/smp-device.ts';
+import { FotaError } from '../hal/errors.ts';
+import { FLASH_AREA_PRIMARY } from '../hal/flash.ts';
+import { silentLog, type Log } from '../hal/log.ts';
+import { MODEM_TLS_MAX_RECORD_BYTES } from '../hal/net.ts';
+import { startUpdateServer, type UpdateServer } from '../server/update-server.ts';
+import type { ServerFaults } from '../server/faults.ts';
+import { FotaAgent, type AgentResult } from '../fota/agent/agent.ts';
+import { mcubootVerifier } from '../fota/agent/mcuboot-verifier.ts';
+import { rangeDownloadPort, releasePort, selectCertFor } from '../fota/agent/network-ports.ts';
+import { CertSelector, type CertCandidate, type CertMode } from '../fota/cert-select.ts';
+import { runDevice } from '../fota/device-runner.ts';
+import { FlashSlotTarget } from '../fota/dfu/flash-slot.ts';
+import type { SlotTarget } from '../fota/dfu/slot-target.ts';
+import { SmpSlotTarget } from '../fota/dfu/smp-slot.ts';
+import { bootloaderFromFlashMap, imageValidator, type BootStrategyName } from '../fota/mcuboot/bootloader.ts';
+import { signImage } from '../fota/mcuboot/sign.ts';
+import { parseHeader } from '../fota/mcuboot/header.ts';
+import { formatVersion } from '../fota/mcuboot/version.ts';
+import type { RunLogEntry, RunLogEvent, SummaryEntry } from '../fota/run-log.ts';
+import { HttpClient } from '../transport/http/client.ts';
+import { parseUrl } from '../transport/http/url.ts';
+import { SmpClient } from '../transport/smp/client.ts';
+import { createBleLinkPair } from '../transport/smp/sim-links.ts';
+import { BleSmpTransport } from '../transport/smp/transport.ts';
+
+/** Payload bytes of the simulated application images (128 KiB: a small Zephyr app). */
+export const SIM_DEFAULT_PAYLOAD_BYTES = 128 * 1024;
+export const SIM_FROM_VERSION = '1.0.0';
+export const SIM_TO_VERSION = '1.1.0';
+/** MCUboot image header size NCS uses (imgtool -H 0x200). */
+const SIM_IMAGE_HEADER_BYTES = 0x200;
+/** Boots before the simulated device is said to be in a reset loop. */
+const SIM_MAX_BOOTS = 16;
+const SIM_STRATEGY: BootStrategyName = 'swap-move';
+/** BLE link to the companion nRF52833: ATT MTU, connection interval, packets per interval. */
+const SIM_BLE_MTU = 247;
+const SIM_BLE_INTERVAL_MS = 15;
+const SIM_BLE_PACKETS_PER_INTERVAL = 4;
+/** Device identity sent to the release API. */
+const SIM_DEVICE_SERIAL = 'fotakit-sim-0001';
+const SIM_SOFTWARE_TYPE = 'app';
+
+/** The root-CA order Memfault's SDK used until 1.3.0: Amazon first, DigiCert Global Root G2 last. */
+export function fieldOrderCandidates(server: UpdateServer): CertCandidate[] {
+  const r = server.pki.roots;
+  return [
+    { secTag: 1002, name: r.amazonRootCa1.name, pem: r.amazonRootCa1.pem },
+    { secTag: 1003, name: r.digicertGlobalRootCa.name, pem: r.digicertGlobalRootCa.pem },
+    { secTag: 1004, name: r.baltimoreCyberTrust.name, pem: r.baltimoreCyberTrust.pem },
+    { secTag: 1001, name: r.digicertGlobalRootG2.name, pem: r.digicertGlobalRootG2.pem },
+  ];
+}
+
+export interface SimOptions {
+  /** Where the image goes: the nRF9160's own slot, or a companion nRF52833 over SMP (BLE). */
+  target?: 'nrf9160' | 'nrf52833';
+  link?: LinkProfileName;
+  payloadBytes?: number;
+  /** A release image to serve instead of a generated 1.1.0 (it must be signed by `keyPem`). */
+  image?: Uint8Array;
+  /** The signing key (PKCS#8 PEM); a fresh ed25519 key when absent. */
+  keyPem?: string;
+  /** A real release API instead of the local server. */
+  server?: { url: string; projectKey: string; resolve?: HostTable };
+  /** Root CAs (PEM) to try, in order, instead of the defaults. */
+  caPems?: string[];
+  certMode?: CertMode;
+  faults?: ServerFaults;
+  recordLimitBytes?: number;
+  pipelineDepth?: number;
+  /** Cut the power at this flash operation (counted from the start of the update). */
+  powerCutAt?: number;
+  failSelftest?: boolean;
+  /** Keep the board's flash and reset state in this directory. */
+  statePath?: string;
+  log?: Log;
+  onEntry?: (e: RunLogEntry) => void;
+}
+
+export interface SimResult {
+  summary: SummaryEntry;
+  entries: RunLogEntry[];
+  agent: AgentResult;
+  /** Flash operations the board performed during the update (for power-cut sweeps). */
+  flashOperations: number;
+}
+
+/** Deterministic application payload (xorshift32 bytes), different per version. */
+export function simPayload(bytes: number, seed: number): Uint8Array {
+  const out = new Uint8Array(bytes);
+  let x = seed >>> 0 || 1;
+  for (let i = 0; i < bytes; i++) {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    out[i] = x & 0xff;
+  }
+  return out;
+}
+
+/** Writes `image` into an erased primary slot: the board as it leaves the factory. */
+async function provision(board: SimBoard, image: Uint8Array): Promise<void> {
+  const primary = board.flash.open(FLASH_AREA_PRIMARY);
+  const align = primary.writeAlignBytes;
+  const padded = new Uint8Array(Math.ceil(image.length / align) * align).fill(primary.erasedValue);
+  padded.set(image);
+  const pages = Math.ceil(padded.length / primary.eraseBlockBytes) * primary.eraseBlockBytes;
+  await primary.erase(0, pages);
+  await primary.write(0, padded);
+}
+
+async function primaryIsEmpty(board: SimBoard): Promise<boolean> {
+  const head = await board.flash.open(FLASH_AREA_PRIMARY).read(0, 4);
+  return head.every((b) => b === board.flash.device.erasedValue);
+}
+
+export async function runSim(o: SimOptions = {}): Promise<SimResult> {
+  const crypto = nodeCrypto;
+  const clock = new SimClock();
+  const t0 = clock.now();
+  const entries: RunLogEntry[] = [];
+  const emit = (e: RunLogEvent): void => {
+    const entry = { t: Math.round(clock.now() - t0), ...e } as RunLogEntry;
+    entries.push(entry);
+    o.onEntry?.(entry);
+  };
+  const target = o.target ?? 'nrf9160';
+  const link = o.link ?? 'lte-m';
+  const recordLimit = o.recordLimitBytes ?? MODEM_TLS_MAX_RECORD_BYTES;
+  const payloadBytes = o.payloadBytes ?? (target === 'nrf52833' ? 64 * 1024 : SIM_DEFAULT_PAYLOAD_BYTES);
+
+  const keyPem = o.keyPem ?? generateImageKeyPem('ed25519');
+  const signer = createPemSigner(keyPem);
+  const trustedKeys = [signer.publicKeyDer];
+  const sign = (version: string, seed: number) =>
+    signImage(simPayload(payloadBytes, seed), { crypto, signer, headerSize: SIM_IMAGE_HEADER_BYTES, padHeader: true, version, align: 4 });
+  const factoryImage = await sign(SIM_FROM_VERSION, 1);
+  const release = o.image ?? (await sign(SIM_TO_VERSION, 2));
+  const releaseVersion = formatVersion(parseHeader(release.subarray(0, 32)).version);
+
+  const closers: (() => Promise<unknown>)[] = [];
+  try {
+    // The update server: local, or the user's.
+    let apiUrl: string;
+    let projectKey: string;
+    let hosts: HostTable;
+    let candidates: CertCandidate[];
+    let server: UpdateServer | undefined;
+    if (o.server) {
+      apiUrl = o.server.url;
+      projectKey = o.server.projectKey;
+      hosts = o.server.resolve ?? {};
+      candidates = memfaultCandidates();
+    } else {
+      server = await startUpdateServer({ image: release, version: releaseVersion, ...(o.faults ? { faults: o.faults } : {}) });
+      closers.push(() => server!.close());
+      apiUrl = server.apiUrl;
+      projectKey = server.projectKey;
+      hosts = server.hosts;
+      candidates = fieldOrderCandidates(server);
+    }
+    if (o.caPems && o.caPems.length > 0) {
+      candidates = o.caPems.map((pem, i) => ({ secTag: 1001 + i, name: `--ca #${i + 1}`, pem }));
+    }
+
+    // The modem: real TLS on loopback, the record gate, the shaped link. Each record is noted so the
+    // report can show every response against the limit.
+    let recordsSinceProgress = 0;
+    let recordHost = '';
+    const modem: SimModem = createSimModem({
+      hosts,
+      link,
+      maxRecordBytes: recordLimit,
+      onRecord: (r) => {
+        recordsSinceProgress = Math.max(recordsSinceProgress, r.recordBytes);
+        recordHost = r.host;
+      },
+    });
+    closers.push(() => modem.closeAll());
+
+    const board = await createSimBoard({ board: 'nrf9160', net: modem, clock, ...(o.statePath ? { statePath: o.statePath } : {}) });
+    if (await primaryIsEmpty(board)) await provision(board, factoryImage);
+
+    // Where the image goes.
+    let slot: SlotTarget;
+    let bootTarget: (() => Promise<void>) | undefined;
+    if (target === 'nrf52833') {
+      const device = await SimSmpDevice.create({ crypto, trustedKeys, initialImage: await buildTestImage(crypto, payloadBytes, SIM_FROM_VERSION, 1) });
+      const [central, peripheral] = createBleLinkPair({ clock, mtu: SIM_BLE_MTU, connectionIntervalMs: SIM_BLE_INTERVAL_MS, packetsPerInterval: SIM_BLE_PACKETS_PER_INTERVAL });
+      device.server.attachBle(peripheral);
+      const smp = new SmpClient(new BleSmpTransport(central), { clock });
+      closers.push(() => smp.close());
+      slot = new SmpSlotTarget(smp, { name: 'nrf52833 over BLE (SMP)' });
+      void bootTarget;
+    } else {
+      slot = new FlashSlotTarget({ flash: board.flash, settings: board.settings, strategy: SIM_STRATEGY, reboot: (r) => board.system.reboot(r), name: 'nrf9160 slot1_partition' });
+    }
+    const bootloader = bootloaderFromFlashMap(board.flash, {
+      strategy: SIM_STRATEGY,
+      validate: imageValidator({ crypto, trustedKeys }),
+      maxAlign: 8,
+      writeAlignBytes: board.flash.device.writeAlignBytes,
+    });
+
+    const flashOpsAtStart = board.flash.operationCount;
+    if (o.powerCutAt !== undefined) board.flash.cutAtOperation(flashOpsAtStart + o.powerCutAt);
+
+    let probes = 0;
+    let reboots = 0;
+    let bytes = 0;
+    let requests = 0;
+    let retries = 0;
+    let lastRetries = 0;
+    let maxRecord = 0;
+    let fromVersion: string | undefined;
+    const log = o.log ?? silentLog;
+
+    const { result } = await runDevice({
+      maxBoots: SIM_MAX_BOOTS,
+      powerOn: () => {},
+      boot: async () => {
+        const reason = await board.boot();
+        const outcome = await bootloader.boot();
+        if (entries.length > 0) reboots++;
+        emit({ kind: 'board-boot', reason, ...(outcome.version ? { version: outcome.version } : {}), swap: outcome.swap });
+        return outcome;
+      },
+      app: async () => {
+        // A fresh application after every reset: nothing survives in RAM, the record is in settings.
+        const selector = new CertSelector({
+          modem,
+          candidates,
+          settings: board.settings,
+          clock,
+          crypto,
+          ...(o.certMode ? { mode: o.certMode } : {}),
+          onProbe: (p) => {
+            probes++;
+            emit({ kind: 'probe', ...p });
+          },
+        });
+        const connect = (host: string, port: number) => selector.connect(host, port);
+        const newClient = () => new HttpClient({ connect, clock, userAgent: 'fotakit-sim/0.1' });
+        const http = newClient();
+        try {
+          const agent = new FotaAgent({
+            settings: board.settings,
+            clock,
+            log,
+            slot,
+            release: releasePort({
+              newClient,
+              api: { baseUrl: apiUrl, projectKey },
+              identity: { deviceSerial: SIM_DEVICE_SERIAL, hardwareVersion: target === 'nrf52833' ? 'nrf52833' : 'nrf9160dk', softwareType: SIM_SOFTWARE_TYPE },
+            }),
+            downloader: rangeDownloadPort({
+              client: http,
+              clock,
+              settings: board.settings,
+              log,
+              recordLimitBytes: recordLimit,
+              ...(o.pipelineDepth !== undefined ? { pipelineDepth: o.pipelineDepth } : {}),
+            }),
+            createVerifier: mcubootVerifier({ crypto, trustedKeys }),
+            selectCert: selectCertFor(selector),
+            selfTest: async () => !o.failSelftest,
+            onEvent: (e) => {
+              if (e.kind === 'progress') {
+                if (e.retries > lastRetries) {
+                  emit({ kind: 'connection', host: recordHost, what: 'reconnect' });
+                  lastRetries = e.retries;
+                }
+                bytes = e.bytes;
+                requests = e.requests;
+                retries = e.retries;
+                maxRecord = Math.max(maxRecord, e.maxRecordBytes);
+                emit({
+                  kind: 'response',
+                  host: recordHost,
+                  status: 206,
+                  rangeBytes: e.rangeBytes,
+                  headerBytes: 0,
+                  bodyBytes: e.rangeBytes,
+                  recordBytes: recordsSinceProgress,
+                  recordLimit,
+                });
+                recordsSinceProgress = 0;
+              }
+              if (e.kind === 'check' && fromVersion === undefined) fromVersion = e.running;
+              emit({ ...e });
+            },
+          });
+          return await agent.run({ check: true });
+        } finally {
+          await http.close().catch(() => undefined);
+        }
+      },
+    });
+
+    const counters = modem.counters();
+    const seconds = (clock.now() - t0) / 1000;
+    const summary: SummaryEntry = {
+      kind: 'summary',
+      final: result.state,
+      ...(result.running ? { version: result.running } : {}),
+      ...(fromVersion ? { fromVersion } : {}),
+      bytes,
+      requests,
+      retries,
+      maxRecordBytes: Math.max(maxRecord, counters.maxRecordBytes),
+      recordLimit,
+      seconds: Math.round(seconds * 100) / 100,
+      probes,
+      reboots,
+      ...(result.reason ? { reason: result.reason } : {}),
+      board: target === 'nrf52833' ? 'nrf9160 + nrf52833' : 'nrf9160',
+      link,
+    };
+    emit(summary);
+    return { summary, entries, agent: result, flashOperations: board.flash.operationCount - flashOpsAtStart };
+  } finally {
+    for (const close of closers.reverse()) await close().catch(() => undefined);
+  }
+}
+
+/** Parses `https://host:port` for --server; USAGE-coded error otherwise. */
+export function checkServerUrl(url: string): void {
+  try {
+    const u = parseUrl(url);
+    if (u.scheme !== 'https') throw new Error('not https');
+  } catch {
+    throw new FotaError('USAGE', `sim: --server '${url}' is not an https:// URL`);
+  }
+}
