@@ -1,0 +1,237 @@
+/**
+ * `fotakit sim` — the main job (`npm start`): a whole FOTA on a simulated nRF9160 against the local
+ * update server, showing the field's bug being handled (each root-CA probe and why it failed), the
+ * download against the modem's record limit, verify, reboot, self-test, confirm, and a summary.
+ * `--json`: every run-log entry as a JSON line, the last one the summary. `--report FILE.html`: the
+ * run drawn as a self-contained HTML page.
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { SingleBar } from 'cli-progress';
+import { UsageError } from '../../hal/errors.ts';
+import type { LinkProfileName } from '../../hal/sim/link.ts';
+import { parseFaults } from '../../server/faults.ts';
+import type { RunLogEntry } from '../../fota/run-log.ts';
+import { renderReport } from '../../report/report.ts';
+import { EXIT_NEGATIVE, EXIT_OK, helpText, parseCommand, parseInteger, stringList, stringValue, type CommandSpec } from '../args.ts';
+import { checkServerUrl, runSim, type SimOptions } from '../sim-run.ts';
+
+const LINKS: readonly LinkProfileName[] = ['lte-m', 'nb-iot', 'none'];
+const MS_PER_S = 1000;
+
+const SPEC: CommandSpec = {
+  usage:
+    'fotakit sim [--board nrf9160|nrf52833] [--link lte-m|nb-iot|none] [--power-cut-at N] [--fail-selftest] [--state DIR] ' +
+    '[--server URL --project-key K] [--ca PEM...] [--image FILE --key PEM] [--report FILE.html] [--json]',
+  summary:
+    'Runs a full FOTA on a simulated nRF9160 (strict flash, MCUboot, the modem with real TLS and its 2303-byte record ' +
+    'limit, a shaped LTE link) against the local update server: root-CA probes per host, range download, verify, ' +
+    'reboot into a trial, self-test, confirm. With --board nrf52833 the nRF9160 pushes the image over SMP (BLE) into a ' +
+    'companion nRF52833.',
+  options: {
+    board: { type: 'string' },
+    target: { type: 'string' },
+    link: { type: 'string' },
+    'power-cut-at': { type: 'string' },
+    'fail-selftest': { type: 'boolean' },
+    state: { type: 'string' },
+    server: { type: 'string' },
+    'project-key': { type: 'string' },
+    ca: { type: 'string', multiple: true },
+    image: { type: 'string' },
+    key: { type: 'string', short: 'k' },
+    faults: { type: 'string' },
+    'cert-mode': { type: 'string' },
+    'payload-bytes': { type: 'string' },
+    pipeline: { type: 'string' },
+    'max-record': { type: 'string' },
+    report: { type: 'string' },
+  },
+  help: {
+    board: 'where the image goes: nrf9160 (its own slot, default) or nrf52833 (companion over SMP/BLE)',
+    target: 'same as --board',
+    link: 'link shaping: lte-m (default, ~300 kbit/s, 100 ms), nb-iot (~25 kbit/s, 400 ms), none',
+    'power-cut-at': 'cut the power at this flash operation of the update (then the board boots again)',
+    'fail-selftest': 'the new image fails its self-test: MCUboot reverts, the agent ends rolled-back',
+    state: "keep the board's flash and reset state in DIR between runs",
+    server: 'a real release API (https://host[:port]) instead of the local server',
+    'project-key': 'Memfault-Project-Key for --server',
+    ca: 'root CA candidates (PEM files), tried in the order given',
+    image: 'serve this MCUboot image as the release (sign it with --key)',
+    key: 'signing key (PKCS#8 PEM, as imgtool keygen writes); the board trusts it',
+    faults: 'server faults, e.g. drop-after=20000,count=1 or record-size=16384',
+    'cert-mode': 'probe (one handshake per candidate, default) or list (one handshake with every sec_tag)',
+    'payload-bytes': 'size of the generated application images (default 131072)',
+    pipeline: 'range requests in flight (default 6)',
+    'max-record': "the modem's TLS record limit in bytes (default 2303)",
+    report: 'write the run as a self-contained HTML report',
+  },
+  positionals: { min: 0, max: 0, names: 'no arguments' },
+};
+
+function readText(flag: string, path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new UsageError(`sim: --${flag} ${path}: ${(e as Error).message}`);
+  }
+}
+
+function options(p: ReturnType<typeof parseCommand>): SimOptions {
+  const o: SimOptions = {};
+  const board = stringValue(p, 'board') ?? stringValue(p, 'target');
+  if (board !== undefined) {
+    if (board !== 'nrf9160' && board !== 'nrf52833') throw new UsageError(`sim: --board must be nrf9160 or nrf52833, not '${board}'`);
+    o.target = board;
+  }
+  const link = stringValue(p, 'link');
+  if (link !== undefined) {
+    if (!LINKS.includes(link as LinkProfileName)) throw new UsageError(`sim: --link must be one of ${LINKS.join(', ')}, not '${link}'`);
+    o.link = link as LinkProfileName;
+  }
+  const cut = stringValue(p, 'power-cut-at');
+  if (cut !== undefined) o.powerCutAt = parseInteger('power-cut-at', cut);
+  if (p.values['fail-selftest'] === true) o.failSelftest = true;
+  const state = stringValue(p, 'state');
+  if (state !== undefined) o.statePath = state;
+  const server = stringValue(p, 'server');
+  if (server !== undefined) {
+    checkServerUrl(server);
+    const key = stringValue(p, 'project-key');
+    if (!key) throw new UsageError('sim: --server needs --project-key');
+    o.server = { url: server, projectKey: key };
+  }
+  const cas = stringList(p, 'ca');
+  if (cas.length > 0) o.caPems = cas.map((f) => readText('ca', f));
+  const image = stringValue(p, 'image');
+  const key = stringValue(p, 'key');
+  if (image !== undefined) {
+    if (key === undefined) throw new UsageError('sim: --image needs --key (the key it is signed with, which the board trusts)');
+    try {
+      o.image = new Uint8Array(readFileSync(image));
+    } catch (e) {
+      throw new UsageError(`sim: --image ${image}: ${(e as Error).message}`);
+    }
+  }
+  if (key !== undefined) o.keyPem = readText('key', key);
+  const faults = stringValue(p, 'faults');
+  if (faults !== undefined) o.faults = parseFaults(faults);
+  const mode = stringValue(p, 'cert-mode');
+  if (mode !== undefined) {
+    if (mode !== 'probe' && mode !== 'list') throw new UsageError(`sim: --cert-mode must be probe or list, not '${mode}'`);
+    o.certMode = mode;
+  }
+  const payload = stringValue(p, 'payload-bytes');
+  if (payload !== undefined) o.payloadBytes = parseInteger('payload-bytes', payload, 400 * 1024);
+  const pipeline = stringValue(p, 'pipeline');
+  if (pipeline !== undefined) o.pipelineDepth = parseInteger('pipeline', pipeline, 16);
+  const record = stringValue(p, 'max-record');
+  if (record !== undefined) o.recordLimitBytes = parseInteger('max-record', record, 18437);
+  return o;
+}
+
+/** Human output: one line per event worth reading, a progress bar while downloading. */
+class HumanView {
+  private bar: SingleBar | undefined;
+  private lastState = '';
+
+  entry(e: RunLogEntry): void {
+    const at = `[${(e.t / MS_PER_S).toFixed(2).padStart(6)}s]`;
+    switch (e.kind) {
+      case 'board-boot':
+        this.stopBar();
+        console.log(`${at} board boots (${e.reason}): MCUboot ${e.swap === 'none' ? 'no swap' : `swap ${e.swap}`} → running ${e.version ?? 'NOTHING'}`);
+        break;
+      case 'state':
+        if (e.to === 'downloading') this.lastState = e.to;
+        this.stopBar();
+        console.log(`${at} ${e.from} → ${e.to}${e.reason ? `  (${e.reason.code}: ${e.reason.message})` : ''}`);
+        break;
+      case 'check':
+        console.log(`${at}   release API: running ${e.running}, ${e.result}${e.url ? ` ${e.url}` : ''}`);
+        break;
+      case 'probe':
+        console.log(
+          `${at}   ${e.ok ? '✓' : '✗'} ${e.host}  sec_tag ${e.secTag}  ${e.name}  ${e.ok ? 'handshake ok' : e.code}  (${Math.round(e.ms)} ms${e.via === 'remembered' ? ', remembered' : ''})`,
+        );
+        break;
+      case 'progress':
+        this.progress(e.bytes, e.total, e.rangeBytes, e.maxRecordBytes);
+        break;
+      case 'connection':
+        if (e.what === 'reconnect') {
+          this.stopBar();
+          console.log(`${at}   reconnect${e.code ? ` after ${e.code}` : ''}, resuming`);
+        }
+        break;
+      case 'download':
+        this.stopBar();
+        console.log(
+          `${at}   downloaded ${e.bytes} bytes${e.resumedAt > 0 ? ` (resumed at ${e.resumedAt})` : ''} in ${e.requests} range requests, ${e.retries} retries, largest TLS record ${e.maxRecordBytes} B`,
+        );
+        break;
+      case 'verdict':
+        console.log(`${at}   verify: ${e.verdict.valid ? `valid, version ${e.verdict.version}, signed by a trusted key` : `INVALID ${e.verdict.code}`}`);
+        break;
+      case 'selftest':
+        console.log(`${at}   self-test of ${e.version}: ${e.passed ? 'passed' : 'FAILED'}`);
+        break;
+      case 'summary':
+        this.stopBar();
+        console.log('');
+        console.log(`final state   ${e.final}${e.reason ? `  (${e.reason.code}: ${e.reason.message})` : ''}`);
+        console.log(`running       ${e.version ?? '-'}  (was ${e.fromVersion ?? '-'})`);
+        console.log(`download      ${e.bytes} bytes, ${e.requests} requests, ${e.retries} retries`);
+        console.log(`TLS records   largest ${e.maxRecordBytes} B of the modem's ${e.recordLimit} B limit`);
+        console.log(`probes        ${e.probes} handshakes;  reboots ${e.reboots};  ${e.seconds} s on ${e.link}`);
+        break;
+      default:
+        break;
+    }
+  }
+
+  private progress(bytes: number, total: number, range: number, record: number): void {
+    if (!process.stdout.isTTY) return;
+    if (!this.bar) {
+      this.bar = new SingleBar({
+        format: '  {bar} {percentage}% | {value}/{total} B | range {range} B | largest record {record}/{limit} B',
+        hideCursor: true,
+        clearOnComplete: true,
+      });
+      this.bar.start(total, bytes, { range, record, limit: 2303 });
+    }
+    this.bar.setTotal(total);
+    this.bar.update(bytes, { range, record });
+  }
+
+  private stopBar(): void {
+    this.bar?.stop();
+    this.bar = undefined;
+  }
+}
+
+export async function run(argv: string[]): Promise<number> {
+  const p = parseCommand(SPEC, argv);
+  if (p.help) {
+    console.log(helpText(SPEC));
+    return EXIT_OK;
+  }
+  const o = options(p);
+  const reportPath = stringValue(p, 'report');
+  const view = new HumanView();
+  if (!p.json) {
+    console.log(
+      `fotakit sim: a ${o.target === 'nrf52833' ? 'simulated nRF9160 updating its companion nRF52833 over SMP/BLE' : 'simulated nRF9160'} ` +
+        `on ${o.link ?? 'lte-m'}, ${o.server ? o.server.url : 'the local update server (API chains to Amazon Root CA 1, CDN to DigiCert G2)'}\n`,
+    );
+  }
+  const result = await runSim({
+    ...o,
+    onEntry: (e) => (p.json ? (e.kind === 'progress' ? undefined : console.log(JSON.stringify(e))) : view.entry(e)),
+  });
+  if (reportPath !== undefined) {
+    writeFileSync(reportPath, renderReport(result.entries, { title: `fotakit sim — ${result.summary.board} on ${result.summary.link}` }));
+    if (!p.json) console.log(`report        ${reportPath}`);
+  }
+  const ok = result.summary.final === 'confirmed' || result.summary.final === 'idle';
+  return ok ? EXIT_OK : EXIT_NEGATIVE;
+}
