@@ -91,6 +91,8 @@ export interface SimOptions {
   failSelftest?: boolean;
   /** Keep the board's flash and reset state in this directory. */
   statePath?: string;
+  /** Seed of the simulated flash's partial power-cut effects. */
+  seed?: number;
   log?: Log;
   onEntry?: (e: RunLogEntry) => void;
 }
@@ -101,6 +103,10 @@ export interface SimResult {
   agent: AgentResult;
   /** Flash operations the board performed during the update (for power-cut sweeps). */
   flashOperations: number;
+  /** Power cuts the board went through. */
+  powerCuts: number;
+  /** Boots, the first power-on included. */
+  boots: number;
 }
 
 /** Deterministic application payload (xorshift32 bytes), different per version. */
@@ -114,6 +120,15 @@ export function simPayload(bytes: number, seed: number): Uint8Array {
     out[i] = x & 0xff;
   }
   return out;
+}
+
+/** The version the server announces: the image's own, or `0.0.0` for a file that is not an MCUboot image. */
+function releaseVersionOf(image: Uint8Array): string {
+  try {
+    return formatVersion(parseHeader(image.subarray(0, 32)).version);
+  } catch {
+    return '0.0.0';
+  }
 }
 
 /** Writes `image` into an erased primary slot: the board as it leaves the factory. */
@@ -154,7 +169,7 @@ export async function runSim(o: SimOptions = {}): Promise<SimResult> {
     signImage(simPayload(payloadBytes, seed), { crypto, signer, headerSize: SIM_IMAGE_HEADER_BYTES, padHeader: true, version, align: 4 });
   const factoryImage = await sign(SIM_FROM_VERSION, 1);
   const release = o.image ?? (await sign(SIM_TO_VERSION, 2));
-  const releaseVersion = formatVersion(parseHeader(release.subarray(0, 32)).version);
+  const releaseVersion = releaseVersionOf(release);
 
   const closers: (() => Promise<unknown>)[] = [];
   try {
@@ -196,7 +211,13 @@ export async function runSim(o: SimOptions = {}): Promise<SimResult> {
     });
     closers.push(() => modem.closeAll());
 
-    const board = await createSimBoard({ board: 'nrf9160', net: modem, clock, ...(o.statePath ? { statePath: o.statePath } : {}) });
+    const board = await createSimBoard({
+      board: 'nrf9160',
+      net: modem,
+      clock,
+      ...(o.statePath ? { statePath: o.statePath } : {}),
+      ...(o.seed !== undefined ? { seed: o.seed } : {}),
+    });
     if (await primaryIsEmpty(board)) await provision(board, factoryImage);
 
     // Where the image goes.
@@ -233,7 +254,7 @@ export async function runSim(o: SimOptions = {}): Promise<SimResult> {
     let fromVersion: string | undefined;
     const log = o.log ?? silentLog;
 
-    const { result } = await runDevice({
+    const { result, powerCuts, boots } = await runDevice({
       maxBoots: SIM_MAX_BOOTS,
       powerOn: () => {},
       boot: async () => {
@@ -335,7 +356,7 @@ export async function runSim(o: SimOptions = {}): Promise<SimResult> {
       link,
     };
     emit(summary);
-    return { summary, entries, agent: result, flashOperations: board.flash.operationCount - flashOpsAtStart };
+    return { summary, entries, agent: result, flashOperations: board.flash.operationCount - flashOpsAtStart, powerCuts, boots };
   } finally {
     for (const close of closers.reverse()) await close().catch(() => undefined);
   }

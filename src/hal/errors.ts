@@ -6,20 +6,23 @@
  */
 export class FotaError extends Error {
   readonly code: string;
-  /** Whatever a caller needs to act on the error: byte offset, SMP group/rc, HTTP status, sec_tag... */
-  readonly details: Readonly<Record<string, unknown>>;
+  /**
+   * Whatever a caller needs to act on the error: byte offset, SMP group/rc, HTTP status, sec_tag...
+   * (Not named `details`: test runners such as uvu print an error's `details` as text.)
+   */
+  readonly context: Readonly<Record<string, unknown>>;
 
   constructor(code: string, message: string, details: Record<string, unknown> = {}, options?: { cause?: unknown }) {
     super(message);
     // Set by hand: the core targets ES2020, whose Error constructor takes no options.
     if (options && 'cause' in options) (this as { cause?: unknown }).cause = options.cause;
     this.code = code;
-    this.details = details;
+    this.context = details;
     this.name = new.target.name;
   }
 
-  toJSON(): { name: string; code: string; message: string; details: Readonly<Record<string, unknown>> } {
-    return { name: this.name, code: this.code, message: this.message, details: this.details };
+  toJSON(): { name: string; code: string; message: string; context: Readonly<Record<string, unknown>> } {
+    return { name: this.name, code: this.code, message: this.message, context: this.context };
   }
 }
 

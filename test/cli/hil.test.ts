@@ -30,18 +30,21 @@ interface Proc {
   child: ChildProcess;
   lines: AsyncIterator<string>;
   exit: Promise<number | null>;
+  stderr: () => string;
 }
 
 function fotakit(args: string[]): Proc {
   const child = spawn(process.execPath, [...CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   const lines = createInterface({ input: child.stdout! })[Symbol.asyncIterator]();
   const exit = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
-  return { child, lines, exit };
+  let err = '';
+  child.stderr!.on('data', (d: Buffer) => (err += d.toString('utf8')));
+  return { child, lines, exit, stderr: () => err };
 }
 
 async function json(p: Proc): Promise<Record<string, any>> {
   const { value, done } = await p.lines.next();
-  if (done) throw new Error('process ended without output');
+  if (done) throw new Error(`process ended without output: ${p.stderr().slice(-2000)}`);
   return JSON.parse(value) as Record<string, any>;
 }
 

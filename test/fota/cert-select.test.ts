@@ -89,7 +89,7 @@ test('no candidate validating is CERT_NO_CANDIDATE with every reason', async () 
     assert.unreachable();
   } catch (e) {
     assert.is((e as FotaError).code, 'CERT_NO_CANDIDATE');
-    assert.equal(((e as FotaError).details.probes as CertProbe[]).map((p) => p.code), ['CERT_UNKNOWN_CA', 'CERT_UNKNOWN_CA', 'CERT_UNKNOWN_CA']);
+    assert.equal(((e as FotaError).context.probes as CertProbe[]).map((p) => p.code), ['CERT_UNKNOWN_CA', 'CERT_UNKNOWN_CA', 'CERT_UNKNOWN_CA']);
   }
 });
 

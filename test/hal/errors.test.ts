@@ -6,9 +6,9 @@ test('a FotaError carries its stable code, details and class name', () => {
   const e = new TlsError('CERT_UNKNOWN_CA', 'tls.connect: unknown CA', { secTag: 1002 });
   assert.is(e.code, 'CERT_UNKNOWN_CA');
   assert.is(e.name, 'TlsError');
-  assert.equal(e.details, { secTag: 1002 });
+  assert.equal(e.context, { secTag: 1002 });
   assert.ok(e instanceof NetError);
-  assert.equal(e.toJSON(), { name: 'TlsError', code: 'CERT_UNKNOWN_CA', message: 'tls.connect: unknown CA', details: { secTag: 1002 } });
+  assert.equal(e.toJSON(), { name: 'TlsError', code: 'CERT_UNKNOWN_CA', message: 'tls.connect: unknown CA', context: { secTag: 1002 } });
 });
 
 test('isFotaError matches by code', () => {

@@ -168,7 +168,7 @@ test('bad input is a ReportError with a stable code', () => {
   } catch (e) {
     assert.ok(e instanceof ReportError);
     assert.is(e.code, 'REPORT_BAD_ENTRY');
-    assert.equal(e.details, { index: 0, field: 'bytes', kind: 'progress' });
+    assert.equal(e.context, { index: 0, field: 'bytes', kind: 'progress' });
   }
   assert.is(codeOf(() => renderReport([{ t: 1, kind: 'verdict' } as unknown as RunLogEntry])), 'REPORT_BAD_ENTRY');
   assert.is(codeOf(() => renderReport([{ t: 1, kind: 'state', from: 'idle', event: 'check' } as unknown as RunLogEntry])), 'REPORT_BAD_ENTRY');

@@ -10,7 +10,7 @@ function codeAndLine(fn: () => unknown): [string, unknown] {
   } catch (e) {
     assert.ok(e instanceof ReportError, String(e));
     assert.ok(e.message.startsWith('report.parseRunLog: '), e.message);
-    return [e.code, e.details.line];
+    return [e.code, e.context.line];
   }
   throw new Error('expected a ReportError');
 }

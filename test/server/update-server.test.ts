@@ -245,7 +245,7 @@ test('record gate: a 1 KiB range fits one small record; a 4 KiB range fails with
   await s.send(requestBytes(server.cdnHost, imagePath(), { Range: 'bytes=0-4095' }));
   const e = await failure(new ResponseReader(s).read());
   assert.is(e.code, 'EMSGSIZE');
-  assert.ok((e.details.recordBytes as number) > 4096);
+  assert.ok((e.context.recordBytes as number) > 4096);
   await s.close();
 });
 

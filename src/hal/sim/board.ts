@@ -141,7 +141,7 @@ export async function createSimBoard(options: SimBoardOptions): Promise<SimBoard
     async run<T>(fn: (b: SimBoard) => Promise<T>): Promise<SimRunOutcome<T>> {
       const cut = (e?: unknown): SimRunOutcome<T> => ({
         kind: 'power-cut',
-        operationIndex: flash.cutOperation ?? Number(e instanceof PowerCutError ? e.details.operationIndex : -1),
+        operationIndex: flash.cutOperation ?? Number(e instanceof PowerCutError ? e.context.operationIndex : -1),
       });
       try {
         const value = await fn(board);

@@ -199,6 +199,9 @@ export class AtChannel {
       };
     });
     const mine = this.pending;
+    // The reply can fail while the write is still draining: observe it now so that is not an
+    // unhandled rejection; the caller still gets the rejection from the returned promise.
+    reply.catch(() => undefined);
     void this.watchdog(mine!, timeoutMs);
     try {
       await this.port.write(raw ? raw.data : utf8Encode(`${command}\r\n`));

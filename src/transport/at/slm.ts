@@ -114,12 +114,12 @@ export function cmeForCode(op: SlmOperation, code: string): number | undefined {
 /** Turns an AT failure during `op` into the NetError/TlsError a Modem HAL caller expects. */
 export function slmError(op: SlmOperation, where: string, e: unknown): Error {
   if (!(e instanceof AtError)) return e as Error;
-  const details = { ...e.details, at: e.code };
+  const details = { ...e.context, at: e.code };
   const opts = { cause: e };
   if (e.code === 'AT_TIMEOUT') return new NetError('ETIMEDOUT', `${where}: the modem did not answer in time`, details, opts);
   if (e.code === 'AT_CLOSED') return new NetError('ECONNRESET', `${where}: the serial line to the modem closed`, details, opts);
   if (e.code === 'AT_CME_ERROR') {
-    const n = e.details.cme as number;
+    const n = e.context.cme as number;
     if (op === 'cmng') {
       const code = CMNG_CME_CODE[n];
       if (code) return new NetError(code, `${where}: +CME ERROR: ${n}`, details, opts);

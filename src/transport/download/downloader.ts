@@ -468,7 +468,7 @@ class RangeDownload {
     if (isFotaError(e, 'EMSGSIZE')) {
       this.emsgsize++;
       this.retries++;
-      const recordBytes = typeof e.details.recordBytes === 'number' ? e.details.recordBytes : undefined;
+      const recordBytes = typeof e.context.recordBytes === 'number' ? e.context.recordBytes : undefined;
       const foreign =
         current !== undefined &&
         recordBytes !== undefined &&
@@ -511,7 +511,7 @@ class RangeDownload {
     const retryable =
       (isFotaError(e, ...RETRYABLE_NET_CODES) && !(e instanceof TlsError)) ||
       isFotaError(e, 'HTTP_TRUNCATED') ||
-      (isFotaError(e, 'HTTP_STATUS') && e.details.retryable === true);
+      (isFotaError(e, 'HTTP_STATUS') && e.context.retryable === true);
     if (!retryable) throw e;
     if (inFlight > 1 && ++this.pipelineFailures >= DOWNLOAD_PIPELINE_FAILURES_BEFORE_SEQUENTIAL) this.sequential = true;
     const maxRetries = this.o.maxRetries ?? DOWNLOAD_MAX_RETRIES;

@@ -240,7 +240,7 @@ export class SmpClient {
       }
       return { bufSize, bufCount, reported: true };
     } catch (e) {
-      if (e instanceof SmpError && e.code === 'SMP_RC' && e.details.rc === MGMT_ERR_ENOTSUP) {
+      if (e instanceof SmpError && e.code === 'SMP_RC' && e.context.rc === MGMT_ERR_ENOTSUP) {
         return { bufSize: SMP_DEFAULT_BUF_SIZE_BYTES, bufCount: SMP_DEFAULT_BUF_COUNT, reported: false };
       }
       throw e;

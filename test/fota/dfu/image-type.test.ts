@@ -27,7 +27,7 @@ test('an unsupported type is IMAGE_TYPE_UNSUPPORTED', () => {
   } catch (e) {
     assert.instance(e, FotaError);
     assert.is((e as FotaError).code, 'IMAGE_TYPE_UNSUPPORTED');
-    assert.equal((e as FotaError).details, { type: 'modem-full' });
+    assert.equal((e as FotaError).context, { type: 'modem-full' });
   }
 });
 

@@ -23,7 +23,7 @@ test('reports an image cut in the body as IMAGE_TRUNCATED with the offset', () =
   } catch (e) {
     assert.instance(e, ImageError);
     assert.is((e as ImageError).code, 'IMAGE_TRUNCATED');
-    assert.is((e as ImageError).details.offset, 5000);
+    assert.is((e as ImageError).context.offset, 5000);
   }
 });
 

@@ -70,7 +70,7 @@ test('a write over bytes that are not erased is refused and changes nothing', as
   await a.write(4, Uint8Array.of(1, 2, 3, 4));
   const e = await rejects(a.write(0, new Uint8Array(8)));
   assert.is(e.code, 'FLASH_NOT_ERASED');
-  assert.is(e.details.offset, 4);
+  assert.is(e.context.offset, 4);
   assert.equal(await a.read(0, 8), Uint8Array.of(0xff, 0xff, 0xff, 0xff, 1, 2, 3, 4));
   assert.is(f.operationCount, 1);
 });
@@ -145,7 +145,7 @@ test('a cut write leaves a prefix of its bytes and rejects with POWER_CUT at tha
   const e = await rejects(a.write(64, data));
   assert.ok(e instanceof PowerCutError);
   assert.is(e.code, 'POWER_CUT');
-  assert.is(e.details.operationIndex, 1);
+  assert.is(e.context.operationIndex, 1);
   assert.is(f.poweredOff, true);
   const got = f.peek(a.deviceOffset + 64, 256);
   let prefix = 0;

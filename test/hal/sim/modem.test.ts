@@ -174,7 +174,7 @@ test('a server that never answers the ClientHello fails with TLS_HANDSHAKE_TIMEO
     const modem = await modemWithRoots(pki);
     const e = await rejects(modem.connect({ host: DEFAULT_API_HOST, port: silent.port, tls: { secTags: [TAG_AMAZON], peerVerify: 'required', handshakeTimeoutMs: 150 } }));
     assert.is(e.code, 'TLS_HANDSHAKE_TIMEOUT');
-    assert.is(e.details.handshakeTimeoutMs, 150);
+    assert.is(e.context.handshakeTimeoutMs, 150);
     assert.is(modem.counters().socketsOpen, 0);
   } finally {
     await silent.close();
@@ -207,8 +207,8 @@ test('the server certificate chain is measured; over 4 KiB the handshake fails w
   try {
     const e = await rejects(modem.connect({ host: DEFAULT_API_HOST, port: (fat.address() as net.AddressInfo).port, tls: { secTags: [TAG_AMAZON], peerVerify: 'required' } }));
     assert.is(e.code, 'CERT_CHAIN_TOO_LARGE');
-    assert.ok((e.details.chainBytes as number) > 4096);
-    assert.is(e.details.maxChainBytes, 4096);
+    assert.ok((e.context.chainBytes as number) > 4096);
+    assert.is(e.context.maxChainBytes, 4096);
     assert.is(modem.counters().socketsOpen, 0);
   } finally {
     await new Promise<void>((r) => fat.close(() => r()));
@@ -219,7 +219,7 @@ test('a sec_tag without a root CA is refused before connecting', async () => {
   const modem = await modemWithRoots(pki);
   const e = await rejects(modem.connect({ host: DEFAULT_API_HOST, port: echo.port, tls: { secTags: [4242], peerVerify: 'required' } }));
   assert.is(e.code, 'TLS_NO_CREDENTIAL');
-  assert.is(e.details.secTag, 4242);
+  assert.is(e.context.secTag, 4242);
   assert.is(modem.counters().connects, 0);
 });
 
@@ -236,8 +236,8 @@ test('record gate: a 16 KiB record fails recv with EMSGSIZE after the small reco
     const e = await rejects(s.recv(100, 2000));
     assert.is(e.code, 'EMSGSIZE');
     assert.match(e.message, /^socket\.recv: /);
-    assert.ok((e.details.recordBytes as number) > 16384);
-    assert.is(e.details.maxRecordBytes, 2303);
+    assert.ok((e.context.recordBytes as number) > 16384);
+    assert.is(e.context.maxRecordBytes, 2303);
     assert.ok(s.info().maxRecordBytes > 16384);
     assert.is(modem.counters().emsgsize, 1);
     await s.close();
@@ -283,7 +283,7 @@ test('the record limit is configurable per modem', async () => {
     const s = await modem.connect({ host: DEFAULT_API_HOST, port: small.port, tls: { secTags: [TAG_AMAZON], peerVerify: 'required' } });
     const e = await rejects(s.recv(2000, 2000));
     assert.is(e.code, 'EMSGSIZE');
-    assert.is(e.details.recordBytes, 1029);
+    assert.is(e.context.recordBytes, 1029);
     await s.close();
   } finally {
     await small.close();

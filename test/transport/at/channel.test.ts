@@ -64,7 +64,7 @@ test('ERROR rejects with AT_ERROR and +CME ERROR with AT_CME_ERROR carrying the 
   assert.is(e1.code, 'AT_ERROR');
   const e2 = await rejection(at.command('AT%CMNG=3,1,0'));
   assert.is(e2.code, 'AT_CME_ERROR');
-  assert.equal(e2.details, { cme: 518 });
+  assert.equal(e2.context, { cme: 518 });
   await at.close();
 });
 
@@ -79,7 +79,7 @@ test('no final result within the time limit rejects with AT_TIMEOUT', async () =
   const t0 = performance.now();
   const e = await rejection(at.command('AT+CFUN?', { timeoutMs: 100 }));
   assert.is(e.code, 'AT_TIMEOUT');
-  assert.equal(e.details, { timeoutMs: 100 });
+  assert.equal(e.context, { timeoutMs: 100 });
   assert.ok(performance.now() - t0 >= 95);
   await at.close();
 });
@@ -123,7 +123,7 @@ test('a payload over the limit is AT_BAD_REPLY', async () => {
   const { at } = setup(() => [`#XRECV: ${AT_PAYLOAD_MAX_BYTES + 1}\r\n`]);
   const e = await rejection(at.command('AT#XRECV=1', { payloadLength: (l) => Number(l.slice(7)) }));
   assert.is(e.code, 'AT_BAD_REPLY');
-  assert.equal(e.details, { length: AT_PAYLOAD_MAX_BYTES + 1 });
+  assert.equal(e.context, { length: AT_PAYLOAD_MAX_BYTES + 1 });
   await at.close();
 });
 
@@ -219,6 +219,29 @@ test('data mode: the command, raw bytes and terminator after OK, done at the sta
   const reply = await at.dataMode('AT#XSEND', data, utf8Encode('+++'), '#XDATAMODE');
   assert.equal(reply.lines, ['#XDATAMODE: 0']);
   assert.equal(Uint8Array.from(received), concatBytes(data, utf8Encode('+++')));
+  await at.close();
+});
+
+test('a reply that fails while the write is still draining is no unhandled rejection', async () => {
+  const unhandled: unknown[] = [];
+  const onUnhandled = (e: unknown) => unhandled.push(e);
+  process.on('unhandledRejection', onUnhandled);
+  let listener: (b: Uint8Array) => void = () => {};
+  const port: BytePort = {
+    // Like a serial port waiting for drain: the modem's answer arrives before the write resolves.
+    write: async () => {
+      listener(utf8Encode('ERROR\r\n'));
+      await new Promise((r) => setTimeout(r, 20));
+    },
+    onData: (l) => (listener = l),
+    onClose: () => {},
+    close: async () => {},
+  };
+  const at = new AtChannel(port, realClock);
+  assert.is((await rejection(at.command('AT#XCLOSE=?'))).code, 'AT_ERROR');
+  await new Promise((r) => setTimeout(r, 10));
+  process.off('unhandledRejection', onUnhandled);
+  assert.equal(unhandled, []);
   await at.close();
 });
 

@@ -105,8 +105,8 @@ const MAPPING: [Parameters<typeof slmError>[0], AtError, typeof NetError, string
 test('SLM error replies map onto the Net HAL codes (the table in slm.ts)', () => {
   for (const [op, at, cls, want] of MAPPING) {
     const e = slmError(op, 'where', at);
-    assert.instance(e, cls, `${op} ${at.code} ${String(at.details.cme)}`);
-    assert.is((e as NetError).code, want, `${op} ${at.code} ${String(at.details.cme)}`);
+    assert.instance(e, cls, `${op} ${at.code} ${String(at.context.cme)}`);
+    assert.is((e as NetError).code, want, `${op} ${at.code} ${String(at.context.cme)}`);
     assert.ok((e as NetError).message.startsWith('where: '));
   }
   const bad = new AtError('AT_BAD_REPLY', 'x');
@@ -115,8 +115,8 @@ test('SLM error replies map onto the Net HAL codes (the table in slm.ts)', () =>
 
 test('cmeForCode is the inverse the emulator answers with', () => {
   for (const [op, at, , want] of MAPPING) {
-    if (at.code !== 'AT_CME_ERROR' || want === 'EIO' || at.details.cme === 11 || at.details.cme === 116) continue;
-    assert.is(cmeForCode(op, want), at.details.cme, want);
+    if (at.code !== 'AT_CME_ERROR' || want === 'EIO' || at.context.cme === 11 || at.context.cme === 116) continue;
+    assert.is(cmeForCode(op, want), at.context.cme, want);
   }
   assert.is(cmeForCode('cmng', 'EINVAL'), undefined);
 });

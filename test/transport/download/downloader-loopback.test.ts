@@ -36,7 +36,7 @@ async function codeOf(p: Promise<unknown>): Promise<{ code: string; details: Rec
     await p;
   } catch (e) {
     assert.instance(e, FotaError);
-    return { code: (e as FotaError).code, details: (e as FotaError).details as Record<string, unknown> };
+    return { code: (e as FotaError).code, details: (e as FotaError).context as Record<string, unknown> };
   }
   throw new Error('did not fail');
 }

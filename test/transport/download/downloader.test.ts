@@ -153,7 +153,7 @@ test('behind the record gate, the whole-file answer of a server ignoring Range i
     assert.unreachable();
   } catch (e) {
     assert.is((e as FotaError).code, 'RANGE_NOT_SUPPORTED');
-    assert.ok(((e as FotaError).details.recordBytes as number) > SIZE, 'the whole file in one record');
+    assert.ok(((e as FotaError).context.recordBytes as number) > SIZE, 'the whole file in one record');
   }
   assert.is(sink.length, 0);
 });
@@ -174,7 +174,7 @@ test('retries without progress end in DOWNLOAD_GAVE_UP naming the last failure',
     assert.unreachable();
   } catch (e) {
     assert.is((e as FotaError).code, 'DOWNLOAD_GAVE_UP');
-    assert.is((e as FotaError).details.lastCode, 'HTTP_STATUS');
+    assert.is((e as FotaError).context.lastCode, 'HTTP_STATUS');
     assert.is(cdn.connections, 4, 'the first attempt and 3 retries');
   }
 });
@@ -186,7 +186,7 @@ test('a 404 is HTTP_STATUS with the status, not retried', async () => {
     assert.unreachable();
   } catch (e) {
     assert.is((e as FotaError).code, 'HTTP_STATUS');
-    assert.is((e as FotaError).details.status, 404);
+    assert.is((e as FotaError).context.status, 404);
     assert.is(cdn.connections, 1, 'not retried');
   }
 });

@@ -55,7 +55,7 @@ test('a wrong project key is HTTP_STATUS 401, not "up to date"', async () => {
   } catch (e) {
     assert.instance(e, HttpError);
     assert.is((e as HttpError).code, 'HTTP_STATUS');
-    assert.is((e as HttpError).details.status, 401);
+    assert.is((e as HttpError).context.status, 401);
   }
 });
 

@@ -79,7 +79,7 @@ test('a redirect loop ends with HTTP_TOO_MANY_REDIRECTS; a redirect without Loca
     assert.unreachable();
   } catch (e) {
     assert.is((e as HttpError).code, 'HTTP_TOO_MANY_REDIRECTS');
-    assert.is((e as HttpError).details.limit, 5);
+    assert.is((e as HttpError).context.limit, 5);
   }
   const bare = scripted(() => 'HTTP/1.1 302 Found\r\nContent-Length: 0\r\n\r\n');
   try {
@@ -98,7 +98,7 @@ test('okStatuses turns any other status into HTTP_STATUS with the status in deta
   } catch (e) {
     assert.instance(e, HttpError);
     assert.is((e as HttpError).code, 'HTTP_STATUS');
-    assert.is((e as HttpError).details.status, 503);
+    assert.is((e as HttpError).context.status, 503);
   }
 });
 

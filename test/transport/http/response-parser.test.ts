@@ -118,7 +118,7 @@ test('a connection closed mid-head or mid-body is HTTP_TRUNCATED with the missin
     assert.unreachable();
   } catch (e) {
     assert.is((e as HttpError).code, 'HTTP_TRUNCATED');
-    assert.is((e as HttpError).details.missingBytes, 7);
+    assert.is((e as HttpError).context.missingBytes, 7);
   }
   const q = new ResponseParser();
   q.push(utf8Encode('HTTP/1.1 200'));

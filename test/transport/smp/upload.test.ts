@@ -149,7 +149,7 @@ test('device errors become SMP_RC with {group, rc}: v2 err and v1 rc', async () 
     assert.unreachable();
   } catch (e) {
     assert.is((e as SmpError).code, 'SMP_RC');
-    assert.equal((e as SmpError).details, { group: 1, rc: IMG_MGMT_ERR_HASH_NOT_FOUND });
+    assert.equal((e as SmpError).context, { group: 1, rc: IMG_MGMT_ERR_HASH_NOT_FOUND });
   }
   await client.close();
   const [host, board] = createUartPair({ clock });
@@ -159,7 +159,7 @@ test('device errors become SMP_RC with {group, rc}: v2 err and v1 rc', async () 
     await v1.imageErase(0);
     assert.unreachable();
   } catch (e) {
-    assert.equal((e as SmpError).details, { group: 1, rc: 3 });
+    assert.equal((e as SmpError).context, { group: 1, rc: 3 });
   }
   await v1.close();
 });
