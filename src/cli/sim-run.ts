@@ -13,7 +13,7 @@ import { memfaultCandidates } from '../hal/node/root-store.ts';
 import { createSimBoard, type SimBoard } from '../hal/sim/board.ts';
 import { SimClock } from '../hal/sim/clock.ts';
 import { createSimModem, type SimModem } from '../hal/sim/modem.ts';
-import type { LinkProfileName } from '../hal/sim/link.ts';
+import { resolveLink, type LinkProfileName } from '../hal/sim/link.ts';
 import type { HostTable } from '../hal/sim/hosts.ts';
 import { buildTestImage, SimSmpDevice } from '../hal/sim/smp-device.ts';
 import { FotaError } from '../hal/errors.ts';
@@ -107,6 +107,19 @@ export interface SimResult {
   powerCuts: number;
   /** Boots, the first power-on included. */
   boots: number;
+}
+
+/** Round trips a connection costs before application data: TCP (1) and a full TLS 1.2 handshake (2). */
+const CONNECT_ROUND_TRIPS = 3;
+
+/**
+ * The least time the shaped link needs for what this run moved: every raw byte the modem received at
+ * the downlink rate, plus the round trips of every connection's setup. Undefined on an unshaped link.
+ */
+export function linkLimitSeconds(link: LinkProfileName, c: { rawBytesDown: number; connects: number }): number | undefined {
+  const l = resolveLink(link);
+  if (!Number.isFinite(l.downlinkBitsPerS)) return undefined;
+  return (c.rawBytesDown * 8) / l.downlinkBitsPerS + (c.connects * CONNECT_ROUND_TRIPS * 2 * l.oneWayLatencyMs) / 1000;
 }
 
 /** Deterministic application payload (xorshift32 bytes), different per version. */
@@ -338,6 +351,7 @@ export async function runSim(o: SimOptions = {}): Promise<SimResult> {
 
     const counters = modem.counters();
     const seconds = (clock.now() - t0) / 1000;
+    const linkLimit = linkLimitSeconds(link, counters);
     const summary: SummaryEntry = {
       kind: 'summary',
       final: result.state,
@@ -349,6 +363,7 @@ export async function runSim(o: SimOptions = {}): Promise<SimResult> {
       maxRecordBytes: Math.max(maxRecord, counters.maxRecordBytes),
       recordLimit,
       seconds: Math.round(seconds * 100) / 100,
+      ...(linkLimit !== undefined ? { linkLimitSeconds: Math.round(linkLimit * 100) / 100 } : {}),
       probes,
       reboots,
       ...(result.reason ? { reason: result.reason } : {}),

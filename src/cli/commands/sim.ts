@@ -129,8 +129,8 @@ function options(p: ReturnType<typeof parseCommand>): SimOptions {
   return o;
 }
 
-/** Human output: one line per event worth reading, a progress bar while downloading. */
-class HumanView {
+/** Human output: one line per event worth reading, a progress bar while downloading (also used by `fotakit hil`). */
+export class HumanView {
   private bar: SingleBar | undefined;
   private lastState = '';
 
@@ -183,6 +183,9 @@ class HumanView {
         console.log(`download      ${e.bytes} bytes, ${e.requests} requests, ${e.retries} retries`);
         console.log(`TLS records   largest ${e.maxRecordBytes} B of the modem's ${e.recordLimit} B limit`);
         console.log(`probes        ${e.probes} handshakes;  reboots ${e.reboots};  ${e.seconds} s on ${e.link}`);
+        if (e.linkLimitSeconds !== undefined) {
+          console.log(`link limit    ${e.linkLimitSeconds} s for these bytes and connections: ${Math.round((100 * e.linkLimitSeconds) / e.seconds)}% of it used`);
+        }
         break;
       default:
         break;
