@@ -2,16 +2,18 @@
  * `fotakit hil`: hardware in the loop. The FOTA agent runs on this machine with the network through a
  * real nRF9160 running the Serial LTE Modem (AT over --modem-port) and the image going to a real MCUboot
  * board running smp_svr (SMP over --slot-port), or, with only the modem attached, to a simulated
- * nRF9160 slot here. Prints the agent's progress (or one JSON summary with --json); exit 0 when the
- * update was confirmed or none was due, 1 when it failed or rolled back.
+ * nRF9160 slot here. Prints the run as `fotakit sim` does (the same human view; with --json the same
+ * run-log JSON lines, the summary last, with a `hil` part for the serial side); exit 0 when the update
+ * was confirmed or none was due, 1 when it failed or rolled back.
  */
 import { X509Certificate } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { UsageError } from '../../hal/errors.ts';
 import { realClock } from '../../hal/serial/real-clock.ts';
-import { runHil, type HilSummary } from '../../hal/serial/hil-run.ts';
+import { runHil } from '../../hal/serial/hil-run.ts';
 import type { CertCandidate } from '../../fota/cert-select.ts';
-import type { AgentEventRecord } from '../../fota/agent/agent.ts';
+import { renderReport } from '../../report/report.ts';
+import { HumanView } from './sim.ts';
 import { DEFAULT_PROJECT_KEY } from '../../server/update-server.ts';
 import { publicKeyFromPem } from '../../hal/node/image-keys.ts';
 import type { TrustedKey } from '../../fota/mcuboot/keys.ts';
@@ -22,8 +24,6 @@ const DEFAULT_ROOTS_FILE = 'fotakit-roots/roots.pem';
 /** Candidates get sec_tags base+1, base+2, ... in file order (Memfault's base is 1000). */
 const DEFAULT_SEC_TAG_BASE = 1000;
 const SEC_TAG_MAX = 2_147_483_647;
-/** Progress is printed at every this many percent of the download. */
-const PROGRESS_STEP_PERCENT = 10;
 const PERCENT = 100;
 /** Upload progress is printed at every this many percent. */
 const UPLOAD_STEP_PERCENT = 25;
@@ -51,6 +51,7 @@ const SPEC: CommandSpec = {
     'software-type': { type: 'string' },
     'sim-slot-version': { type: 'string' },
     key: { type: 'string', multiple: true },
+    report: { type: 'string' },
     'modem-baud': { type: 'string' },
     'modem-rtscts': { type: 'boolean' },
     'slot-baud': { type: 'string' },
@@ -67,6 +68,7 @@ const SPEC: CommandSpec = {
     'hardware-version': 'hardware_version of the update check (default: the slot board)',
     'software-type': 'software_type of the update check (default app)',
     'sim-slot-version': 'version the simulated nRF9160 slot runs before the update (default 1.0.0)',
+    report: 'write the run as a self-contained HTML report (as fotakit sim --report)',
     'modem-baud': 'modem UART baud rate (default 115200)',
     'modem-rtscts': 'RTS/CTS flow control on the modem UART (the nRF9160 DK SLM uses it)',
     'slot-baud': 'slot board UART baud rate (default 115200)',
@@ -115,59 +117,6 @@ export function readTrustedKeys(files: string[]): TrustedKey[] {
   });
 }
 
-function printEvent(e: AgentEventRecord, progress: { step: number }): void {
-  switch (e.kind) {
-    case 'state':
-      console.log(`  ${e.from} → ${e.to}${e.reason ? `  (${e.reason.code}: ${e.reason.message})` : ''}`);
-      break;
-    case 'check':
-      console.log(`  update check: running ${e.running}, ${e.result}${e.url ? ` ${e.url}` : ''}`);
-      break;
-    case 'progress': {
-      if (e.total <= 0) break;
-      const pct = Math.floor((e.bytes / e.total) * PERCENT);
-      if (pct >= progress.step) {
-        console.log(`  download ${String(pct).padStart(3)}%  ${e.bytes}/${e.total} bytes, ${e.requests} requests`);
-        progress.step = (Math.floor(pct / PROGRESS_STEP_PERCENT) + 1) * PROGRESS_STEP_PERCENT;
-      }
-      break;
-    }
-    case 'download':
-      console.log(`  downloaded ${e.bytes} bytes in ${e.requests} requests (${e.retries} retries)`);
-      break;
-    case 'verdict':
-      console.log(`  image ${e.verdict.valid ? 'valid' : `INVALID (${e.verdict.code})`}${e.verdict.version ? `, version ${e.verdict.version}` : ''}`);
-      break;
-    case 'reset':
-      console.log(`  reset the slot's board (${e.why})`);
-      break;
-    case 'boot':
-      console.log(`  board runs ${e.running ?? '?'} (expected ${e.expected ?? '?'})`);
-      break;
-    case 'selftest':
-      console.log(`  self-test of ${e.version}: ${e.passed ? 'passed' : 'FAILED'}`);
-      break;
-  }
-}
-
-function jsonSummary(s: HilSummary): Record<string, unknown> {
-  return {
-    ok: RESTING_OK.has(s.result.state),
-    state: s.result.state,
-    running: s.result.running,
-    ...(s.result.reason ? { reason: s.result.reason } : {}),
-    ...(s.result.release ? { release: s.result.release } : {}),
-    dialect: s.dialect,
-    slot: s.slot,
-    certProbes: s.certProbes.map(({ host, secTag, name, ok, code }) => ({ host, secTag, name, ok, ...(code ? { code } : {}) })),
-    ...(s.download ? { download: s.download } : {}),
-    ...(s.upload ? { upload: { bytes: s.upload.bytes, requests: s.upload.requests, timeouts: s.upload.timeouts, elapsedMs: Math.round(s.upload.elapsedMs) } } : {}),
-    modem: s.modem,
-    at: s.at,
-    elapsedMs: s.elapsedMs,
-  };
-}
-
 export async function run(argv: string[]): Promise<number> {
   const p = parseCommand(SPEC, argv);
   if (p.help) {
@@ -189,11 +138,12 @@ export async function run(argv: string[]): Promise<number> {
   const modemBaud = stringValue(p, 'modem-baud');
   const slotBaud = stringValue(p, 'slot-baud');
 
-  const progress = { step: PROGRESS_STEP_PERCENT };
   const upload = { step: UPLOAD_STEP_PERCENT };
+  const reportPath = stringValue(p, 'report');
+  const view = new HumanView();
   if (!p.json) {
     console.log(`fotakit hil: modem ${modemPort} (${dialect}), slot ${slotPort ?? 'simulated nRF9160 slot'}, release API ${server}`);
-    console.log(`  root CA candidates: ${candidates.map((c) => `${c.secTag} ${c.name}`).join(', ')}`);
+    console.log(`  root CA candidates: ${candidates.map((c) => `${c.secTag} ${c.name}`).join(', ')}\n`);
   }
   const summary = await runHil({
     modemPort,
@@ -213,26 +163,29 @@ export async function run(argv: string[]): Promise<number> {
     ...(trustedKeys.length > 0 ? { trustedKeys } : {}),
     ...(stringValue(p, 'sim-slot-version') ? { simSlotVersion: stringValue(p, 'sim-slot-version')! } : {}),
     clock: realClock,
+    // The run log as `fotakit sim` prints it: JSON lines (the summary last), or the same human view.
+    onEntry: (e) => (p.json ? (e.kind === 'progress' ? undefined : console.log(JSON.stringify(e))) : view.entry(e)),
     ...(p.json
       ? {}
       : {
-          onEvent: (e: AgentEventRecord) => printEvent(e, progress),
-          onProbe: (c) => console.log(`  root CA ${c.secTag} ${c.name} for ${c.host}: ${c.ok ? 'handshake OK' : c.code}`),
           onUpload: (sent: number, total: number) => {
             const pct = total > 0 ? Math.floor((sent / total) * PERCENT) : 0;
             if (pct >= upload.step || sent === total) {
-              console.log(`  upload   ${String(pct).padStart(3)}%  ${sent}/${total} bytes over SMP`);
+              console.log(`           upload ${String(pct).padStart(3)}%  ${sent}/${total} bytes over SMP`);
               upload.step = (Math.floor(pct / UPLOAD_STEP_PERCENT) + 1) * UPLOAD_STEP_PERCENT;
             }
           },
         }),
   });
+  if (reportPath !== undefined) {
+    writeFileSync(reportPath, renderReport(summary.entries, { title: `fotakit hil — ${summary.slot} via the ${summary.dialect} SLM` }));
+    if (!p.json) console.log(`report        ${reportPath}`);
+  }
   const ok = RESTING_OK.has(summary.result.state);
-  if (p.json) console.log(JSON.stringify(jsonSummary(summary)));
-  else {
-    const r = summary.result;
-    console.log(`fotakit hil: ${r.state}, running ${r.running ?? '?'}${r.reason ? ` (${r.reason.code}: ${r.reason.message})` : ''} in ${summary.elapsedMs} ms`);
-    console.log(`  modem: ${summary.dialect}, ${summary.at.commands} AT commands, ${summary.modem.credentialWrites} credential writes (${summary.modem.credentialWritesSkipped} skipped as identical)`);
+  if (!p.json) {
+    const h = summary.summary.hil;
+    console.log(`modem         ${h.dialect} SLM, ${h.at.commands} AT commands, ${h.modem.credentialWrites} credential writes, ${h.modem.cfunChanges} CFUN changes`);
+    if (h.upload) console.log(`upload        ${h.upload.bytes} bytes over SMP in ${h.upload.requests} requests, ${h.upload.elapsedMs} ms`);
   }
   return ok ? EXIT_OK : EXIT_NEGATIVE;
 }

@@ -184,7 +184,7 @@ export class HumanView {
         console.log(`TLS records   largest ${e.maxRecordBytes} B of the modem's ${e.recordLimit} B limit`);
         console.log(`probes        ${e.probes} handshakes;  reboots ${e.reboots};  ${e.seconds} s on ${e.link}`);
         if (e.linkLimitSeconds !== undefined) {
-          console.log(`link limit    ${e.linkLimitSeconds} s for these bytes and connections: ${Math.round((100 * e.linkLimitSeconds) / e.seconds)}% of it used`);
+          console.log(`link limit    ${e.linkLimitSeconds} s for these bytes and connections (efficiency ${Math.round((100 * e.linkLimitSeconds) / e.seconds)}%)`);
         }
         break;
       default:

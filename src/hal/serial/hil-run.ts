@@ -29,6 +29,8 @@ import { FotaAgent, type AgentEventRecord, type AgentResult } from '../../fota/a
 import type { TrustedKey } from '../../fota/mcuboot/keys.ts';
 import { FotaError } from '../errors.ts';
 import { SmpSlotTarget } from '../../fota/dfu/smp-slot.ts';
+import type { RunLogEntry, RunLogEvent, SummaryEntry } from '../../fota/run-log.ts';
+import { MODEM_TLS_MAX_RECORD_BYTES } from '../net.ts';
 import type { UploadResult } from '../../transport/smp/upload.ts';
 import { SlmModem, type SlmModemStats } from './slm-modem.ts';
 import { openNodePort } from './node-port.ts';
@@ -63,6 +65,17 @@ export interface HilOptions {
   onEvent?: (e: AgentEventRecord) => void;
   onProbe?: (p: CertProbe) => void;
   onUpload?: (sent: number, total: number) => void;
+  /** Every run-log entry as it happens (the format `fotakit sim --json` prints), the summary last. */
+  onEntry?: (e: RunLogEntry) => void;
+}
+
+/** What HIL adds to the run log's summary: the serial side of the run. */
+export interface HilDetails {
+  dialect: SlmDialect;
+  slot: string;
+  modem: SlmModemStats;
+  at: ReturnType<AtChannel['stats']>;
+  upload?: { bytes: number; requests: number; timeouts: number; elapsedMs: number };
 }
 
 export interface HilSummary {
@@ -75,6 +88,9 @@ export interface HilSummary {
   download?: { bytes: number; requests: number; retries: number; maxRecordBytes: number };
   upload?: UploadResult;
   elapsedMs: number;
+  /** The run log (as `fotakit sim` keeps it), the summary last. */
+  entries: RunLogEntry[];
+  summary: SummaryEntry & { hil: HilDetails };
 }
 
 /** Runs one update cycle over the serial-bridged boards; resolves with the agent's resting state. */
@@ -84,6 +100,15 @@ export async function runHil(o: HilOptions): Promise<HilSummary> {
   const log = o.log ?? silentLog;
   const settings = new MemorySettings();
   const closers: (() => Promise<unknown>)[] = [];
+  const entries: RunLogEntry[] = [];
+  const emit = (e: RunLogEvent): void => {
+    const entry = { t: Math.round(o.clock.now() - started), ...e } as RunLogEntry;
+    entries.push(entry);
+    o.onEntry?.(entry);
+  };
+  let probes = 0;
+  let reboots = 0;
+  let fromVersion: string | undefined;
   try {
     const modemPort = await openNodePort({
       path: o.modemPort,
@@ -120,7 +145,11 @@ export async function runHil(o: HilOptions): Promise<HilSummary> {
       settings,
       clock: o.clock,
       crypto,
-      ...(o.onProbe ? { onProbe: o.onProbe } : {}),
+      onProbe: (p) => {
+        probes++;
+        emit({ kind: 'probe', ...p });
+        o.onProbe?.(p);
+      },
     });
     const connect = (host: string, port: number) => selector.connect(host, port);
     const http = new HttpClient({ connect, clock: o.clock, userAgent: HIL_USER_AGENT });
@@ -143,12 +172,42 @@ export async function runHil(o: HilOptions): Promise<HilSummary> {
       selfTest: async () => true,
       onEvent: (e) => {
         if (e.kind === 'download') downloadSummary = { bytes: e.bytes, requests: e.requests, retries: e.retries, maxRecordBytes: e.maxRecordBytes };
+        if (e.kind === 'check') fromVersion ??= e.running;
+        if (e.kind === 'reset') reboots++;
+        emit(e);
         o.onEvent?.(e);
       },
     });
     const result = await agent.run({ check: true });
     // Leave the modem as it was found (online), even when no connect followed the credential writes.
     await modem.restoreMode().catch(() => undefined);
+    const elapsedMs = Math.round(o.clock.now() - started);
+    const upload = slot.lastUpload;
+    const summary: SummaryEntry & { hil: HilDetails } = {
+      kind: 'summary',
+      final: result.state,
+      ...(result.running ? { version: result.running } : {}),
+      ...(fromVersion ? { fromVersion } : {}),
+      bytes: downloadSummary?.bytes ?? 0,
+      requests: downloadSummary?.requests ?? 0,
+      retries: downloadSummary?.retries ?? 0,
+      maxRecordBytes: downloadSummary?.maxRecordBytes ?? 0,
+      recordLimit: MODEM_TLS_MAX_RECORD_BYTES,
+      seconds: Math.round(elapsedMs / 10) / 100,
+      probes,
+      reboots,
+      ...(result.reason ? { reason: result.reason } : {}),
+      board: slotName,
+      link: `serial, ${dialect} SLM`,
+      hil: {
+        dialect,
+        slot: slotName,
+        modem: { ...modem.counters },
+        at: channel.stats(),
+        ...(upload ? { upload: { bytes: upload.bytes, requests: upload.requests, timeouts: upload.timeouts, elapsedMs: Math.round(upload.elapsedMs) } } : {}),
+      },
+    };
+    emit(summary);
     return {
       result,
       dialect,
@@ -157,8 +216,10 @@ export async function runHil(o: HilOptions): Promise<HilSummary> {
       at: channel.stats(),
       certProbes: selector.history(),
       ...(downloadSummary ? { download: downloadSummary } : {}),
-      ...(slot.lastUpload ? { upload: slot.lastUpload } : {}),
-      elapsedMs: Math.round(o.clock.now() - started),
+      ...(upload ? { upload } : {}),
+      elapsedMs,
+      entries,
+      summary,
     };
   } finally {
     for (const close of closers.reverse()) await close().catch(() => undefined);
