@@ -58,7 +58,7 @@ const SPEC: CommandSpec = {
     ca: 'root CA candidates (PEM files), tried in the order given',
     image: 'serve this MCUboot image as the release (sign it with --key)',
     key: 'signing key (PKCS#8 PEM, as imgtool keygen writes); the board trusts it',
-    faults: 'server faults, e.g. drop-after=20000,count=1 or record-size=16384',
+    faults: 'server faults, e.g. drop-after=20000,count=1 or status=503,count=2 or ignore-range',
     'cert-mode': 'probe (one handshake per candidate, default) or list (one handshake with every sec_tag)',
     'payload-bytes': 'size of the generated application images (default 131072)',
     pipeline: 'range requests in flight (default 6)',
