@@ -48,6 +48,16 @@ async function json(p: Proc): Promise<Record<string, any>> {
   return JSON.parse(value) as Record<string, any>;
 }
 
+/** Reads `fotakit hil --json` to its end: the run-log entries and the summary (or the error line). */
+async function runLog(p: Proc): Promise<{ entries: Record<string, any>[]; summary: Record<string, any> }> {
+  const entries: Record<string, any>[] = [];
+  for (;;) {
+    const e = await json(p);
+    if (e.kind === 'summary' || (e.ok === false && e.error)) return { entries, summary: e };
+    entries.push(e);
+  }
+}
+
 async function stop(p: Proc): Promise<void> {
   if (p.child.exitCode === null) p.child.kill('SIGTERM');
   await p.exit;
@@ -84,18 +94,24 @@ test('fotakit hil over two emulated boards on real ptys ends confirmed (legacy S
     const m = await json(modem);
     const b = await json(board);
     const hil = fotakit(['hil', '--modem-port', m.device, '--slot-port', b.device, '--server', server.apiUrl, '--roots', rootsFile, '--json']);
-    const out = await json(hil);
+    const { entries, summary: out } = await runLog(hil);
     assert.is(await hil.exit, 0);
-    assert.is(out.state, 'confirmed', JSON.stringify(out.reason));
-    assert.is(out.running, '2.1.0+0');
-    assert.is(out.dialect, 'legacy');
-    assert.is(out.slot, `smp serial ${b.device}`);
+    assert.is(out.final, 'confirmed', JSON.stringify(out.reason));
+    assert.is(out.version, '2.1.0+0');
+    assert.is(out.fromVersion, '1.0.0+0');
+    assert.is(out.hil.dialect, 'legacy');
+    assert.is(out.hil.slot, `smp serial ${b.device}`);
+    assert.equal(
+      entries.filter((e) => e.kind === 'state').map((e) => e.to),
+      ['checking', 'selecting-cert', 'downloading', 'verifying', 'staged', 'rebooting', 'trial', 'confirmed'],
+    );
     // The field's order: Amazon first; the CDN chains to G2, the last candidate, found by real handshakes.
-    const cdn = out.certProbes.filter((p: { host: string }) => p.host === 'cdn.fotakit.test');
-    assert.equal(cdn.map((p: { secTag: number; ok: boolean }) => [p.secTag, p.ok]).slice(0, 4), [[1001, false], [1002, false], [1003, false], [1004, true]]);
-    assert.is(cdn[0].code, 'CERT_UNKNOWN_CA');
-    assert.is(out.download.bytes, server.current().image.length);
-    assert.is(out.upload.bytes, server.current().image.length);
+    const cdn = entries.filter((e) => e.kind === 'probe' && e.host === 'cdn.fotakit.test');
+    assert.equal(cdn.map((p) => [p.secTag, p.ok]).slice(0, 4), [[1001, false], [1002, false], [1003, false], [1004, true]]);
+    assert.is(cdn[0]!.code, 'CERT_UNKNOWN_CA');
+    assert.is(out.bytes, server.current().image.length);
+    assert.is(out.hil.upload.bytes, server.current().image.length);
+    assert.is(out.reboots, 1);
     assert.ok(server.requests.some((r) => r.status === 206));
     await stop(modem);
     await stop(board);
@@ -112,13 +128,13 @@ test('fotakit hil with only the modem (NCS 3.x Serial Modem, detected) updates t
   try {
     const m = await json(modem);
     const hil = fotakit(['hil', '--modem-port', m.device, '--server', server.apiUrl, '--roots', rootsFile, '--json']);
-    const out = await json(hil);
+    const { summary: out } = await runLog(hil);
     assert.is(await hil.exit, 0);
-    assert.is(out.state, 'confirmed', JSON.stringify(out.reason));
-    assert.is(out.dialect, 'serial-modem');
-    assert.is(out.slot, 'simulated nrf9160 slot (in memory)');
-    assert.is(out.running, '2.1.0+0');
-    assert.ok(out.download.retries >= 2, `retries ${out.download.retries}`);
+    assert.is(out.final, 'confirmed', JSON.stringify(out.reason));
+    assert.is(out.hil.dialect, 'serial-modem');
+    assert.is(out.hil.slot, 'simulated nrf9160 slot (in memory)');
+    assert.is(out.version, '2.1.0+0');
+    assert.ok(out.retries >= 2, `retries ${out.retries}`);
   } finally {
     server.setFaults({});
     await stop(modem);
@@ -134,20 +150,20 @@ test('with --key, an unsigned release fails verification (exit 1, nothing marked
     const m = await json(modem);
     const args = ['hil', '--modem-port', m.device, '--server', server.apiUrl, '--roots', rootsFile, '--key', keyFile, '--json'];
     const unsigned = fotakit(args);
-    const out1 = await json(unsigned);
+    const { summary: out1 } = await runLog(unsigned);
     assert.is(await unsigned.exit, 1);
-    assert.is(out1.state, 'failed');
+    assert.is(out1.final, 'failed');
     assert.match(out1.reason.code, /^IMAGE_(NO_SIGNATURE|UNKNOWN_KEY)$/);
-    assert.is(out1.running, '1.0.0+0');
+    assert.is(out1.version, '1.0.0+0');
 
     const payload = new Uint8Array(20 * 1024).map((_, i) => (i * 5) & 0xff);
     const signed = await signImage(payload, { crypto: nodeCrypto, signer: createPemSigner(keyPem), headerSize: 32, padHeader: true, version: '2.2.0', align: 4 });
     server.setRelease(signed, '2.2.0');
     const good = fotakit(args);
-    const out2 = await json(good);
+    const { summary: out2 } = await runLog(good);
     assert.is(await good.exit, 0);
-    assert.is(out2.state, 'confirmed', JSON.stringify(out2.reason));
-    assert.is(out2.running, '2.2.0+0');
+    assert.is(out2.final, 'confirmed', JSON.stringify(out2.reason));
+    assert.is(out2.version, '2.2.0+0');
   } finally {
     await stop(modem);
   }

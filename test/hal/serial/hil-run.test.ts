@@ -58,6 +58,12 @@ test('one cycle through both emulated boards: update, test boot, confirm; then u
     const cdn = first.certProbes.filter((p) => p.host === 'cdn.fotakit.test').map((p) => [p.secTag, p.ok]);
     assert.equal(cdn.slice(0, 3), [[1002, false], [1003, false], [1001, true]]);
     assert.is(first.upload!.bytes, server.current().image.length);
+    // The run log is the one `fotakit sim` keeps: entries stamped with t, the summary last.
+    assert.is(first.entries.at(-1)!.kind, 'summary');
+    assert.is(first.summary.final, 'confirmed');
+    assert.is(first.summary.fromVersion, '1.0.0+0');
+    assert.is(first.summary.reboots, 1);
+    assert.is(first.summary.hil.dialect, 'legacy');
     assert.ok(first.modem.cfunChanges <= 2, 'one offline switch for all three root CAs at most, one back');
     const second = await runHil(options(modem.devicePath, board.devicePath));
     assert.is(second.result.state, 'idle', JSON.stringify(second.result.reason));
