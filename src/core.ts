@@ -19,3 +19,23 @@ export * as smp from './transport/smp/index.ts';
 export * as http from './transport/http/index.ts';
 export * as download from './transport/download/index.ts';
 export { SmpSlotTarget, type SmpSlotOptions } from './fota/dfu/smp-slot.ts';
+// The FOTA agent and what it is built from.
+export * from './fota/agent/agent.ts';
+export * from './fota/agent/transitions.ts';
+export * from './fota/agent/policy.ts';
+export type * from './fota/agent/ports.ts';
+export * from './fota/agent/mcuboot-verifier.ts';
+export * from './fota/agent/network-ports.ts';
+export * from './fota/cert-select.ts';
+export * from './fota/update-check.ts';
+export * from './fota/device-runner.ts';
+export type * from './fota/run-log.ts';
+export * from './fota/dfu/image-type.ts';
+export type * from './fota/dfu/slot-target.ts';
+export * from './fota/dfu/stream-writer.ts';
+export * from './fota/dfu/flash-slot.ts';
+// MCUboot images (parse, verify, sign) and boot model (trailer, swap table, bootloader), as a namespace.
+export * as mcuboot from './fota/mcuboot/index.ts';
+export { portableCrypto, createPortableCrypto } from './hal/portable/crypto.ts';
+export { FlashSettings } from './hal/portable/flash-settings.ts';
+export { MemorySettings } from './hal/portable/memory-settings.ts';
