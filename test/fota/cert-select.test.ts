@@ -4,7 +4,7 @@ import { CertSelector, type CertCandidate, type CertProbe } from '../../src/fota
 import { TlsError, NetError, FotaError } from '../../src/hal/errors.ts';
 import type { ConnectOptions, CredentialInfo, CredentialType, Modem, Socket } from '../../src/hal/net.ts';
 import { nodeCrypto } from '../../src/hal/node/crypto.ts';
-import { MemorySettings } from './agent/memory-settings.ts';
+import { MemorySettings } from '../../src/hal/portable/memory-settings.ts';
 
 const candidates: CertCandidate[] = [
   { secTag: 1002, name: 'Amazon Root CA 1', pem: 'PEM-A' },

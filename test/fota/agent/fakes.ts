@@ -8,7 +8,7 @@ import { FotaError } from '../../../src/hal/errors.ts';
 import type { Clock } from '../../../src/hal/clock.ts';
 import type { SlotImageState, SlotTarget } from '../../../src/fota/dfu/slot-target.ts';
 import type { DownloadPort, ImageVerdict, StreamingImageVerifier } from '../../../src/fota/agent/ports.ts';
-import { MemorySettings } from './memory-settings.ts';
+import { MemorySettings } from '../../../src/hal/portable/memory-settings.ts';
 
 export { MemorySettings };
 
