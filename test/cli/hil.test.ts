@@ -7,7 +7,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -127,14 +127,19 @@ test('fotakit hil with only the modem (NCS 3.x Serial Modem, detected) updates t
   const modem = fotakit(['emulate', '--board', 'nrf9160', '--dialect', 'serial-modem', ...hostFlags(), '--json']);
   try {
     const m = await json(modem);
-    const hil = fotakit(['hil', '--modem-port', m.device, '--server', server.apiUrl, '--roots', rootsFile, '--json']);
-    const { summary: out } = await runLog(hil);
+    const report = join(dir, 'hil.html');
+    const hil = fotakit(['hil', '--modem-port', m.device, '--server', server.apiUrl, '--roots', rootsFile, '--report', report, '--json']);
+    const { entries, summary: out } = await runLog(hil);
     assert.is(await hil.exit, 0);
     assert.is(out.final, 'confirmed', JSON.stringify(out.reason));
     assert.is(out.hil.dialect, 'serial-modem');
     assert.is(out.hil.slot, 'simulated nrf9160 slot (in memory)');
     assert.is(out.version, '2.1.0+0');
     assert.ok(out.retries >= 2, `retries ${out.retries}`);
+    assert.ok(entries.filter((e) => e.kind === 'connection' && e.what === 'reconnect').length >= 1);
+    const html = readFileSync(report, 'utf8');
+    assert.match(html, /^<!doctype html>/i);
+    assert.match(html, /fotakit hil/);
   } finally {
     server.setFaults({});
     await stop(modem);

@@ -36,6 +36,12 @@ import { SlmModem, type SlmModemStats } from './slm-modem.ts';
 import { openNodePort } from './node-port.ts';
 
 const HIL_USER_AGENT = 'fotakit-hil/0.1';
+const HTTP_PARTIAL_CONTENT = 206;
+
+function cdnHost(url: string | undefined): string {
+  const m = url === undefined ? null : /^https?:\/\/([^/:]+)/.exec(url);
+  return m ? m[1]! : 'cdn';
+}
 
 /** Payload of the image the simulated nRF9160 slot runs before the update (only-modem mode). */
 export const HIL_SIM_SLOT_INITIAL_PAYLOAD_BYTES = 8 * 1024;
@@ -108,6 +114,9 @@ export async function runHil(o: HilOptions): Promise<HilSummary> {
   };
   let probes = 0;
   let reboots = 0;
+  let lastRetries = 0;
+  /** The release URL once the check found one (the host of the download's log entries). */
+  const releaseSeen: { url?: string } = {};
   let fromVersion: string | undefined;
   try {
     const modemPort = await openNodePort({
@@ -151,6 +160,7 @@ export async function runHil(o: HilOptions): Promise<HilSummary> {
         o.onProbe?.(p);
       },
     });
+    closers.push(() => selector.close());
     const connect = (host: string, port: number) => selector.connect(host, port);
     const http = new HttpClient({ connect, clock: o.clock, userAgent: HIL_USER_AGENT });
     closers.push(() => http.close());
@@ -172,9 +182,20 @@ export async function runHil(o: HilOptions): Promise<HilSummary> {
       selfTest: async () => true,
       onEvent: (e) => {
         if (e.kind === 'download') downloadSummary = { bytes: e.bytes, requests: e.requests, retries: e.retries, maxRecordBytes: e.maxRecordBytes };
-        if (e.kind === 'check') fromVersion ??= e.running;
+        if (e.kind === 'check') {
+          fromVersion ??= e.running;
+          if (e.url) releaseSeen.url = e.url;
+        }
         if (e.kind === 'reset') reboots++;
         emit(e);
+        if (e.kind === 'progress') {
+          // As sim logs them: a reconnect when the retries grew, one response per range (the SLM does
+          // not show TLS records: recordBytes 0).
+          const host = cdnHost(releaseSeen.url);
+          if (e.retries > lastRetries) emit({ kind: 'connection', host, what: 'reconnect' });
+          lastRetries = e.retries;
+          emit({ kind: 'response', host, status: HTTP_PARTIAL_CONTENT, rangeBytes: e.rangeBytes, headerBytes: 0, bodyBytes: e.rangeBytes, recordBytes: 0, recordLimit: MODEM_TLS_MAX_RECORD_BYTES });
+        }
         o.onEvent?.(e);
       },
     });
