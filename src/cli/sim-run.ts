@@ -345,6 +345,7 @@ export async function runSim(o: SimOptions = {}): Promise<SimResult> {
           return await agent.run({ check: true });
         } finally {
           await http.close().catch(() => undefined);
+          await selector.close().catch(() => undefined);
         }
       },
     });

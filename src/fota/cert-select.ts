@@ -66,6 +66,8 @@ export class CertSelector {
   private readonly opts: CertSelectorOptions;
   private readonly probes: CertProbe[] = [];
   private readonly winners = new Map<string, number>();
+  /** Sockets proven by prove() and not yet handed out: the next connect to that host takes it. */
+  private readonly parked = new Map<string, Socket>();
   private provisioned = false;
 
   constructor(options: CertSelectorOptions) {
@@ -103,8 +105,31 @@ export class CertSelector {
     this.provisioned = true;
   }
 
+  /**
+   * Chooses the root CA for host:port now (the agent's selecting-cert state) and keeps the verified
+   * socket for the next connect() to that host, so proving a root costs no extra handshake.
+   */
+  async prove(host: string, port: number): Promise<void> {
+    const key = `${host}:${port}`;
+    if (this.parked.has(key)) return;
+    this.parked.set(key, await this.connect(host, port));
+  }
+
+  /** Closes sockets proven but never used. */
+  async close(): Promise<void> {
+    const sockets = [...this.parked.values()];
+    this.parked.clear();
+    for (const s of sockets) await s.close();
+  }
+
   /** Opens a verified TLS socket to host:port, choosing the root CA as configured. */
   async connect(host: string, port: number): Promise<Socket> {
+    const key = `${host}:${port}`;
+    const proven = this.parked.get(key);
+    if (proven) {
+      this.parked.delete(key);
+      return proven;
+    }
     await this.provision();
     return (this.opts.mode ?? 'probe') === 'list' ? this.connectWithList(host, port) : this.connectByProbing(host, port);
   }

@@ -128,4 +128,16 @@ function sha256Hex(text: string): string {
   return Buffer.from(h.digest()).toString('hex');
 }
 
+test('prove() chooses the root now and hands its socket to the next connect: no extra handshake', async () => {
+  const modem = new ScriptedModem({ 'cdn.fotakit.test': 1001 });
+  const { s } = selector(modem);
+  await s.prove('cdn.fotakit.test', 443);
+  assert.is(modem.connects.length, 3);
+  const socket = await s.connect('cdn.fotakit.test', 443);
+  assert.is(socket.info().validatedBy, 1001);
+  assert.is(modem.connects.length, 3);
+  await s.connect('cdn.fotakit.test', 443);
+  assert.is(modem.connects.length, 4, 'a second connect makes a new (remembered) handshake');
+});
+
 test.run();

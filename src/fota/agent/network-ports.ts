@@ -75,11 +75,13 @@ export function releasePort(o: ReleasePortOptions): ReleasePort {
   };
 }
 
-/** Proves a root CA for the download host before downloading (the agent's selecting-cert state). */
+/**
+ * Proves a root CA for the download host before downloading (the agent's selecting-cert state); the
+ * verified socket is kept for the download's first connection.
+ */
 export function selectCertFor(selector: CertSelector): (url: string) => Promise<void> {
   return async (url) => {
     const u = parseUrl(url);
-    const socket = await selector.connect(u.host, u.port);
-    await socket.close();
+    await selector.prove(u.host, u.port);
   };
 }
