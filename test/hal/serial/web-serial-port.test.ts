@@ -3,6 +3,12 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { openWebSerialPort, type WebSerialPortLike } from '../../../src/hal/serial/web-serial-port.ts';
 import { PortError } from '../../../src/transport/at/port.ts';
+import { createMemoryPortPair } from '../../../src/transport/at/memory-port.ts';
+import { AtChannel } from '../../../src/transport/at/channel.ts';
+import { SlmEmulator } from '../../../src/hal/serial/slm-emulator.ts';
+import { SlmModem } from '../../../src/hal/serial/slm-modem.ts';
+import { createSimModem } from '../../../src/hal/sim/modem.ts';
+import { realClock } from '../../../src/hal/serial/real-clock.ts';
 
 function fakePort(options: { failOpen?: boolean } = {}) {
   const toHost: Uint8Array[] = [];
@@ -86,6 +92,45 @@ test('a port that will not open is PORT_OPEN_FAILED', async () => {
     assert.instance(e, PortError);
     assert.is((e as PortError).code, 'PORT_OPEN_FAILED');
   }
+});
+
+test('the SLM modem runs over the Web Serial adapter (fake browser port bridged to the emulated SLM)', async () => {
+  const { a, b } = createMemoryPortPair();
+  const sim = createSimModem();
+  const emulator = new SlmEmulator({ port: b, modem: sim, dialect: 'serial-modem', initialCfun: 1 });
+  const incoming: Uint8Array[] = [];
+  let wake: (() => void) | undefined;
+  let cancelled = false;
+  a.onData((bytes) => {
+    incoming.push(bytes);
+    wake?.();
+  });
+  const browserPort: WebSerialPortLike = {
+    open: async () => undefined,
+    close: async () => undefined,
+    readable: {
+      getReader: () => ({
+        async read() {
+          while (incoming.length === 0 && !cancelled) await new Promise<void>((r) => (wake = r));
+          return cancelled ? { done: true } : { value: incoming.shift()!, done: false };
+        },
+        async cancel() {
+          cancelled = true;
+          wake?.();
+        },
+        releaseLock() {},
+      }),
+    },
+    writable: { getWriter: () => ({ write: (chunk: Uint8Array) => a.write(chunk), releaseLock() {} }) },
+  };
+  const port = await openWebSerialPort(browserPort);
+  const channel = new AtChannel(port, realClock);
+  const modem = new SlmModem({ channel });
+  assert.is(await modem.dialect(), 'serial-modem');
+  assert.equal(await modem.credentials.list(), []);
+  await channel.close();
+  await emulator.shutdown();
+  await a.close();
 });
 
 test.run();
