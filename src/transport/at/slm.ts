@@ -21,6 +21,11 @@
  * | `ERROR`                       | AT#XSSOCKET               | NetError ENOMEM (no free socket)     |
  * | AT_TIMEOUT / AT_CLOSED        | any                       | NetError ETIMEDOUT / ECONNRESET      |
  * AT_BAD_REPLY stays an AtError: the line is broken, not the network.
+ *
+ * Forms this module relies on beyond the reference's list (checked against the emulator only, to be
+ * confirmed on each firmware): legacy `AT#XRECV` answers `#XRECV: <size>`, then the raw bytes, then OK;
+ * legacy data mode is `AT#XSEND` without data → OK, raw bytes, `+++`, then `#XDATAMODE: <status>`;
+ * the Serial Modem sets the host name with `AT#XSSOCKETOPT=<h>,1,2,"<host>"`; `AT#XCLOSE=?` probes it.
  */
 import { NetError, TlsError } from '../../hal/errors.ts';
 import { fromHex, toHex } from '../../hal/bytes.ts';
