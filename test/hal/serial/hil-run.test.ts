@@ -74,4 +74,20 @@ test('one cycle through both emulated boards: update, test boot, confirm; then u
   }
 });
 
+test("a modem whose record limit is below the download's plan: EMSGSIZE through the SLM, smaller ranges, confirmed", async () => {
+  server.setRelease(await buildTestImage(nodeCrypto, 24 * 1024, '4.1.0', 9), '4.1.0+0');
+  const modem = await startBoardEmulator({ board: 'nrf9160', dialect: 'serial-modem', hosts: server.hosts, maxRecordBytes: 1200 });
+  try {
+    const connections: string[] = [];
+    const r = await runHil({ ...options(modem.devicePath), onEntry: (e) => void (e.kind === 'connection' && connections.push(e.what)) });
+    assert.is(r.result.state, 'confirmed', JSON.stringify(r.result.reason));
+    assert.is(r.result.running, '4.1.0+0');
+    assert.ok(r.summary.retries >= 1, `retries ${r.summary.retries}`);
+    assert.ok(connections.includes('reconnect'));
+    assert.ok(modem.modem!.counters().emsgsize >= 1);
+  } finally {
+    await modem.close();
+  }
+});
+
 test.run();
