@@ -4,7 +4,7 @@
  */
 import { clusterByPixel, downsampleMinMax } from './downsample.ts';
 import { el, esc, fmtBytes, fmtInt, fmtMs, num, trim } from './html.ts';
-import type { ConnectionMark, ProgressPoint, RunModel } from './model.ts';
+import type { BootMark, ConnectionMark, ProgressPoint, RunModel } from './model.ts';
 import { byteUnit, linearScale, niceMax, unitTicks } from './scale.ts';
 import { timeAxis } from './chart-time.ts';
 import { CHAR_WIDTH_PX, PLOT_LEFT_PX, PLOT_WIDTH_PX, X_AXIS_BAND_PX, labelled, legend, placeholder, svgDoc, tip, xAxis, yAxis } from './svg.ts';
@@ -22,6 +22,8 @@ const STALL_MEDIAN_FACTOR = 5;
 const STALLS_MAX = 40;
 /** Top of the byte axis when nothing was downloaded. */
 const EMPTY_AXIS_BYTES = 1024;
+/** Buckets of the shortest curve (a curve per boot). */
+const MIN_BUCKETS_PER_CURVE = 8;
 /** Marks closer than this share one line. */
 const MARK_MERGE_PX = 3;
 
@@ -45,6 +47,25 @@ export function findStalls(progress: readonly ProgressPoint[]): Stall[] {
     if (b.t - a.t > threshold) stalls.push({ t0: a.t, t1: b.t, bytes: a.bytes });
   }
   return stalls.sort((p, q) => q.t1 - q.t0 - (p.t1 - p.t0)).slice(0, STALLS_MAX);
+}
+
+/** Progress split into one series per boot (a board boot between two points starts a new series). */
+export function splitAtBoots(progress: readonly ProgressPoint[], boots: readonly BootMark[]): ProgressPoint[][] {
+  const runs: ProgressPoint[][] = [];
+  let b = 0;
+  let prevT = -Infinity;
+  for (const p of progress) {
+    let rebooted = false;
+    while (b < boots.length && boots[b]!.t <= p.t) {
+      if (boots[b]!.t > prevT) rebooted = true;
+      b++;
+    }
+    const current = runs[runs.length - 1];
+    if (!current || rebooted) runs.push([p]);
+    else current.push(p);
+    prevT = p.t;
+  }
+  return runs;
 }
 
 export function downloadChart(m: RunModel): string {
@@ -78,14 +99,23 @@ export function downloadChart(m: RunModel): string {
       body += el('line', { class: 'total', x1: PLOT_LEFT_PX, y1: y(total), x2: right, y2: y(total) });
       body += el('text', { class: 'note', x: right - 4, y: y(total) - 5, 'text-anchor': 'end' }, esc(`image ${fmtBytes(total)}`));
     }
-    const pts = downsampleMinMax(m.progress, (p) => p.t, (p) => p.bytes, PLOT_WIDTH_PX);
-    if (pts.length === 1) {
-      const p = pts[0]!;
-      body += el('circle', { class: 'mark curve-dot', cx: x(p.t), cy: y(p.bytes), r: 4 }, tip(progressText(p)));
-    } else {
-      const line = pts.map((p, i) => `${i === 0 ? 'M' : 'L'}${num(x(p.t))} ${num(y(p.bytes))}`).join('');
-      const first = pts[0]!;
-      const last = pts[pts.length - 1]!;
+    // One curve per boot: progress after a reboot resumes from what was persisted, not from where
+    // the line was; joining them would draw a download that never happened.
+    const runs = splitAtBoots(m.progress, m.boots);
+    const spanAll = Math.max(1, m.progress[m.progress.length - 1]!.t - m.progress[0]!.t);
+    const pts: ProgressPoint[] = [];
+    for (const run of runs) {
+      const share = (run[run.length - 1]!.t - run[0]!.t) / spanAll;
+      const sampled = downsampleMinMax(run, (p) => p.t, (p) => p.bytes, Math.max(MIN_BUCKETS_PER_CURVE, Math.round(PLOT_WIDTH_PX * share)));
+      pts.push(...sampled);
+      if (sampled.length === 1) {
+        const p = sampled[0]!;
+        body += el('circle', { class: 'mark curve-dot', cx: x(p.t), cy: y(p.bytes), r: 4 }, tip(progressText(p)));
+        continue;
+      }
+      const line = sampled.map((p, i) => `${i === 0 ? 'M' : 'L'}${num(x(p.t))} ${num(y(p.bytes))}`).join('');
+      const first = sampled[0]!;
+      const last = sampled[sampled.length - 1]!;
       body += el('path', { class: 'mark area', d: `${line}L${num(x(last.t))} ${num(plotBottom)}L${num(x(first.t))} ${num(plotBottom)}Z` });
       body += el('path', { class: 'mark curve', d: line });
     }
@@ -105,7 +135,7 @@ export function downloadChart(m: RunModel): string {
       body += el(
         'text',
         { class: 'note strong', x: PLOT_LEFT_PX + 6, y: plotTop - 10 },
-        esc(`average ${fmtBytes(gained / spanS)}/s over ${fmtMs(last.t - first.t)} · ${fmtInt(last.requests)} requests · ${fmtInt(last.retries)} retries`),
+        esc(`average ${fmtBytes(gained / spanS)}/s over ${fmtMs(last.t - first.t)} · ${fmtInt(m.summary.requests)} requests · ${fmtInt(m.summary.retries)} retries`),
       );
     }
   }
@@ -158,6 +188,6 @@ function progressText(p: ProgressPoint): string {
 }
 
 function reconnectLabel(c: readonly ConnectionMark[]): string {
-  const codes = [...new Set(c.map((r) => r.code ?? '?'))];
+  const codes = [...new Set(c.map((r) => r.code ?? 'reconnect'))];
   return c.length === 1 ? codes[0]! : `${c.length}× ${codes.slice(0, 2).join(', ')}${codes.length > 2 ? ', …' : ''}`;
 }

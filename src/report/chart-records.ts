@@ -124,11 +124,12 @@ export function recordsChart(m: RunModel): string {
   body += xAxis(x, n > 0 ? ticks : [], plotBottom, n > bars.length ? `response # (in download order; one bar = up to ${Math.ceil(n / bars.length)} responses, the largest)` : 'response # (in download order)');
   body += legend(
     [
-      { label: 'TLS record', cls: 'rec', shape: 'box' },
-      { label: 'HTTP header part', cls: 'rec-hdr', shape: 'box' },
-      { label: 'over the limit', cls: 'rec over', shape: 'box' },
-      { label: 'range asked', cls: 'range', shape: 'line' },
-      { label: 'record limit', cls: 'limit', shape: 'dash' },
+      { label: 'TLS record', cls: 'rec', shape: 'box' as const },
+      ...(bars.some((b) => b.estimated) ? [{ label: 'record unknown: header + body', cls: 'rec est', shape: 'box' as const }] : []),
+      { label: 'HTTP header part', cls: 'rec-hdr', shape: 'box' as const },
+      { label: 'over the limit', cls: 'rec over', shape: 'box' as const },
+      { label: 'range asked', cls: 'range', shape: 'line' as const },
+      { label: 'record limit', cls: 'limit', shape: 'dash' as const },
     ],
     right,
     16,

@@ -13,10 +13,10 @@ section { background:var(--card); border:1px solid var(--line); border-radius:8p
 .banner .big { font-size:20px; font-weight:700; color:var(--bad); }
 .banner.rolled .big { color:var(--warn); }
 .banner code { font-size:15px; }
-.cards { display:grid; grid-template-columns:repeat(auto-fit,minmax(130px,1fr)); gap:8px; margin:0 0 16px; }
-.card { background:var(--card); border:1px solid var(--line); border-radius:8px; padding:8px 10px; }
+.cards { display:flex; flex-wrap:wrap; gap:8px; margin:0 0 16px; }
+.card { flex:1 1 auto; min-width:120px; background:var(--card); border:1px solid var(--line); border-radius:8px; padding:8px 10px; }
 .card .k { color:var(--muted); font-size:11px; white-space:nowrap; text-transform:uppercase; letter-spacing:.04em; }
-.card .v { font-size:16px; font-weight:650; margin-top:2px; white-space:nowrap; overflow:hidden; text-overflow:ellipsis; }
+.card .v { font-size:16px; font-weight:650; margin-top:2px; white-space:nowrap; }
 svg.chart { display:block; width:100%; height:auto; font:12px system-ui,-apple-system,"Segoe UI",Roboto,Arial,sans-serif; }
 .axis { stroke:#8795a5; stroke-width:1; }
 .grid { stroke:#e6eaef; stroke-width:1; }

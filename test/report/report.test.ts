@@ -7,11 +7,15 @@ import * as assert from 'uvu/assert';
 import type { RunLogEntry } from '../../src/fota/run-log.ts';
 import { isFotaError } from '../../src/hal/errors.ts';
 import { ReportError, buildRunModel, renderReport } from '../../src/report/report.ts';
-import { CDN_HOST, IMAGE_BYTES, failedCertRun, hugeRun, realisticRun } from './fixtures.ts';
+import type { BrowserContext } from 'playwright-core';
+import { runSim, type SimOptions } from '../../src/cli/sim-run.ts';
+import { IMAGE_BYTES, failedCertRun, hugeRun, realisticRun } from './fixtures.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
 const ARTIFACTS = 'test-artifacts';
 const CHART_IDS = ['chart-timeline', 'chart-download', 'chart-records'] as const;
+/** The simulated run drawn in the browser check: unshaped link (fast), one dropped connection, a power cut. */
+const SIM_RUN: SimOptions = { link: 'none', payloadBytes: 64 * 1024, powerCutAt: 30, faults: { dropAfterBytes: 700, count: 1 } };
 /** Launch, load and each query in the browser: fail instead of hanging. */
 const BROWSER_TIMEOUT_MS = 60_000;
 /** A report of a huge run must stay small enough to mail. */
@@ -178,15 +182,71 @@ test('the same run renders to the same bytes', () => {
   assert.is(renderReport(realisticRun()), renderReport(realisticRun()));
 });
 
-test('in headless Chromium: no console errors, every chart has visible marks, screenshot saved', async () => {
+interface PageMarks {
+  bars: number;
+  states: number;
+  boots: number;
+  probes: number;
+}
+
+/** Loads one report file, checks it in the browser, saves a full-page screenshot, returns its mark counts. */
+async function checkInBrowser(context: BrowserContext, html: string, name: string): Promise<PageMarks> {
+  const file = resolve(ARTIFACTS, `${name}.html`);
+  writeFileSync(file, html);
+  const url = pathToFileURL(file).href;
+  const page = await context.newPage();
+  try {
+    page.setDefaultTimeout(BROWSER_TIMEOUT_MS);
+    const problems: string[] = [];
+    page.on('console', (msg) => {
+      if (msg.type() === 'error' || msg.type() === 'warning') problems.push(`${msg.type()}: ${msg.text()}`);
+    });
+    page.on('pageerror', (err) => problems.push(`pageerror: ${err.message}`));
+    page.on('request', (req) => {
+      if (req.url() !== url) problems.push(`request: ${req.url()}`);
+    });
+    await page.goto(url, { waitUntil: 'load', timeout: BROWSER_TIMEOUT_MS });
+    for (const id of CHART_IDS) {
+      const svg = page.locator(`svg#${id}`);
+      const box = await svg.boundingBox();
+      assert.ok(box && box.width > 600 && box.height > 100, `${name}: ${id} box ${JSON.stringify(box)}`);
+      // Every data mark is laid out with a non-empty box (lines have one zero dimension).
+      const sizes = await svg.evaluate((node: MarkHost) =>
+        Array.from(node.querySelectorAll('.mark')).map((e) => {
+          const r = e.getBoundingClientRect();
+          return [r.width, r.height] as [number, number];
+        }),
+      );
+      assert.ok(sizes.length > 0, `${name}: ${id} has no data marks`);
+      assert.ok(sizes.every(([w, h]) => w > 0 || h > 0), `${name}: ${id} has an empty mark`);
+      assert.ok(sizes.some(([w, h]) => w > 0 && h > 0), `${name}: ${id} has no mark with an area`);
+    }
+    const count = (selector: string) => page.locator(selector).count();
+    const marks = {
+      bars: await count('#chart-records .mark.rec'),
+      states: await count('#chart-timeline .mark.bar'),
+      boots: await count('#chart-timeline .mark.boot'),
+      probes: await count('#probes tbody tr'),
+    };
+    await page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
+    assert.equal(problems, [], name);
+    return marks;
+  } finally {
+    await page.close();
+  }
+}
+
+test('in headless Chromium: no console errors, every chart has visible marks, screenshots saved (scripted and simulated run)', async () => {
   if (!existsSync(CHROMIUM)) {
     console.log(`SKIP browser check: ${CHROMIUM} is absent (CI installs Debian's chromium; locally: apt-get install -y chromium)`);
     return;
   }
+  // A real simulated FOTA (local update server, simulated nRF9160 modem): a dropped connection,
+  // a power cut mid-download with resume, field-order root CAs, trial and confirm.
+  const sim = await runSim(SIM_RUN);
+  assert.is(sim.summary.final, 'confirmed');
   const { chromium } = await import('playwright-core');
   mkdirSync(ARTIFACTS, { recursive: true });
-  const file = resolve(ARTIFACTS, 'report.html');
-  writeFileSync(file, renderReport(realisticRun(), { source: 'scripted run (test/report/fixtures.ts)' }));
   const profile = mkdtempSync(join(tmpdir(), 'fotakit-report-chromium-'));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
@@ -196,42 +256,16 @@ test('in headless Chromium: no console errors, every chart has visible marks, sc
     timeout: BROWSER_TIMEOUT_MS,
   });
   try {
-    const page = context.pages()[0] ?? (await context.newPage());
-    const problems: string[] = [];
-    page.on('console', (msg) => {
-      if (msg.type() === 'error' || msg.type() === 'warning') problems.push(`${msg.type()}: ${msg.text()}`);
-    });
-    page.on('pageerror', (err) => problems.push(`pageerror: ${err.message}`));
-    page.on('request', (req) => {
-      if (req.url() !== pathToFileURL(file).href) problems.push(`request: ${req.url()}`);
-    });
-    await page.goto(pathToFileURL(file).href, { waitUntil: 'load', timeout: BROWSER_TIMEOUT_MS });
-    page.setDefaultTimeout(BROWSER_TIMEOUT_MS);
-    for (const id of CHART_IDS) {
-      const svg = page.locator(`svg#${id}`);
-      const box = await svg.boundingBox();
-      assert.ok(box && box.width > 600 && box.height > 100, `${id} box ${JSON.stringify(box)}`);
-      // Every data mark is laid out with a non-empty box (lines have one zero dimension).
-      const sizes = await svg.evaluate((node: MarkHost) =>
-        Array.from(node.querySelectorAll('.mark')).map((e) => {
-          const r = e.getBoundingClientRect();
-          return [r.width, r.height] as [number, number];
-        }),
-      );
-      assert.ok(sizes.length > 0, `${id} has no data marks`);
-      assert.ok(sizes.every(([w, h]) => w > 0 || h > 0), `${id} has an empty mark`);
-      assert.ok(sizes.some(([w, h]) => w > 0 && h > 0), `${id} has no mark with an area`);
-    }
-    const count = (selector: string) => page.locator(selector).count();
-    const marks = {
-      bars: await count('#chart-records .mark.rec'),
-      states: await count('#chart-timeline .mark.bar'),
-      boots: await count('#chart-timeline .mark.boot'),
-      probes: await count('#probes tbody tr'),
-    };
-    assert.equal(marks, { bars: 101, states: 9, boots: 3, probes: 4 });
-    await page.screenshot({ path: join(ARTIFACTS, 'report.png'), fullPage: true });
-    assert.equal(problems, []);
+    const scripted = await checkInBrowser(context, renderReport(realisticRun(), { source: 'scripted run (test/report/fixtures.ts)' }), 'report');
+    assert.equal(scripted, { bars: 101, states: 9, boots: 3, probes: 4 });
+    const simulated = await checkInBrowser(context, renderReport(sim.entries, { source: 'runSim (src/cli/sim-run.ts)' }), 'report-sim');
+    const responses = sim.entries.filter((e) => e.kind === 'response').length;
+    const probes = sim.entries.filter((e) => e.kind === 'probe').length;
+    assert.ok(responses > 10, `${responses} responses`);
+    assert.is(simulated.bars, responses);
+    assert.is(simulated.probes, probes);
+    assert.ok(simulated.states >= 8, `${simulated.states} state bars`);
+    assert.ok(simulated.boots >= 2, `${simulated.boots} boot marks`);
   } finally {
     await context.close();
     rmSync(profile, { recursive: true, force: true });
