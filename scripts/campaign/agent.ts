@@ -7,7 +7,8 @@
  * Last line: `agent: <N> cut points, <K> converged, <F> failed`.
  *
  * Options: --payload-bytes N (default 8192), --seeds N (flash partial-effect seeds, default 1),
- * --stride K (every K-th cut point, default 1), --revert, --json.
+ * --stride K (every K-th cut point, default 1), --revert, --board nrf9160|nrf52833 (the image goes to
+ * the companion over SMP; the cuts hit the nRF9160, which holds the agent's state), --json.
  */
 import { runSim, type SimOptions } from '../../src/cli/sim-run.ts';
 import { parseInteger } from '../../src/cli/args.ts';
@@ -17,6 +18,8 @@ export interface AgentSweepOptions {
   seeds: number;
   stride: number;
   revert: boolean;
+  /** Where the image goes: the nRF9160's own slot, or the companion nRF52833 over SMP. */
+  target?: 'nrf9160' | 'nrf52833';
   onFailure?: (line: string) => void;
 }
 
@@ -29,7 +32,7 @@ export interface AgentSweepResult {
 
 /** Runs the sweep; a failure line names the seed, the cut index and what went wrong. */
 export async function sweepAgentPowerCuts(o: AgentSweepOptions): Promise<AgentSweepResult> {
-  const base: SimOptions = { link: 'none', payloadBytes: o.payloadBytes, ...(o.revert ? { failSelftest: true } : {}) };
+  const base: SimOptions = { link: 'none', payloadBytes: o.payloadBytes, ...(o.revert ? { failSelftest: true } : {}), ...(o.target ? { target: o.target } : {}) };
   const expected = o.revert ? { final: 'rolled-back', version: '1.0.0' } : { final: 'confirmed', version: '1.1.0' };
   const clean = await runSim(base);
   if (clean.summary.final !== expected.final) throw new Error(`agent campaign: the run without a cut ended ${clean.summary.final}`);
@@ -68,6 +71,7 @@ export async function run(args: string[]): Promise<number> {
     seeds: Math.max(1, parseInteger('seeds', value('seeds') ?? '1', 1000)),
     stride: Math.max(1, parseInteger('stride', value('stride') ?? '1', 100_000)),
     revert: args.includes('--revert'),
+    ...(value('board') === 'nrf52833' ? { target: 'nrf52833' as const } : {}),
     onFailure: (line) => console.log(`FAILED ${line}`),
   });
   if (json) console.log(JSON.stringify({ cutPoints: r.cutPoints, converged: r.converged, failed: r.failed.length, operationsPerFlow: r.operations }));

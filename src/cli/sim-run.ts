@@ -233,19 +233,18 @@ export async function runSim(o: SimOptions = {}): Promise<SimResult> {
     });
     if (await primaryIsEmpty(board)) await provision(board, factoryImage);
 
-    // Where the image goes.
-    let slot: SlotTarget;
-    let bootTarget: (() => Promise<void>) | undefined;
+    // Where the image goes. The slot target is made anew at every boot: its RAM does not survive a reset.
+    let makeSlot: () => SlotTarget;
     if (target === 'nrf52833') {
       const device = await SimSmpDevice.create({ crypto, trustedKeys, initialImage: await buildTestImage(crypto, payloadBytes, SIM_FROM_VERSION, 1) });
       const [central, peripheral] = createBleLinkPair({ clock, mtu: SIM_BLE_MTU, connectionIntervalMs: SIM_BLE_INTERVAL_MS, packetsPerInterval: SIM_BLE_PACKETS_PER_INTERVAL });
       device.server.attachBle(peripheral);
       const smp = new SmpClient(new BleSmpTransport(central), { clock });
       closers.push(() => smp.close());
-      slot = new SmpSlotTarget(smp, { name: 'nrf52833 over BLE (SMP)' });
-      void bootTarget;
+      makeSlot = () => new SmpSlotTarget(smp, { name: 'nrf52833 over BLE (SMP)' });
     } else {
-      slot = new FlashSlotTarget({ flash: board.flash, settings: board.settings, strategy: SIM_STRATEGY, reboot: (r) => board.system.reboot(r), name: 'nrf9160 slot1_partition' });
+      makeSlot = () =>
+        new FlashSlotTarget({ flash: board.flash, settings: board.settings, strategy: SIM_STRATEGY, reboot: (r) => board.system.reboot(r), name: 'nrf9160 slot1_partition' });
     }
     const bootloader = bootloaderFromFlashMap(board.flash, {
       strategy: SIM_STRATEGY,
@@ -299,7 +298,7 @@ export async function runSim(o: SimOptions = {}): Promise<SimResult> {
             settings: board.settings,
             clock,
             log,
-            slot,
+            slot: makeSlot(),
             release: releasePort({
               newClient,
               api: { baseUrl: apiUrl, projectKey },

@@ -130,4 +130,10 @@ test('power cut at a sample of flash operations: every run boots a valid image a
   assert.equal(r.failed, []);
 });
 
+test('power cuts on the nRF9160 while it updates the nRF52833 over SMP: every run converges', async () => {
+  const r = await sweepAgentPowerCuts({ payloadBytes: 8192, seeds: 1, stride: 3, revert: false, target: 'nrf52833' });
+  assert.ok(r.cutPoints >= 8, `${r.cutPoints} cut points`);
+  assert.equal(r.failed, []);
+});
+
 test.run();

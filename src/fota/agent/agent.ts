@@ -346,8 +346,12 @@ export class FotaAgent {
     if (this.live) {
       verdict = await this.live.finish();
       this.live = undefined;
-    } else {
+    } else if (this.o.slot.read && release.bytes !== undefined) {
       verdict = await this.reverifyFromSlot(release.bytes);
+    } else {
+      // A remote slot (SMP) cannot be read back: the bytes come again, and the device resumes or
+      // matches its upload by the image's SHA-256.
+      return 'redownload';
     }
     this.o.onEvent?.({ kind: 'verdict', verdict });
     try {
@@ -366,14 +370,11 @@ export class FotaAgent {
     return 'verified';
   }
 
-  private async reverifyFromSlot(bytes: number | undefined): Promise<ImageVerdict> {
-    const slot = this.o.slot;
-    if (!slot.read || bytes === undefined) {
-      throw new FotaError('AGENT_CANNOT_REVERIFY', 'agent.verify: the staged image cannot be read back to verify it again');
-    }
+  private async reverifyFromSlot(bytes: number): Promise<ImageVerdict> {
+    const read = this.o.slot.read!.bind(this.o.slot);
     const v = this.o.createVerifier();
     for (let off = 0; off < bytes; off += AGENT_REVERIFY_CHUNK_BYTES) {
-      v.update(await slot.read(off, Math.min(AGENT_REVERIFY_CHUNK_BYTES, bytes - off)));
+      v.update(await read(off, Math.min(AGENT_REVERIFY_CHUNK_BYTES, bytes - off)));
     }
     return v.finish();
   }

@@ -35,6 +35,7 @@ export const AGENT_EVENTS = [
   'selftest-failed', // the self-test hook failed: reset without confirming
   'reverted', // MCUboot reverted to the old image
   'retry', // a staged image went back after a reset before confirm: re-verify and re-stage
+  'redownload', // the verdict was lost in a reset and the slot cannot be read back: fetch again to verify
   'error', // a typed error ended this cycle
 ] as const;
 export type AgentEvent = (typeof AGENT_EVENTS)[number];
@@ -60,6 +61,7 @@ export const AGENT_TRANSITIONS: readonly TransitionRow[] = [
   { from: 'downloading', event: 'skip-known-bad', to: 'idle' },
   { from: 'downloading', event: 'download-complete', to: 'verifying' },
   { from: 'verifying', event: 'verified', to: 'staged' },
+  { from: 'verifying', event: 'redownload', to: 'downloading' },
   { from: 'staged', event: 'marked-pending', to: 'rebooting' },
   { from: 'rebooting', event: 'booted-new', to: 'trial' },
   { from: 'rebooting', event: 'booted-old', to: 'verifying' },
