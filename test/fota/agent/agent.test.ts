@@ -123,6 +123,27 @@ class CuttingSettings extends MemorySettings {
   }
 }
 
+test('a slot that cannot be read back (SMP): a cut after the download means downloading again, then confirmed', async () => {
+  const clean = new CuttingSettings(-1);
+  await makeAgent({ settings: clean, slot: new FakeSlot(v100, 1 << 20, false) }).agent.run();
+  for (let cut = 0; cut < clean.writes; cut++) {
+    const settings = new CuttingSettings(cut);
+    const slot = new FakeSlot(v100, 1 << 20, false);
+    assert.is(slot.read, undefined);
+    const downloader = new FakeDownloader(v110);
+    let result;
+    for (let boot = 0; boot < 5 && !result; boot++) {
+      try {
+        result = await makeAgent({ settings, slot, downloader }).agent.run();
+      } catch (e) {
+        assert.instance(e, PowerCutError);
+      }
+    }
+    assert.is(result?.state, 'confirmed', `cut at ${cut}: ${JSON.stringify(result?.reason)}`);
+    assert.ok(downloader.calls <= 2, `cut at ${cut}: ${downloader.calls} downloads`);
+  }
+});
+
 test('a power cut at every persisted step resumes and converges to confirmed, downloading each byte once', async () => {
   const clean = new CuttingSettings(-1);
   await makeAgent({ settings: clean }).agent.run();

@@ -59,7 +59,8 @@ export class FakeSlot implements SlotTarget {
   writes = 0;
   constructor(primary: Uint8Array, readonly capacity = 1 << 20, readonly canRead = true) {
     this.primary = primary;
-    if (!canRead) delete (this as Partial<SlotTarget>).read;
+    // A remote (SMP) slot cannot be read back.
+    if (!canRead) Object.defineProperty(this, 'read', { value: undefined });
   }
   async capacityBytes() { return this.capacity; }
   async begin(size: number, imageId: string) {
