@@ -35,6 +35,19 @@ export function answerReleaseCheck(search: string, projectKeyHeader: string | un
     if (v === null || v.length === 0) return { status: 400, body: `releaseApi: parameter ${p} is missing\n` };
     if (v.length > RELEASE_API_PARAM_MAX_BYTES) return { status: 400, body: `releaseApi: parameter ${p} is longer than ${RELEASE_API_PARAM_MAX_BYTES}\n` };
   }
-  if (q.get('current_version') === release.version) return { status: 204, body: '' };
+  if (sameVersion(q.get('current_version')!, release.version)) return { status: 204, body: '' };
   return { status: 200, body: release.url };
+}
+
+/**
+ * Whether two version strings name the same release: MCUboot versions compare by number, so `4.0.0`,
+ * `4.0.0+0` and `4.0` are one version; anything else (a software version that is not maj.min.rev+build)
+ * compares as text.
+ */
+export function sameVersion(a: string, b: string): boolean {
+  const parse = (v: string) => /^(\d+)(?:\.(\d+)(?:\.(\d+)(?:\+(\d+))?)?)?$/.exec(v)?.slice(1).map((x) => Number(x ?? 0));
+  const x = parse(a);
+  const y = parse(b);
+  if (!x || !y) return a === b;
+  return x.every((n, i) => n === y[i]);
 }

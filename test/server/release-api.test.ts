@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { answerReleaseCheck } from '../../src/server/release-api.ts';
+import { sameVersion, answerReleaseCheck } from '../../src/server/release-api.ts';
 
 const KEY = 'k';
 const RELEASE = { version: '2.0.0', url: 'https://cdn.fotakit.test/fw/2.0.0/app_update.bin' };
@@ -20,6 +20,15 @@ test('400 for a missing, empty or overlong parameter', () => {
   assert.is(answerReleaseCheck(Q, KEY, KEY, RELEASE).status, 400);
   assert.is(answerReleaseCheck(Q.replace('&software_type=app', '') + '1', KEY, KEY, RELEASE).status, 400);
   assert.is(answerReleaseCheck(Q + 'x'.repeat(129), KEY, KEY, RELEASE).status, 400);
+});
+
+test('versions compare by number: 4.0.0, 4.0.0+0 and 4.0 are the release 4.0.0+0', () => {
+  assert.is(sameVersion('4.0.0', '4.0.0+0'), true);
+  assert.is(sameVersion('4.0', '4.0.0+0'), true);
+  assert.is(sameVersion('4.0.0+1', '4.0.0+0'), false);
+  assert.is(sameVersion('4.0.1', '4.0.0'), false);
+  assert.is(sameVersion('v4-beta', 'v4-beta'), true);
+  assert.is(sameVersion('v4-beta', '4.0.0'), false);
 });
 
 test.run();

@@ -170,7 +170,7 @@ export class HumanView {
         );
         break;
       case 'verdict':
-        console.log(`${at}   verify: ${e.verdict.valid ? `valid, version ${e.verdict.version}, signed by a trusted key` : `INVALID ${e.verdict.code}`}`);
+        console.log(`${at}   verify: ${e.verdict.valid ? `valid, version ${e.verdict.version}, ${e.verdict.signed ? 'signed by a trusted key' : 'hash only (no trusted key configured)'}` : `INVALID ${e.verdict.code}`}`);
         break;
       case 'selftest':
         console.log(`${at}   self-test of ${e.version}: ${e.passed ? 'passed' : 'FAILED'}`);

@@ -39,6 +39,7 @@ export function mcubootVerifier(o: McubootVerifierOptions): CreateVerifier {
           version: r.versionText,
           ...(r.securityCounter !== undefined ? { securityCounter: r.securityCounter } : {}),
           ...(r.hash ? { hashHex: toHex(r.hash) } : {}),
+          signed: r.signed,
         };
       },
     };

@@ -17,6 +17,8 @@ export interface ImageVerdict {
   securityCounter?: number;
   /** MCUboot's image hash (SHA TLV), hex. */
   hashHex?: string;
+  /** A trusted key's signature verified (false: hash-only, when that was allowed). */
+  signed?: boolean;
 }
 
 /** Header facts known after the first 32 bytes (early checks before anything is written). */
