@@ -11,6 +11,7 @@
  * from); anything else (wrong bytes, an untyped error, a hang) counts as corrupt.
  * Last line: `network: <N> schedules, <K> byte-exact, <E> typed errors, <C> corrupt`.
  */
+import { unitInterval, xorshift32 } from '../../src/hal/prng.ts';
 import { bytesEqual } from '../../src/hal/bytes.ts';
 import { FotaError } from '../../src/hal/errors.ts';
 import { CREDENTIAL_TYPE } from '../../src/hal/net.ts';
@@ -46,15 +47,7 @@ export interface ScheduleResult {
 
 /** xorshift32: small, seedable, the same everywhere. */
 function rng(seed: number): () => number {
-  let x = seed >>> 0 || 1;
-  return () => {
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    return x / 0x100000000;
-  };
+  return unitInterval(xorshift32(seed));
 }
 
 function pick<T>(r: () => number, items: readonly T[]): T {

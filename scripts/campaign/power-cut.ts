@@ -15,6 +15,7 @@
  * The application retries from the start of its step when a cut interrupted it (as the FOTA agent does
  * from its persisted state). Last line: `power-cut: <N> cut points, <K> booted a valid image, <F> failed`.
  */
+import { seededBytes } from '../../src/hal/prng.ts';
 import { bootSetConfirmed, bootSetPending } from '../../src/fota/mcuboot/boot-requests.ts';
 import { BOOT_STRATEGIES, Bootloader, imageValidator, type BootResult, type BootStrategyName } from '../../src/fota/mcuboot/bootloader.ts';
 import { signImage } from '../../src/fota/mcuboot/sign.ts';
@@ -85,17 +86,7 @@ interface Images {
 let imagesPromise: Promise<Images> | undefined;
 
 function payload(bytes: number, seed: number): Uint8Array {
-  const out = new Uint8Array(bytes);
-  let x = (seed * 2654435761) >>> 0 || 1;
-  for (let i = 0; i < bytes; i++) {
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    out[i] = x & 0xff;
-  }
-  return out;
+  return seededBytes(bytes, (seed * 2654435761) >>> 0);
 }
 
 /** The two signed images (the image toolkit's signer, imgtool's reference ed25519 key). */

@@ -7,6 +7,7 @@
  * trial, self-tests and confirms. With `target: 'nrf52833'` the image goes over SMP (simulated BLE) into
  * a companion nRF52833 instead.
  */
+import { seededBytes } from '../hal/prng.ts';
 import { createPemSigner, generateImageKeyPem } from '../hal/node/image-keys.ts';
 import { nodeCrypto } from '../hal/node/crypto.ts';
 import { memfaultCandidates } from '../hal/node/root-store.ts';
@@ -122,17 +123,9 @@ export function linkLimitSeconds(link: LinkProfileName, c: { rawBytesDown: numbe
   return (c.rawBytesDown * 8) / l.downlinkBitsPerS + (c.connects * CONNECT_ROUND_TRIPS * 2 * l.oneWayLatencyMs) / 1000;
 }
 
-/** Deterministic application payload (xorshift32 bytes), different per version. */
+/** Deterministic application payload (seeded bytes), different per version. */
 export function simPayload(bytes: number, seed: number): Uint8Array {
-  const out = new Uint8Array(bytes);
-  let x = seed >>> 0 || 1;
-  for (let i = 0; i < bytes; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    out[i] = x & 0xff;
-  }
-  return out;
+  return seededBytes(bytes, seed);
 }
 
 /** The version the server announces: the image's own, or `0.0.0` for a file that is not an MCUboot image. */

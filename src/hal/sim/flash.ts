@@ -15,6 +15,7 @@
  * Persistence (optional): the device image lives in a file (raw bytes, device size); it is loaded when
  * the flash is made and each operation writes the range it changed back (or `save()` on demand).
  */
+import { mulberry32 } from '../prng.ts';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { FlashError, PowerCutError } from '../errors.ts';
@@ -62,17 +63,7 @@ export interface SimFlashStats {
 /** Seed used when none is given. */
 export const SIM_FLASH_DEFAULT_SEED = 1;
 
-/** mulberry32: a small, fast 32-bit PRNG; enough for reproducible "undefined" bytes. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (t ^ (t >>> 14)) >>> 0;
-  };
-}
+const prng = mulberry32;
 
 /** The generator for the partial effect of operation `index` under `seed`: independent of history. */
 function cutRandom(seed: number, index: number): () => number {

@@ -5,6 +5,7 @@
  * simulated UART / BLE links (attachSerial / attachBle) or over UDP (./smp-udp.ts).
  * Also builds the small hash-only MCUboot images the tests and the bench upload.
  */
+import { seededBytes } from '../prng.ts';
 import type { Clock } from '../clock.ts';
 import type { Crypto } from '../crypto.ts';
 import { FLASH_AREA_PRIMARY, FLASH_AREA_SECONDARY, type FlashArea } from '../flash.ts';
@@ -131,13 +132,6 @@ export class SimSmpDevice {
  * deterministic payload of `payloadBytes` bytes, at `version`.
  */
 export async function buildTestImage(crypto: Crypto, payloadBytes: number, version = '1.0.0', seed = 1): Promise<Uint8Array> {
-  const payload = new Uint8Array(payloadBytes);
-  let x = seed >>> 0 || 1;
-  for (let i = 0; i < payload.length; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    payload[i] = x & 0xff;
-  }
+  const payload = seededBytes(payloadBytes, seed);
   return signImage(payload, { crypto, headerSize: 32, padHeader: true, version, align: 4 });
 }

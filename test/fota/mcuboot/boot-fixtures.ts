@@ -2,6 +2,7 @@
  * Test helper: small signed images (the image toolkit's signer with the imgtool reference ed25519
  * key) and a validator trusting that key, for the bootloader tests.
  */
+import { seededBytes } from '../../../src/hal/prng.ts';
 import { readFileSync } from 'node:fs';
 import { imageValidator } from '../../../src/fota/mcuboot/bootloader.ts';
 import { signImage } from '../../../src/fota/mcuboot/sign.ts';
@@ -16,17 +17,7 @@ export const validate = imageValidator({ crypto: nodeCrypto, trustedKeys: [trust
 
 /** Deterministic payload of `bytes` bytes, different per seed. */
 export function payload(bytes: number, seed: number): Uint8Array {
-  const out = new Uint8Array(bytes);
-  let x = (seed * 2654435761) >>> 0 || 1;
-  for (let i = 0; i < bytes; i++) {
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    out[i] = x & 0xff;
-  }
-  return out;
+  return seededBytes(bytes, (seed * 2654435761) >>> 0);
 }
 
 export async function makeImage(version: string, payloadBytes: number, seed: number): Promise<Uint8Array> {

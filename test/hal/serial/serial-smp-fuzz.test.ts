@@ -3,6 +3,7 @@
  * typed SmpErrors (never a hang, never an untyped throw), the board keeps serving, and once the line
  * is clean again requests succeed.
  */
+import { mulberry32, unitInterval } from '../../../src/hal/prng.ts';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createMemoryPortPair } from '../../../src/transport/at/memory-port.ts';
@@ -17,14 +18,7 @@ const ROUNDS = 30;
 const REQUEST_TIMEOUT_MS = 60;
 
 function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  return unitInterval(mulberry32(seed));
 }
 
 /** Corrupts a chunk crossing the line: truncation, flipped bytes, noise lines, or a wrong frame. */

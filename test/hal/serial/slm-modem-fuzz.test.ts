@@ -3,6 +3,7 @@
  * connects and HTTP range GETs through the emulator: every failure is a typed FotaError, nothing hangs,
  * and once the line is clean the same modem connects and downloads again.
  */
+import { mulberry32, unitInterval } from '../../../src/hal/prng.ts';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import * as https from 'node:https';
@@ -26,14 +27,7 @@ const AT_TIMEOUT_MS = 400;
 const BODY = new Uint8Array(3000).map((_, i) => (i * 11) & 0xff);
 
 function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  return unitInterval(mulberry32(seed));
 }
 
 function garble(r: () => number, bytes: Uint8Array): Uint8Array[] {

@@ -2,6 +2,7 @@
  * The AT channel and the SLM reply parsers under noise, truncation and wrong replies: every failure
  * is a typed AtError with a known code, nothing hangs, and the line recovers once the noise stops.
  */
+import { mulberry32, unitInterval } from '../../../src/hal/prng.ts';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { AtChannel } from '../../../src/transport/at/channel.ts';
@@ -17,14 +18,7 @@ const ROUNDS = 40;
 
 /** Deterministic PRNG (mulberry32) so a failure reproduces. */
 function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  return unitInterval(mulberry32(seed));
 }
 
 const GOOD_REPLY = utf8Encode('#XRECV: 5\r\nhello\r\nOK\r\n');

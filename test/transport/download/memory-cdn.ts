@@ -4,6 +4,7 @@
  * default, with switchable faults: ignore Range, wrong Content-Range, drops mid-body, Connection: close,
  * 5xx, a file that changes, coalesced pipelined answers, padded heads, redirects.
  */
+import { seededBytes } from '../../../src/hal/prng.ts';
 import { NetError } from '../../../src/hal/errors.ts';
 import { concatBytes, utf8Decode, utf8Encode } from '../../../src/hal/bytes.ts';
 import { MODEM_TLS_MAX_RECORD_BYTES } from '../../../src/hal/net.ts';
@@ -132,15 +133,7 @@ export class MemoryCdn {
 
 /** A deterministic test file. */
 export function testFile(size: number, seed = 1): Uint8Array {
-  const out = new Uint8Array(size);
-  let x = seed >>> 0 || 1;
-  for (let i = 0; i < size; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    out[i] = x & 0xff;
-  }
-  return out;
+  return seededBytes(size, seed);
 }
 
 /** A Settings HAL in memory. */

@@ -3,6 +3,7 @@
  * failure must be a typed SmpError (or a dropped frame), never an untyped exception, and the server
  * must still answer afterwards. Small deterministic samples; big sweeps belong in campaigns.
  */
+import { unitInterval, xorshift32 } from '../../../src/hal/prng.ts';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { nodeCrypto } from '../../../src/hal/node/crypto.ts';
@@ -17,13 +18,7 @@ import { smpVectors } from './vectors.ts';
 const SAMPLES = 1500;
 
 function rng(seed: number): () => number {
-  let x = seed >>> 0 || 1;
-  return () => {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    return (x >>> 0) / 0x100000000;
-  };
+  return unitInterval(xorshift32(seed));
 }
 
 function mutate(bytes: Uint8Array, r: () => number): Uint8Array {
