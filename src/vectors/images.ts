@@ -1,0 +1,366 @@
+/**
+ * MCUboot image vectors: one valid image per signature type (unsigned, ed25519 hash and pure, ed25519
+ * with the full public key, ECDSA P-256/P-384, RSA-2048/3072, protected TLVs, a padded --confirm
+ * image), and a bad-input corpus made from the ed25519 image (bad magic, truncations, lying sizes, TLV
+ * overruns, bad hash, bad signature, unknown key...). Every expected outcome is what fotakit's own
+ * verifyImage and parseImage decide; nothing is written by hand.
+ * Spec: mcuboot.md "Header", "TLV areas", "Hash and signatures".
+ */
+import { concatBytes, readU16LE, readU32LE, toHex, utf8Encode, writeU16LE, writeU32LE } from '../hal/bytes.ts';
+import { nodeCrypto as crypto } from '../hal/node/crypto.ts';
+import { hash } from '../hal/crypto.ts';
+import {
+  IH_HDR_SIZE_OFFSET,
+  IH_IMG_SIZE_OFFSET,
+  IH_MAGIC_OFFSET,
+  IH_PROTECT_TLV_SIZE_OFFSET,
+  IMAGE_HEADER_SIZE,
+  IMAGE_MAGIC,
+  IMAGE_MAX_TLV_COUNT,
+  IMAGE_TLV_ED25519,
+  IMAGE_TLV_ENTRY_HEADER_SIZE,
+  IMAGE_TLV_INFO_MAGIC,
+  IMAGE_TLV_INFO_SIZE,
+  IMAGE_TLV_KEYHASH,
+  IMAGE_TLV_PROT_INFO_MAGIC,
+  IMAGE_TLV_PUBKEY,
+  IMAGE_TLV_SEC_CNT,
+  IMAGE_TLV_SHA256,
+  IMAGE_TLV_SHA384,
+  IMAGE_TLV_SHA512,
+  IMAGE_TLV_ECDSA_SIG,
+  IMAGE_TLV_RSA2048_PSS,
+  IMAGE_TLV_RSA3072_PSS,
+  IMAGE_TLV_SIG_PURE,
+  IMAGE_TLV_DEPENDENCY,
+} from '../fota/mcuboot/constants.ts';
+import { IMAGE_ERROR_CODES, ImageError } from '../fota/mcuboot/errors.ts';
+import { parseImage } from '../fota/mcuboot/image.ts';
+import type { ImageKeyType } from '../fota/mcuboot/keys.ts';
+import { signImage, type SignOptions } from '../fota/mcuboot/sign.ts';
+import { BOOT_MAGIC_SZ } from '../fota/mcuboot/trailer.ts';
+import { verifyImage } from '../fota/mcuboot/verify.ts';
+import { CHeaderWriter, cIdent, cString } from './c-header.ts';
+import { VECTORS_SCHEMA_VERSION, errorCode, type VectorCategory } from './category.ts';
+import { vectorSigner } from './keys.ts';
+
+/** Payload of every vector image: small, so the corpus stays a few tens of KiB. */
+export const VECTOR_IMAGE_PAYLOAD_BYTES = 1024;
+/** Header size (-H) of the vector images: Zephyr's usual 0x200 on nRF boards. */
+export const VECTOR_IMAGE_HEADER_BYTES = 0x200;
+/** Slot size of the padded (--confirm) vector image. */
+export const VECTOR_IMAGE_SLOT_BYTES = 0x1000;
+/** Version written in every vector image. */
+const VECTOR_IMAGE_VERSION = '1.2.3+4';
+/** Seed text of the payload (SHA-256 chain, like the imgtool reference payload). */
+const PAYLOAD_SEED = 'fotakit-vectors-payload-v1';
+/** Outcome name of an accepted image. */
+export const IMAGE_RESULT_VALID = 'VALID';
+
+/** Every key type with a trusted key in the vectors, in the order of the key table. */
+export const VECTOR_KEY_TYPES: ReadonlyArray<ImageKeyType> = ['ed25519', 'ecdsa-p256', 'ecdsa-p384', 'rsa-2048', 'rsa-3072'];
+/** Seed label of the ed25519 key nobody trusts (the unknown-key vectors). */
+const UNTRUSTED_SEED_LABEL = 'ed25519-untrusted';
+
+/** The vector payload: SHA-256(seed || u32le(i)) blocks, cut to `bytes`. */
+export function vectorPayload(bytes = VECTOR_IMAGE_PAYLOAD_BYTES): Uint8Array {
+  const out = new Uint8Array(bytes);
+  const seed = utf8Encode(PAYLOAD_SEED);
+  for (let i = 0, o = 0; o < bytes; i++, o += 32) {
+    const n = new Uint8Array(4);
+    writeU32LE(n, 0, i);
+    out.set(hash(crypto, 'sha256', seed, n).subarray(0, Math.min(32, bytes - o)), o);
+  }
+  return out;
+}
+
+interface ImageCase {
+  name: string;
+  description: string;
+  bytes: Uint8Array;
+  keyType?: ImageKeyType;
+  allowUnsigned: boolean;
+}
+
+interface Outcome {
+  valid: boolean;
+  code: string;
+  parseCode: string;
+}
+
+async function outcomeOf(c: ImageCase): Promise<Outcome> {
+  const trustedKeys = VECTOR_KEY_TYPES.map((t) => vectorSigner(t).publicKeyDer);
+  let code: string;
+  try {
+    const v = await verifyImage(c.bytes, { crypto, trustedKeys, allowUnsigned: c.allowUnsigned });
+    code = v.valid ? IMAGE_RESULT_VALID : v.code!;
+  } catch (e) {
+    code = errorCode(e);
+  }
+  let parseCode = 'OK';
+  try {
+    parseImage(c.bytes);
+  } catch (e) {
+    parseCode = errorCode(e);
+  }
+  return { valid: code === IMAGE_RESULT_VALID, code, parseCode };
+}
+
+function base(): Omit<SignOptions, 'signer'> {
+  return { crypto, headerSize: VECTOR_IMAGE_HEADER_BYTES, padHeader: true, version: VECTOR_IMAGE_VERSION };
+}
+
+async function validCases(payload: Uint8Array): Promise<ImageCase[]> {
+  const signed = async (name: string, description: string, keyType: ImageKeyType | undefined, extra: Partial<SignOptions> = {}, seedLabel?: string): Promise<ImageCase> => {
+    const opts: SignOptions = { ...base(), ...extra };
+    if (keyType) opts.signer = vectorSigner(keyType, seedLabel);
+    const c: ImageCase = { name, description, bytes: await signImage(payload, opts), allowUnsigned: keyType === undefined };
+    if (keyType) c.keyType = keyType;
+    return c;
+  };
+  return [
+    await signed('unsigned', 'hash-only image (SHA256 TLV), accepted when unsigned images are allowed', undefined),
+    await signed('ed25519', 'ed25519 over the SHA-256 digest, KEYHASH', 'ed25519'),
+    await signed('ed25519_pubkey', 'ed25519 with the full PUBKEY TLV instead of KEYHASH', 'ed25519', { publicKeyFormat: 'full' }),
+    await signed('ed25519_sha512', 'ed25519 over a SHA-512 digest (SHA512 TLV)', 'ed25519', { hashAlgorithm: 'sha512' }),
+    await signed('ed25519_pure', 'ed25519 pure: signature over the whole hashed region, SIG_PURE TLV', 'ed25519', { pure: true }),
+    await signed('ecdsa_p256', 'ECDSA P-256 (DER signature, RFC 6979 nonce), SHA-256', 'ecdsa-p256'),
+    await signed('ecdsa_p384', 'ECDSA P-384 (DER signature, RFC 6979 nonce), SHA-384', 'ecdsa-p384'),
+    await signed('rsa2048', 'RSA-2048 PSS (salt 32, fixed), SHA-256', 'rsa-2048'),
+    await signed('rsa3072', 'RSA-3072 PSS (salt 32, fixed), SHA-256', 'rsa-3072'),
+    await signed('ed25519_protected', 'ed25519 with protected TLVs: SEC_CNT 7 and one DEPENDENCY', 'ed25519', {
+      securityCounter: 7,
+      dependencies: [{ imageId: 1, version: { major: 1, minor: 0, revision: 0, build: 0 } }],
+    }),
+    await signed('ed25519_confirm', `ed25519 padded to a ${VECTOR_IMAGE_SLOT_BYTES}-byte slot with the trailer magic and image_ok (--confirm)`, 'ed25519', {
+      slotSize: VECTOR_IMAGE_SLOT_BYTES,
+      confirm: true,
+    }),
+  ];
+}
+
+/** A copy with `edit` applied. */
+function edited(bytes: Uint8Array, edit: (b: Uint8Array) => void): Uint8Array {
+  const b = Uint8Array.from(bytes);
+  edit(b);
+  return b;
+}
+
+/** An unprotected TLV area built by hand (no count or length checks), for overrun/count cases. */
+function rawTlvArea(magic: number, entries: ReadonlyArray<{ type: number; value: Uint8Array }>, tlvTot?: number): Uint8Array {
+  const parts: Uint8Array[] = [];
+  for (const e of entries) {
+    const h = new Uint8Array(IMAGE_TLV_ENTRY_HEADER_SIZE);
+    writeU16LE(h, 0, e.type);
+    writeU16LE(h, 2, e.value.length);
+    parts.push(h, e.value);
+  }
+  const body = concatBytes(...parts);
+  const info = new Uint8Array(IMAGE_TLV_INFO_SIZE);
+  writeU16LE(info, 0, magic);
+  writeU16LE(info, 2, tlvTot ?? IMAGE_TLV_INFO_SIZE + body.length);
+  return concatBytes(info, body);
+}
+
+async function badCases(valid: ImageCase[]): Promise<ImageCase[]> {
+  const ed = valid.find((c) => c.name === 'ed25519')!.bytes;
+  const prot = valid.find((c) => c.name === 'ed25519_protected')!.bytes;
+  const p = parseImage(ed);
+  const h = p.header;
+  const unprotStart = p.unprotectedArea.offset;
+  const tlv = (type: number) => p.unprotectedArea.entries.find((t) => t.type === type)!;
+  const hashTlv = tlv(IMAGE_TLV_SHA256);
+  const keyTlv = tlv(IMAGE_TLV_KEYHASH);
+  const sigTlv = tlv(IMAGE_TLV_ED25519);
+  const bodyStart = h.hdrSize;
+  const out: ImageCase[] = [];
+  const add = (name: string, description: string, bytes: Uint8Array, allowUnsigned = false): void => {
+    out.push({ name, description, bytes, keyType: 'ed25519', allowUnsigned });
+  };
+  const u16At = (off: number, v: number) => (b: Uint8Array) => writeU16LE(b, off, v);
+  const u32At = (off: number, v: number) => (b: Uint8Array) => writeU32LE(b, off, v);
+  const flip = (off: number, mask = 0x01) => (b: Uint8Array) => {
+    b[off]! ^= mask;
+  };
+
+  // Header.
+  add('bad_magic_flip', 'first magic byte flipped', edited(ed, flip(IH_MAGIC_OFFSET)));
+  add('bad_magic_zero', 'magic all zero', edited(ed, u32At(IH_MAGIC_OFFSET, 0)));
+  add('bad_magic_erased', 'magic erased (0xffffffff)', edited(ed, u32At(IH_MAGIC_OFFSET, 0xffffffff)));
+  add('hdr_size_small', 'ih_hdr_size 16, below the 32-byte header', edited(ed, u16At(IH_HDR_SIZE_OFFSET, 16)));
+  add('hdr_size_zero', 'ih_hdr_size 0', edited(ed, u16At(IH_HDR_SIZE_OFFSET, 0)));
+  add('protect_size_2', 'ih_protect_tlv_size 2 (shorter than a TLV info header)', edited(ed, u16At(IH_PROTECT_TLV_SIZE_OFFSET, 2)));
+  add('protect_size_unannounced', 'protected TLV area present, ih_protect_tlv_size 0', edited(prot, u16At(IH_PROTECT_TLV_SIZE_OFFSET, 0)));
+  add('protect_size_lying', 'ih_protect_tlv_size 4 larger than the protected area', edited(prot, (b) => writeU16LE(b, IH_PROTECT_TLV_SIZE_OFFSET, readU16LE(b, IH_PROTECT_TLV_SIZE_OFFSET) + 4)));
+  add('protect_bad_magic', 'protected TLV info magic 0x6907 instead of 0x6908', edited(prot, u16At(parseImage(prot).protectedArea!.offset, IMAGE_TLV_INFO_MAGIC)));
+  add('protect_tlv_unprotected_type', 'SEC_CNT moved to the unprotected area (KEYHASH retyped)', edited(ed, u16At(keyTlv.offset, IMAGE_TLV_SEC_CNT)));
+
+  // Lying sizes.
+  add('img_size_plus1', 'ih_img_size one byte too large', edited(ed, u32At(IH_IMG_SIZE_OFFSET, h.imgSize + 1)));
+  add('img_size_minus1', 'ih_img_size one byte too small', edited(ed, u32At(IH_IMG_SIZE_OFFSET, h.imgSize - 1)));
+  add('img_size_huge', 'ih_img_size 0xffffffff', edited(ed, u32At(IH_IMG_SIZE_OFFSET, 0xffffffff)));
+  add('img_size_zero', 'ih_img_size 0', edited(ed, u32At(IH_IMG_SIZE_OFFSET, 0)));
+
+  // Truncations.
+  for (const [name, len, why] of [
+    ['trunc_empty', 0, 'no bytes at all'],
+    ['trunc_mid_header', 16, 'cut in the middle of the header'],
+    ['trunc_header_only', IMAGE_HEADER_SIZE, 'only the 32-byte header'],
+    ['trunc_mid_body', bodyStart + 100, 'cut in the body'],
+    ['trunc_before_tlv_info', unprotStart, 'cut right before the TLV info'],
+    ['trunc_mid_tlv_info', unprotStart + 2, 'cut in the TLV info'],
+    ['trunc_mid_hash', hashTlv.offset + IMAGE_TLV_ENTRY_HEADER_SIZE + 8, 'cut in the hash TLV'],
+    ['trunc_mid_signature', sigTlv.offset + IMAGE_TLV_ENTRY_HEADER_SIZE + 32, 'cut in the signature TLV'],
+    ['trunc_last_byte', p.imageSize - 1, 'last byte missing'],
+  ] as const) {
+    add(name, why, ed.slice(0, len));
+  }
+
+  // TLV info and entries.
+  add('tlv_info_bad_magic', 'unprotected TLV info magic 0x6906', edited(ed, u16At(unprotStart, IMAGE_TLV_INFO_MAGIC - 1)));
+  add('tlv_info_prot_magic', 'unprotected TLV info carries the protected magic 0x6908', edited(ed, u16At(unprotStart, IMAGE_TLV_PROT_INFO_MAGIC)));
+  add('tlv_tot_plus1', 'it_tlv_tot one byte past the image', edited(ed, u16At(unprotStart + 2, p.unprotectedArea.tlvTot + 1)));
+  add('tlv_tot_minus1', 'it_tlv_tot one byte short (the signature TLV overruns it)', edited(ed, u16At(unprotStart + 2, p.unprotectedArea.tlvTot - 1)));
+  add('tlv_tot_info_only', 'it_tlv_tot 4: an empty area', edited(ed, u16At(unprotStart + 2, IMAGE_TLV_INFO_SIZE)));
+  add('tlv_tot_3', 'it_tlv_tot 3: shorter than its own info header', edited(ed, u16At(unprotStart + 2, 3)));
+  add('tlv_len_overrun', 'hash TLV length 0xffff runs past the area', edited(ed, u16At(hashTlv.offset + 2, 0xffff)));
+  add('sig_len_plus1', 'signature TLV one byte longer than the area', edited(ed, u16At(sigTlv.offset + 2, sigTlv.value.length + 1)));
+  add('hash_len_short', 'hash TLV length 16: entries no longer line up', edited(ed, u16At(hashTlv.offset + 2, 16)));
+  const hashOnlyArea = rawTlvArea(IMAGE_TLV_INFO_MAGIC, [{ type: IMAGE_TLV_SHA256, value: hashTlv.value.subarray(0, 31) }]);
+  add('hash_value_31', 'SHA256 TLV with a 31-byte value', concatBytes(ed.subarray(0, unprotStart), hashOnlyArea), true);
+  const manyKeyHashes = Array.from({ length: IMAGE_MAX_TLV_COUNT + 1 }, () => ({ type: IMAGE_TLV_KEYHASH, value: new Uint8Array(0) }));
+  add('too_many_tlvs', `${IMAGE_MAX_TLV_COUNT + 1} empty KEYHASH TLVs before the hash`, concatBytes(ed.subarray(0, unprotStart), rawTlvArea(IMAGE_TLV_INFO_MAGIC, [...manyKeyHashes, { type: IMAGE_TLV_SHA256, value: hashTlv.value }])));
+  add('no_hash_tlv', 'unprotected area without a hash TLV', concatBytes(ed.subarray(0, unprotStart), rawTlvArea(IMAGE_TLV_INFO_MAGIC, [{ type: IMAGE_TLV_KEYHASH, value: keyTlv.value }, { type: IMAGE_TLV_ED25519, value: sigTlv.value }])));
+
+  // Content checks.
+  add('body_flip', 'one body byte flipped', edited(ed, flip(bodyStart + 10)));
+  add('header_version_flip', 'version byte flipped (the header is hashed)', edited(ed, flip(0x14)));
+  add('header_pad_flip', 'header padding byte flipped (hashed, like the body)', edited(ed, flip(IMAGE_HEADER_SIZE + 1)));
+  add('hash_flip', 'hash TLV value flipped', edited(ed, flip(hashTlv.offset + IMAGE_TLV_ENTRY_HEADER_SIZE)));
+  add('sig_flip', 'ed25519 signature byte flipped', edited(ed, flip(sigTlv.offset + IMAGE_TLV_ENTRY_HEADER_SIZE + 5)));
+  add('keyhash_flip', 'KEYHASH names no trusted key', edited(ed, flip(keyTlv.offset + IMAGE_TLV_ENTRY_HEADER_SIZE)));
+  const untrusted = await signImage(vectorPayload(), { ...base(), signer: vectorSigner('ed25519', UNTRUSTED_SEED_LABEL) });
+  add('untrusted_key', 'a valid signature by an ed25519 key nobody trusts', untrusted);
+  add('unsigned_required', 'hash-only image where a signature is required', valid.find((c) => c.name === 'unsigned')!.bytes);
+  add('trailing_bytes', 'valid image followed by 64 erased bytes (ignored: the verdict is VALID)', concatBytes(ed, new Uint8Array(64).fill(0xff)));
+  for (const [name, type] of [['ecdsa_p256_sig_flip', 'ecdsa-p256'], ['rsa2048_sig_flip', 'rsa-2048']] as const) {
+    const img = valid.find((c) => c.keyType === type)!.bytes;
+    const sig = parseImage(img).unprotectedArea.entries.find((t) => t.type === IMAGE_TLV_ECDSA_SIG || t.type === IMAGE_TLV_RSA2048_PSS)!;
+    out.push({ name, description: `${type} signature byte flipped`, bytes: edited(img, flip(sig.offset + IMAGE_TLV_ENTRY_HEADER_SIZE + 12)), keyType: type, allowUnsigned: false });
+  }
+  return out;
+}
+
+/** Raw header fields as the bytes carry them (0 where the bytes end first). */
+function rawHeader(b: Uint8Array): { magic: number; hdrSize: number; protectTlvSize: number; imgSize: number } {
+  const ok = b.length >= IMAGE_HEADER_SIZE;
+  return {
+    magic: ok ? readU32LE(b, IH_MAGIC_OFFSET) : 0,
+    hdrSize: ok ? readU16LE(b, IH_HDR_SIZE_OFFSET) : 0,
+    protectTlvSize: ok ? readU16LE(b, IH_PROTECT_TLV_SIZE_OFFSET) : 0,
+    imgSize: ok ? readU32LE(b, IH_IMG_SIZE_OFFSET) : 0,
+  };
+}
+
+/** Result codes as a C enum: VALID = 0, then every ImageError code in errors.ts order. */
+export function imageResultEnum(): Array<[string, number]> {
+  return [[`FOTAKIT_IMAGE_${IMAGE_RESULT_VALID}`, 0], ...Object.keys(IMAGE_ERROR_CODES).map((c, i): [string, number] => [`FOTAKIT_${c}`, i + 1])];
+}
+
+export async function generateImageVectors(): Promise<VectorCategory> {
+  const payload = vectorPayload();
+  const valid = await validCases(payload);
+  const bad = await badCases(valid);
+  const all = [...valid.map((c) => ({ c, kind: 'valid' as const })), ...bad.map((c) => ({ c, kind: 'bad' as const }))];
+  const results = [];
+  for (const { c, kind } of all) results.push({ c, kind, o: await outcomeOf(c) });
+  for (const r of results) {
+    if (r.kind === 'valid' && !r.o.valid) throw new ImageError('IMAGE_BAD_OPTIONS', `vectors.images: valid vector '${r.c.name}' does not verify (${r.o.code})`);
+  }
+  const keys = VECTOR_KEY_TYPES.map((t) => {
+    const s = vectorSigner(t);
+    return { type: t, der: s.publicKeyDer, keyHash: hash(crypto, t === 'ecdsa-p384' ? 'sha384' : 'sha256', s.publicKeyDer) };
+  });
+
+  const json = {
+    schema: VECTORS_SCHEMA_VERSION,
+    category: 'images',
+    payload_hex: toHex(payload),
+    header_size: VECTOR_IMAGE_HEADER_BYTES,
+    trusted_keys: keys.map((k) => ({ type: k.type, public_key_der_hex: toHex(k.der), key_hash_hex: toHex(k.keyHash) })),
+    images: results.map(({ c, kind, o }) => {
+      const hdr = rawHeader(c.bytes);
+      return {
+        name: c.name,
+        kind,
+        description: c.description,
+        key_type: c.keyType ?? null,
+        allow_unsigned: c.allowUnsigned,
+        length: c.bytes.length,
+        header: { magic: hdr.magic, hdr_size: hdr.hdrSize, protect_tlv_size: hdr.protectTlvSize, img_size: hdr.imgSize },
+        expect: { valid: o.valid, code: o.code, parse_code: o.parseCode },
+        bytes_hex: toHex(c.bytes),
+      };
+    }),
+  };
+
+  const w = new CHeaderWriter('FOTAKIT_VECTORS_IMAGES_H', 'MCUboot image vectors: valid images per signature type and a bad-input corpus.');
+  w.comment('MCUboot image format (bootutil image.h).');
+  w.define('IMAGE_MAGIC', IMAGE_MAGIC);
+  w.define('IMAGE_HEADER_SIZE', IMAGE_HEADER_SIZE);
+  w.define('IMAGE_TLV_INFO_MAGIC', IMAGE_TLV_INFO_MAGIC);
+  w.define('IMAGE_TLV_PROT_INFO_MAGIC', IMAGE_TLV_PROT_INFO_MAGIC);
+  for (const [n, v] of [
+    ['IMAGE_TLV_KEYHASH', IMAGE_TLV_KEYHASH],
+    ['IMAGE_TLV_PUBKEY', IMAGE_TLV_PUBKEY],
+    ['IMAGE_TLV_SHA256', IMAGE_TLV_SHA256],
+    ['IMAGE_TLV_SHA384', IMAGE_TLV_SHA384],
+    ['IMAGE_TLV_SHA512', IMAGE_TLV_SHA512],
+    ['IMAGE_TLV_RSA2048_PSS', IMAGE_TLV_RSA2048_PSS],
+    ['IMAGE_TLV_ECDSA_SIG', IMAGE_TLV_ECDSA_SIG],
+    ['IMAGE_TLV_RSA3072_PSS', IMAGE_TLV_RSA3072_PSS],
+    ['IMAGE_TLV_ED25519', IMAGE_TLV_ED25519],
+    ['IMAGE_TLV_SIG_PURE', IMAGE_TLV_SIG_PURE],
+    ['IMAGE_TLV_DEPENDENCY', IMAGE_TLV_DEPENDENCY],
+    ['IMAGE_TLV_SEC_CNT', IMAGE_TLV_SEC_CNT],
+  ] as const) w.define(n, v);
+  w.define('BOOT_MAGIC_SZ', BOOT_MAGIC_SZ);
+  w.define('FOTAKIT_VECTOR_IMAGE_SLOT_SIZE', VECTOR_IMAGE_SLOT_BYTES, 'slot size of the padded vector image');
+  w.blank().comment('Outcome of verifyImage: VALID or the ImageError code (errors.ts).');
+  w.enumeration('fotakit_image_result', imageResultEnum());
+  w.blank().comment('Trusted public keys (MCUboot DER form: SPKI for ed25519/ECDSA, PKCS#1 for RSA). TEST KEYS.');
+  for (const k of keys) w.bytes(`fotakit_key_${cIdent(k.type)}`, k.der);
+  w.blank();
+  for (const { c } of results) w.bytes(`fotakit_img_${cIdent(c.name)}`, c.bytes);
+  w.blank().raw(
+    [
+      'struct fotakit_image_vector {',
+      '\tconst char *name;',
+      '\tconst uint8_t *data;',
+      '\tsize_t len;',
+      '\tint is_valid_case; /* 1: a valid image, 0: from the bad-input corpus */',
+      '\tint allow_unsigned;',
+      '\tenum fotakit_image_result expect;',
+      '\tconst char *expect_code;',
+      '\tconst char *parse_code; /* parseImage (structure only): "OK" or the code */',
+      '\tuint32_t hdr_magic; /* raw header fields as written (0 when shorter than 32 bytes) */',
+      '\tuint32_t hdr_size;',
+      '\tuint32_t protect_tlv_size;',
+      '\tuint32_t img_size;',
+      '};',
+    ].join('\n'),
+    'fotakit_image_vector',
+  );
+  const enumName = (code: string) => (code === IMAGE_RESULT_VALID ? `FOTAKIT_IMAGE_${IMAGE_RESULT_VALID}` : `FOTAKIT_${code}`);
+  w.table(
+    'fotakit_image_vector',
+    'fotakit_image_vectors',
+    results.map(({ c, kind, o }) => {
+      const n = `fotakit_img_${cIdent(c.name)}`;
+      const hdr = rawHeader(c.bytes);
+      return [cString(c.name), n, `${n}_len`, kind === 'valid' ? '1' : '0', c.allowUnsigned ? '1' : '0', enumName(o.code), cString(o.code), cString(o.parseCode), `0x${hdr.magic.toString(16)}U`, String(hdr.hdrSize), String(hdr.protectTlvSize), `${hdr.imgSize}U`];
+    }),
+    'FOTAKIT_IMAGE_VECTOR_COUNT',
+  );
+  return { name: 'images', count: results.length, json, header: w.toString() };
+}
