@@ -17,7 +17,8 @@
  * What grows: the external part (TLS and socket buffers, ~1 MiB) is the same for both images; the heap
  * part is higher for the long download because V8 optimises more of the hot path (a heap snapshot diff
  * of a 16 MiB run shows optimised code, deopt data and relocation info, not data), and it levels off
- * after a few MiB (second half over first ~ 0). The JIT code space share is printed.
+ * after a few MiB (second half over first: usually tens of KiB; a late optimisation can add a few
+ * hundred KiB of code once). The JIT code space share is printed.
  * A warm-up download first, so code compiled on the first run is not charged to the 1 MiB one; then
  * MEASURED_ROUNDS rounds of 1 MiB and 16 MiB, and the figure is the round with the largest growth.
  * Prints `download-memory: 16 MiB peak <x> KiB over 1 MiB peak (<a> KiB vs <b> KiB)`.
