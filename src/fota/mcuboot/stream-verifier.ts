@@ -153,7 +153,8 @@ export function createStreamVerifier(options: StreamVerifierOptions): StreamVeri
       while (o < to && !unprotectedArea) {
         const limit = tlvEnd ?? (tlvCollected < header.protectTlvSize + IMAGE_TLV_INFO_SIZE ? tlvStart + header.protectTlvSize + IMAGE_TLV_INFO_SIZE : Infinity);
         const stop = Math.min(to, limit);
-        tlvParts.push(data.subarray(o - start, stop - start));
+        // A copy: the caller may reuse its buffer (a receive buffer) once update() returns.
+        tlvParts.push(data.slice(o - start, stop - start));
         tlvCollected += stop - o;
         o = stop;
         onTlvBytes();
