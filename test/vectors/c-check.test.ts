@@ -1,0 +1,58 @@
+/**
+ * The vectors from C: every generated header compiles alone with gcc -std=c99 -Wall -Wextra -Werror
+ * (-pedantic too), and c/vectors_check.c, built against all of them, passes its invariant checks.
+ */
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { generateVectors, writeVectors, type WrittenCategory } from '../../src/vectors/index.ts';
+
+const CHECK_SOURCE = fileURLToPath(new URL('../../c/vectors_check.c', import.meta.url));
+const GCC_FLAGS = ['-std=c99', '-Wall', '-Wextra', '-Werror', '-pedantic'];
+const GCC_TIMEOUT_MS = 60_000;
+
+const dir = mkdtempSync(join(tmpdir(), 'fotakit-vectors-c-'));
+let written: WrittenCategory[] = [];
+test.before(async () => {
+  written = writeVectors(dir, await generateVectors());
+});
+test.after(() => rmSync(dir, { recursive: true, force: true }));
+
+function gcc(args: string[]): { status: number | null; stderr: string } {
+  const r = spawnSync('gcc', [...GCC_FLAGS, `-I${dir}`, ...args], { encoding: 'utf8', timeout: GCC_TIMEOUT_MS });
+  if (r.error) throw r.error;
+  return { status: r.status, stderr: r.stderr };
+}
+
+test('gcc is installed (CI installs it when missing)', () => {
+  const r = spawnSync('gcc', ['--version'], { encoding: 'utf8' });
+  assert.is(r.status, 0, 'gcc --version');
+});
+
+test('each generated header compiles on its own without a warning', () => {
+  for (const w of written) {
+    const src = join(dir, `only_${w.name}.c`);
+    writeFileSync(src, `#include "${w.headerFile}"\n#include "${w.headerFile}" /* include guard */\nint main(void) { return 0; }\n`);
+    const r = gcc(['-c', src, '-o', join(dir, `only_${w.name}.o`)]);
+    assert.is(r.stderr, '', `${w.headerFile}: ${r.stderr}`);
+    assert.is(r.status, 0, w.headerFile);
+  }
+});
+
+test('c/vectors_check.c builds against all headers and its checks pass', () => {
+  const bin = join(dir, 'vectors_check');
+  const build = gcc([CHECK_SOURCE, '-o', bin]);
+  assert.is(build.stderr, '');
+  assert.is(build.status, 0);
+  const r = spawnSync(bin, [], { encoding: 'utf8', timeout: GCC_TIMEOUT_MS });
+  assert.is(r.status, 0, r.stdout);
+  const m = /^(\d+) checks passed$/m.exec(r.stdout);
+  assert.ok(m, r.stdout);
+  assert.ok(Number(m![1]) > 1000, `only ${m![1]} checks`);
+});
+
+test.run();

@@ -1,0 +1,120 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { generateVectors, VECTOR_GENERATORS, writeVectors } from '../../src/vectors/index.ts';
+import { run } from '../../src/cli/commands/vectors.ts';
+import { fromHex, readU32LE } from '../../src/hal/bytes.ts';
+import { IMAGE_MAGIC } from '../../src/fota/mcuboot/constants.ts';
+
+const CATEGORIES = ['images', 'trailers', 'http', 'smp', 'at', 'cert_select'];
+const dirs: string[] = [];
+function tempDir(): string {
+  const d = mkdtempSync(join(tmpdir(), 'fotakit-vectors-'));
+  dirs.push(d);
+  return d;
+}
+test.after(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+
+function readAll(dir: string): Map<string, Buffer> {
+  return new Map(readdirSync(dir).sort().map((f) => [f, readFileSync(join(dir, f))]));
+}
+
+/** Runs `fotakit vectors ...` in-process with console output captured. */
+async function cli(...argv: string[]): Promise<{ code: number; out: string }> {
+  let out = '';
+  const log = console.log;
+  console.log = (...a: unknown[]) => void (out += a.join(' ') + '\n');
+  try {
+    return { code: await run(argv), out };
+  } finally {
+    console.log = log;
+  }
+}
+
+/** The code of the error `run(argv)` throws (main.ts turns it into exit 2). */
+async function usageCode(argv: string[]): Promise<string> {
+  try {
+    await run(argv);
+  } catch (e) {
+    return (e as { code: string }).code;
+  }
+  return 'NO_ERROR';
+}
+
+test('two runs into two directories write byte-identical files', async () => {
+  const a = tempDir();
+  const b = tempDir();
+  writeVectors(a, await generateVectors());
+  writeVectors(b, await generateVectors());
+  const fa = readAll(a);
+  const fb = readAll(b);
+  assert.equal([...fa.keys()], [...fb.keys()]);
+  for (const [name, bytes] of fa) assert.ok(bytes.equals(fb.get(name)!), `${name} differs between runs`);
+});
+
+test('every category is present with a JSON file, a header and at least one vector', async () => {
+  const dir = tempDir();
+  const written = writeVectors(dir, await generateVectors());
+  assert.equal(written.map((w) => w.name), CATEGORIES);
+  assert.equal(VECTOR_GENERATORS.map((g) => g.name), CATEGORIES);
+  const files = readdirSync(dir).sort();
+  for (const c of CATEGORIES) {
+    assert.ok(files.includes(`${c}.json`), `${c}.json`);
+    assert.ok(files.includes(`fotakit_${c}.h`), `fotakit_${c}.h`);
+    const json = JSON.parse(readFileSync(join(dir, `${c}.json`), 'utf8'));
+    assert.is(json.schema, 1);
+    assert.is(json.category, c);
+  }
+  for (const w of written) assert.ok(w.count > 0, `${w.name} has vectors`);
+  const index = JSON.parse(readFileSync(join(dir, 'index.json'), 'utf8'));
+  assert.equal(index.categories.map((c: { name: string }) => c.name), CATEGORIES);
+  assert.match(readFileSync(join(dir, 'fotakit_vectors.h'), 'utf8'), '#include "fotakit_images.h"');
+});
+
+test('image vectors: one valid image per signature type, and the corpus names the verifier codes', async () => {
+  const [images] = await generateVectors(['images']);
+  const list = (images!.json as { images: Array<{ name: string; kind: string; key_type: string | null; bytes_hex: string; expect: { code: string } }> }).images;
+  const valid = list.filter((i) => i.kind === 'valid');
+  assert.equal([...new Set(valid.map((i) => i.key_type))].sort(), ['ecdsa-p256', 'ecdsa-p384', 'ed25519', 'rsa-2048', 'rsa-3072', null].sort());
+  for (const v of valid) {
+    assert.is(v.expect.code, 'VALID', v.name);
+    assert.is(readU32LE(fromHex(v.bytes_hex), 0), IMAGE_MAGIC);
+  }
+  const code = (name: string) => list.find((i) => i.name === name)!.expect.code;
+  assert.is(code('bad_magic_flip'), 'IMAGE_BAD_MAGIC');
+  assert.is(code('trunc_mid_body'), 'IMAGE_TRUNCATED');
+  assert.is(code('tlv_len_overrun'), 'IMAGE_TLV_OVERRUN');
+  assert.is(code('body_flip'), 'IMAGE_BAD_HASH');
+  assert.is(code('sig_flip'), 'IMAGE_BAD_SIGNATURE');
+  assert.is(code('untrusted_key'), 'IMAGE_UNKNOWN_KEY');
+  assert.is(code('unsigned_required'), 'IMAGE_NO_SIGNATURE');
+  assert.ok(list.filter((i) => i.kind === 'bad').length >= 30);
+});
+
+test('trailer vectors cover every swap-table row for each max-align and erased value', async () => {
+  const [trailers] = await generateVectors(['trailers']);
+  const swaps = (trailers!.json as { swap_vectors: Array<{ max_align: number; erased_val: number; row: number }> }).swap_vectors;
+  for (const a of [8, 16, 32]) {
+    for (const e of [0xff, 0x00]) {
+      const rows = new Set(swaps.filter((s) => s.max_align === a && s.erased_val === e).map((s) => s.row));
+      assert.equal([...rows].sort(), [-1, 0, 1, 2, 3], `max_align ${a} erased ${e}`);
+    }
+  }
+});
+
+test('the CLI writes the files and reports each category; --out is required; unknown categories are usage errors', async () => {
+  const dir = tempDir();
+  const r = await cli('--out', dir, '--only', 'smp,at', '--json');
+  assert.is(r.code, 0);
+  const report = JSON.parse(r.out);
+  assert.equal(report.categories.map((c: { name: string }) => c.name), ['smp', 'at']);
+  assert.equal(readdirSync(dir).sort(), ['at.json', 'fotakit_at.h', 'fotakit_smp.h', 'fotakit_vectors.h', 'index.json', 'smp.json']);
+  assert.is(await usageCode([]), 'USAGE');
+  assert.is(await usageCode(['--out', dir, '--only', 'nope']), 'USAGE');
+});
+
+test.run();
