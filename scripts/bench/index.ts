@@ -1,13 +1,16 @@
 /**
  * `npm run bench`: runs every benchmark in scripts/bench/*.bench.ts (or those whose file name contains
- * one of the words on the command line), one after the other, each printing its own line(s), then one
+ * one of the words on the command line), one after the other, each in a fresh Node process (run-one.ts)
+ * so no bench measures in what another left behind, each printing its own line(s), then one
  * summary table of every figure with its goal, verdict and the baseline measured in the same run.
  * A bench that throws, exports no `run`, or takes longer than BENCH_MAX_MS becomes a FAILED row and
  * the others still run. Exit code: 0 when every goal is met, 1 when a goal is missed, a figure cannot
  * be judged or a bench failed, 2 when no bench matches the words given.
  */
-import { readdirSync } from 'node:fs';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { printSummary, summaryExitCode, type BenchFailure, type BenchFigure, type BenchTiming } from './summary.ts';
 
@@ -29,27 +32,33 @@ if (files.length === 0) {
 
 class BenchTimeoutError extends Error {}
 
-/** Runs one bench module; resolves to its figures, rejects with why it failed. */
+/** Runs one bench module in a child process; resolves to its figures, rejects with why it failed. */
 async function runBench(file: string): Promise<BenchFigure[]> {
-  const mod = (await import(pathToFileURL(join(dir, file)).href)) as { run?: unknown };
-  if (typeof mod.run !== 'function') throw new Error(`${file} exports no run()`);
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new BenchTimeoutError(`no result after ${BENCH_MAX_MS / 1000} s`)), BENCH_MAX_MS);
-  });
+  const work = mkdtempSync(join(tmpdir(), 'fotakit-bench-'));
+  const out = join(work, 'figures.json');
   try {
-    const figures: unknown = await Promise.race([(mod.run as () => Promise<unknown>)(), timeout]);
-    if (!Array.isArray(figures)) throw new Error(`run() returned ${typeof figures}, not an array of figures`);
+    const child = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', join(dir, 'run-one.ts'), file, out], { stdio: 'inherit' });
+    let timer: NodeJS.Timeout | undefined;
+    const code = await new Promise<number | null>((resolve, reject) => {
+      timer = setTimeout(() => {
+        child.kill('SIGKILL');
+        reject(new BenchTimeoutError(`no result after ${BENCH_MAX_MS / 1000} s`));
+      }, BENCH_MAX_MS);
+      child.once('exit', (c) => resolve(c));
+      child.once('error', reject);
+    }).finally(() => clearTimeout(timer));
+    if (code !== 0 || !existsSync(out)) throw new Error(`the bench process exited with ${code}`);
+    const figures: unknown = JSON.parse(readFileSync(out, 'utf8'));
+    if (!Array.isArray(figures)) throw new Error('the bench wrote no array of figures');
     return figures as BenchFigure[];
   } finally {
-    clearTimeout(timer);
+    rmSync(work, { recursive: true, force: true });
   }
 }
 
 const figures: BenchFigure[] = [];
 const failures: BenchFailure[] = [];
 const timings: BenchTiming[] = [];
-let timedOut = false;
 for (const file of files) {
   const bench = file.slice(0, -BENCH_FILE_SUFFIX.length);
   const t0 = performance.now();
@@ -59,7 +68,6 @@ for (const file of files) {
     timings.push({ bench, ms: performance.now() - t0, figures: got.length });
   } catch (e) {
     const message = e instanceof Error ? e.message : String(e);
-    timedOut ||= e instanceof BenchTimeoutError;
     console.error(`bench: ${bench} failed: ${e instanceof Error && e.stack ? e.stack : message}`);
     failures.push({ bench, message });
     timings.push({ bench, ms: performance.now() - t0, figures: 0 });
@@ -67,5 +75,3 @@ for (const file of files) {
 }
 const counts = printSummary(figures, failures, timings);
 process.exitCode = summaryExitCode(counts);
-// A bench that timed out may still hold sockets or timers: do not wait for them.
-if (timedOut) process.exit();
