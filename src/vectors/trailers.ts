@@ -85,8 +85,7 @@ const SWAP_SCENARIOS: readonly SwapScenario[] = [
   { name: 'offset_row_without_offset', description: 'the same slots in a build without swap-using-offset: TEST row', primary: EMPTY, secondary: { magic: 'good', imageOk: 'unset', copyDone: 'set' }, swapUsingOffset: false },
 ];
 
-function newSlot(maxAlign: number, erased: number): VectorMemArea {
-  void maxAlign;
+function newSlot(erased: number): VectorMemArea {
   return new VectorMemArea({ size: VECTOR_TRAILER_SLOT_BYTES, eraseBlockBytes: VECTOR_TRAILER_ERASE_BLOCK_BYTES, writeAlignBytes: VECTOR_TRAILER_WRITE_ALIGN_BYTES, erasedValue: erased });
 }
 
@@ -161,8 +160,8 @@ const REQUEST_SCENARIOS: ReadonlyArray<{ name: string; op: RequestVector['op']; 
 async function requestVectors(maxAlign: number, erased: number): Promise<RequestVector[]> {
   const out: RequestVector[] = [];
   for (const s of REQUEST_SCENARIOS) {
-    const target = newSlot(maxAlign, erased);
-    const other = newSlot(maxAlign, erased);
+    const target = newSlot(erased);
+    const other = newSlot(erased);
     const layout = layoutOf(target, maxAlign);
     await writeFields(target, layout, s.start);
     const before = tail(target, layout);
@@ -193,11 +192,11 @@ export async function generateTrailerVectors(): Promise<VectorCategory> {
   const requests: RequestVector[] = [];
   for (const maxAlign of BOOT_MAX_ALIGN_VALUES) {
     for (const erased of VECTOR_TRAILER_ERASED_VALUES) {
-      const probe = newSlot(maxAlign, erased);
+      const probe = newSlot(erased);
       layouts.push({ erased, layout: layoutOf(probe, maxAlign) });
       for (const sc of SWAP_SCENARIOS) {
-        const p = newSlot(maxAlign, erased);
-        const s = newSlot(maxAlign, erased);
+        const p = newSlot(erased);
+        const s = newSlot(erased);
         const layout = layoutOf(p, maxAlign);
         await writeFields(p, layout, sc.primary);
         await writeFields(s, layout, sc.secondary);

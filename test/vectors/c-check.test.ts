@@ -5,7 +5,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -20,10 +20,13 @@ let written: WrittenCategory[] = [];
 test.before(async () => {
   written = writeVectors(dir, await generateVectors());
 });
-test.after(() => rmSync(dir, { recursive: true, force: true }));
+const badDirs: string[] = [];
+test.after(() => {
+  for (const d of [dir, ...badDirs]) rmSync(d, { recursive: true, force: true });
+});
 
-function gcc(args: string[]): { status: number | null; stderr: string } {
-  const r = spawnSync('gcc', [...GCC_FLAGS, `-I${dir}`, ...args], { encoding: 'utf8', timeout: GCC_TIMEOUT_MS });
+function gcc(args: string[], include = dir): { status: number | null; stderr: string } {
+  const r = spawnSync('gcc', [...GCC_FLAGS, `-I${include}`, ...args], { encoding: 'utf8', timeout: GCC_TIMEOUT_MS });
   if (r.error) throw r.error;
   return { status: r.status, stderr: r.stderr };
 }
@@ -53,6 +56,29 @@ test('c/vectors_check.c builds against all headers and its checks pass', () => {
   const m = /^(\d+) checks passed$/m.exec(r.stdout);
   assert.ok(m, r.stdout);
   assert.ok(Number(m![1]) > 1000, `only ${m![1]} checks`);
+});
+
+test('the C checks catch a corrupted vector: a wrong CRC and a gap in a range plan fail, exit 1', () => {
+  const bad = mkdtempSync(join(tmpdir(), 'fotakit-vectors-bad-'));
+  badDirs.push(bad);
+  cpSync(dir, bad, { recursive: true });
+  const smp = join(bad, 'fotakit_smp.h');
+  const text = readFileSync(smp, 'utf8');
+  const row = /(\{ "echo_request", (?:[^,]+, ){9})0x[0-9a-f]{4}/.exec(text);
+  assert.ok(row, 'echo_request row');
+  writeFileSync(smp, text.replace(row![0], `${row![1]}0x0000`));
+  const http = join(bad, 'fotakit_http.h');
+  const plans = readFileSync(http, 'utf8');
+  const second = /static const struct fotakit_range fotakit_range_plan_1_ranges\[\] = \{\n\t\{[^\n]*\n\t\{ (\d+)U/.exec(plans);
+  assert.ok(second, 'second range of plan 1');
+  writeFileSync(http, plans.replace(second![0], second![0].replace(`{ ${second![1]}U`, `{ ${Number(second![1]) + 1}U`)));
+  const bin = join(bad, 'vectors_check');
+  assert.is(gcc([CHECK_SOURCE, '-o', bin], bad).status, 0);
+  const r = spawnSync(bin, [], { encoding: 'utf8', timeout: GCC_TIMEOUT_MS });
+  assert.is(r.status, 1);
+  assert.match(r.stdout, 'echo_request: CRC-16/XMODEM');
+  assert.match(r.stdout, '(contiguous)');
+  assert.match(r.stdout, /\d+ of \d+ checks failed/);
 });
 
 test.run();
