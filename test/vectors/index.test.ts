@@ -106,6 +106,26 @@ test('trailer vectors cover every swap-table row for each max-align and erased v
   }
 });
 
+test('each C table holds as many vectors as its JSON list', async () => {
+  const byName = new Map((await generateVectors()).map((c) => [c.name, c]));
+  const count = (category: string, macro: string): number => {
+    const m = new RegExp(`#define ${macro} (\\d+)`).exec(byName.get(category)!.header);
+    assert.ok(m, macro);
+    return Number(m![1]);
+  };
+  const json = (category: string) => byName.get(category)!.json as Record<string, unknown[]> & { range_plans: { cases: unknown[] }; scenarios: Array<{ steps: unknown[] }> };
+  assert.is(count('images', 'FOTAKIT_IMAGE_VECTOR_COUNT'), json('images').images!.length);
+  assert.is(count('trailers', 'FOTAKIT_SWAP_VECTOR_COUNT'), json('trailers').swap_vectors!.length);
+  assert.is(count('trailers', 'FOTAKIT_BOOT_REQUEST_VECTOR_COUNT'), json('trailers').boot_requests!.length);
+  assert.is(count('http', 'FOTAKIT_HTTP_RESPONSE_VECTOR_COUNT'), json('http').responses!.length);
+  assert.is(count('http', 'FOTAKIT_CONTENT_RANGE_VECTOR_COUNT'), json('http').content_ranges!.length);
+  assert.is(count('http', 'FOTAKIT_RANGE_PLAN_VECTOR_COUNT'), json('http').range_plans.cases.length);
+  assert.is(count('smp', 'FOTAKIT_SMP_MESSAGE_VECTOR_COUNT'), json('smp').messages!.length);
+  assert.is(count('smp', 'FOTAKIT_SMP_ERROR_VECTOR_COUNT'), json('smp').error_responses!.length);
+  assert.is(count('at', 'FOTAKIT_AT_VECTOR_COUNT'), json('at').replies!.length);
+  assert.is(count('cert_select', 'FOTAKIT_CERT_STEP_COUNT'), json('cert_select').scenarios.reduce((n, s) => n + s.steps.length, 0));
+});
+
 test('the CLI writes the files and reports each category; --out is required; unknown categories are usage errors', async () => {
   const dir = tempDir();
   const r = await cli('--out', dir, '--only', 'smp,at', '--json');
