@@ -58,7 +58,14 @@ export function summaryTable(m: RunModel): string {
         ? el('span', { class: 'bad' }, esc(`${fmtInt(s.maxRecordBytes)} B of ${fmtInt(limit)} B — ${fmtInt(s.maxRecordBytes - limit)} B OVER`))
         : esc(`${fmtInt(s.maxRecordBytes)} B of ${fmtInt(limit)} B (${trim((100 * s.maxRecordBytes) / limit, 1)}%, ${fmtInt(limit - s.maxRecordBytes)} B headroom)`)
       : el('span', { class: 'muted' }, esc(`unknown (limit ${fmtInt(limit)} B)`));
-  rows.push(['largest TLS record vs limit', rec]);
+  // The downloader counts records it accepted; a refused one (EMSGSIZE) only shows in the responses.
+  const seen = m.responses.reduce((a, r) => Math.max(a, r.recordBytes), 0);
+  const over = m.responses.filter((r) => r.recordLimit > 0 && r.recordBytes > r.recordLimit).length;
+  const refused =
+    seen > s.maxRecordBytes && seen > limit
+      ? ` ${el('span', { class: 'bad' }, esc(`· ${over} response${over === 1 ? '' : 's'} over the limit (largest ${fmtInt(seen)} B, refused by the modem)`))}`
+      : '';
+  rows.push(['largest TLS record vs limit', rec + refused]);
   const failedProbes = m.probes.filter((p) => !p.ok).length;
   rows.push(['certificate probes', esc(`${fmtInt(s.probes)}${failedProbes > 0 ? ` (${failedProbes} failed)` : ''}`)]);
   rows.push(['reboots', esc(fmtInt(s.reboots))]);

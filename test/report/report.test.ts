@@ -74,6 +74,7 @@ test('the report shows the limit, the EMSGSIZE reconnect, the winning root CA an
   assert.ok(html.includes('>EMSGSIZE</text>'), 'reconnect labelled with its code');
   assert.ok(html.includes('>ECONNRESET</text>'));
   assert.ok(html.includes('1 response OVER the 2,303 B limit'));
+  assert.ok(html.includes('· 1 response over the limit (largest 2,364 B, refused by the modem)'));
   assert.ok(html.includes('validated by <strong>DigiCert Global Root G2</strong> (sec_tag 1001) after 3 failed candidates'));
   assert.is((html.match(/✗ CERT_UNKNOWN_CA/g) ?? []).length, 3);
   assert.ok(html.includes('1.0.0 → 1.1.0'));
