@@ -20,6 +20,7 @@ import { buildTestImage, SimSmpDevice } from '../hal/sim/smp-device.ts';
 import { FotaError } from '../hal/errors.ts';
 import { FLASH_AREA_PRIMARY } from '../hal/flash.ts';
 import { silentLog, type Log } from '../hal/log.ts';
+import { TLS12_AES_GCM_RECORD_OVERHEAD_BYTES } from '../transport/download/planner.ts';
 import { MODEM_TLS_MAX_RECORD_BYTES } from '../hal/net.ts';
 import { startUpdateServer, type UpdateServer } from '../server/update-server.ts';
 import type { ServerFaults } from '../server/faults.ts';
@@ -108,6 +109,54 @@ export interface SimResult {
   powerCuts: number;
   /** Boots, the first power-on included. */
   boots: number;
+}
+
+/**
+ * The TLS records the modem saw, in order, matched to the responses they carried: a response of
+ * `plaintext` bytes (head + body) takes records until their payload (record minus the TLS 1.2 AES-GCM
+ * overhead) covers it; its record size is the largest of them. Pipelined responses arrive before the
+ * downloader reports them, so the records wait here.
+ */
+class RecordLedger {
+  private readonly queues = new Map<string, number[]>();
+
+  add(host: string, recordBytes: number): void {
+    const q = this.queues.get(host);
+    if (q) q.push(recordBytes);
+    else this.queues.set(host, [recordBytes]);
+  }
+
+  /** A new connection to `host`: records of the old one that no response claimed are gone with it. */
+  reset(host: string): void {
+    this.queues.delete(host);
+  }
+
+  take(host: string, plaintext: number): number {
+    const q = this.queues.get(host) ?? [];
+    let covered = 0;
+    let largest = 0;
+    while (covered < plaintext && q.length > 0) {
+      const r = q.shift()!;
+      largest = Math.max(largest, r);
+      covered += r - TLS12_AES_GCM_RECORD_OVERHEAD_BYTES;
+    }
+    return largest;
+  }
+}
+
+/** A counter that restarts from 0 in every download run, summed over the runs. */
+class RunningTotal {
+  private done = 0;
+  private last = 0;
+
+  see(value: number): void {
+    if (value < this.last) this.done += this.last;
+    this.last = value;
+  }
+
+  total(): number {
+    return this.done + this.last;
+  }
 }
 
 /** Round trips a connection costs before application data: TCP (1) and a full TLS 1.2 handshake (2). */
@@ -204,17 +253,8 @@ export async function runSim(o: SimOptions = {}): Promise<SimResult> {
 
     // The modem: real TLS on loopback, the record gate, the shaped link. Each record is noted so the
     // report can show every response against the limit.
-    let recordsSinceProgress = 0;
-    let recordHost = '';
-    const modem: SimModem = createSimModem({
-      hosts,
-      link,
-      maxRecordBytes: recordLimit,
-      onRecord: (r) => {
-        recordsSinceProgress = Math.max(recordsSinceProgress, r.recordBytes);
-        recordHost = r.host;
-      },
-    });
+    const records = new RecordLedger();
+    const modem: SimModem = createSimModem({ hosts, link, maxRecordBytes: recordLimit, onRecord: (r) => records.add(r.host, r.recordBytes) });
     closers.push(() => modem.closeAll());
 
     const board = await createSimBoard({
@@ -252,12 +292,23 @@ export async function runSim(o: SimOptions = {}): Promise<SimResult> {
     let probes = 0;
     let reboots = 0;
     let bytes = 0;
-    let requests = 0;
-    let retries = 0;
-    let lastRetries = 0;
+    // Requests and retries over every boot: each download run counts from 0.
+    const requests = new RunningTotal();
+    const retries = new RunningTotal();
     let maxRecord = 0;
     let fromVersion: string | undefined;
-    const log = o.log ?? silentLog;
+    /** The host the image comes from (the payload URL's), for the per-response entries. */
+    let downloadHost = '';
+    const inner = o.log ?? silentLog;
+    // The downloader says why it reconnects in its log: that goes into the run log too.
+    const log: Log = {
+      log(level, message, fields) {
+        if (message === 'download: retrying') {
+          emit({ kind: 'connection', host: downloadHost, what: 'reconnect', ...(typeof fields?.code === 'string' ? { code: fields.code } : {}) });
+        }
+        inner.log(level, message, fields);
+      },
+    };
 
     const { result, powerCuts, boots } = await runDevice({
       maxBoots: SIM_MAX_BOOTS,
@@ -283,7 +334,12 @@ export async function runSim(o: SimOptions = {}): Promise<SimResult> {
             emit({ kind: 'probe', ...p });
           },
         });
-        const connect = (host: string, port: number) => selector.connect(host, port);
+        const connect = async (host: string, port: number) => {
+          const socket = await selector.connect(host, port);
+          records.reset(host);
+          emit({ kind: 'connection', host, what: 'connect' });
+          return socket;
+        };
         const newClient = () => new HttpClient({ connect, clock, userAgent: 'fotakit-sim/0.1' });
         const http = newClient();
         try {
@@ -310,27 +366,24 @@ export async function runSim(o: SimOptions = {}): Promise<SimResult> {
             selfTest: async () => !o.failSelftest,
             onEvent: (e) => {
               if (e.kind === 'progress') {
-                if (e.retries > lastRetries) {
-                  emit({ kind: 'connection', host: recordHost, what: 'reconnect' });
-                  lastRetries = e.retries;
-                }
                 bytes = e.bytes;
-                requests = e.requests;
-                retries = e.retries;
+                requests.see(e.requests);
+                retries.see(e.retries);
                 maxRecord = Math.max(maxRecord, e.maxRecordBytes);
+                const headerBytes = e.headBytes ?? 0;
                 emit({
                   kind: 'response',
-                  host: recordHost,
+                  host: downloadHost,
                   status: 206,
                   rangeBytes: e.rangeBytes,
-                  headerBytes: 0,
+                  headerBytes,
                   bodyBytes: e.rangeBytes,
-                  recordBytes: recordsSinceProgress,
+                  recordBytes: records.take(downloadHost, headerBytes + e.rangeBytes),
                   recordLimit,
                 });
-                recordsSinceProgress = 0;
               }
               if (e.kind === 'check' && fromVersion === undefined) fromVersion = e.running;
+              if (e.kind === 'check' && e.url) downloadHost = parseUrl(e.url).host;
               emit({ ...e });
             },
           });
@@ -351,8 +404,8 @@ export async function runSim(o: SimOptions = {}): Promise<SimResult> {
       ...(result.running ? { version: result.running } : {}),
       ...(fromVersion ? { fromVersion } : {}),
       bytes,
-      requests,
-      retries,
+      requests: requests.total(),
+      retries: retries.total(),
       maxRecordBytes: Math.max(maxRecord, counters.maxRecordBytes),
       recordLimit,
       seconds: Math.round(seconds * 100) / 100,

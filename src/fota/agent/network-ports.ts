@@ -42,7 +42,7 @@ export function rangeDownloadPort(o: RangeDownloadPortOptions): DownloadPort {
         ...(o.pipelineDepth !== undefined ? { pipelineDepth: o.pipelineDepth } : {}),
         ...(o.policy ? { policy: o.policy } : {}),
         onProgress: (p) =>
-          onProgress({ bytes: p.bytes, total: p.total ?? 0, requests: p.requests, retries: p.retries, rangeBytes: p.rangeBytes, maxRecordBytes: p.maxRecordBytes }),
+          onProgress({ bytes: p.bytes, total: p.total ?? 0, requests: p.requests, retries: p.retries, rangeBytes: p.rangeBytes, headBytes: p.headBytes, maxRecordBytes: p.maxRecordBytes }),
       });
       return { bytes: r.bytesFetched, total: r.size, requests: r.requests, retries: r.retries, maxRecordBytes: r.maxRecordBytes };
     },

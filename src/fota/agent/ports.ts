@@ -55,6 +55,8 @@ export interface DownloadProgress {
   requests: number;
   retries: number;
   rangeBytes: number;
+  /** Status line and headers of the response just received, when the downloader knows. */
+  headBytes?: number;
   maxRecordBytes: number;
 }
 

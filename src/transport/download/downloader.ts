@@ -61,6 +61,8 @@ export interface DownloadProgress {
   retries: number;
   /** Body bytes of the range just received. */
   rangeBytes: number;
+  /** Status line and header bytes of the response just received. */
+  headBytes: number;
   /** Largest TLS record seen so far (socket.info()). */
   maxRecordBytes: number;
   inFlight: number;
@@ -396,6 +398,7 @@ class RangeDownload {
       requests: this.requests,
       retries: this.retries,
       rangeBytes: length,
+      headBytes: head.headBytes,
       maxRecordBytes: this.maxRecordBytes,
       inFlight: this.inflight.length - 1,
     });
