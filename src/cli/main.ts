@@ -14,6 +14,7 @@ const GROUPS: Record<string, string> = {
   emulate: 'board emulator on pseudo-terminals (SLM AT modem, SMP MCUboot board)',
   hil: 'hardware in the loop: the agent over a real modem and a real MCUboot board',
   vectors: 'test vectors for C firmware (JSON + C headers)',
+  report: 'draw a saved run log (--json output of sim or hil) as an HTML report',
 };
 
 function usage(): string {
