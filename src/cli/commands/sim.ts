@@ -8,6 +8,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { SingleBar } from 'cli-progress';
 import { UsageError } from '../../hal/errors.ts';
+import { MODEM_TLS_MAX_RECORD_BYTES } from '../../hal/net.ts';
 import type { LinkProfileName } from '../../hal/sim/link.ts';
 import { parseFaults } from '../../server/faults.ts';
 import type { RunLogEntry } from '../../fota/run-log.ts';
@@ -131,6 +132,9 @@ function options(p: ReturnType<typeof parseCommand>): SimOptions {
 
 /** Human output: one line per event worth reading, a progress bar while downloading (also used by `fotakit hil`). */
 export class HumanView {
+  /** The modem's record limit the progress bar shows the largest record against. */
+  constructor(private readonly recordLimit = MODEM_TLS_MAX_RECORD_BYTES) {}
+
   private bar: SingleBar | undefined;
   private lastState = '';
 
@@ -200,7 +204,7 @@ export class HumanView {
         hideCursor: true,
         clearOnComplete: true,
       });
-      this.bar.start(total, bytes, { range, record, limit: 2303 });
+      this.bar.start(total, bytes, { range, record, limit: this.recordLimit });
     }
     this.bar.setTotal(total);
     this.bar.update(bytes, { range, record });
@@ -220,7 +224,7 @@ export async function run(argv: string[]): Promise<number> {
   }
   const o = options(p);
   const reportPath = stringValue(p, 'report');
-  const view = new HumanView();
+  const view = new HumanView(o.recordLimitBytes);
   if (!p.json) {
     console.log(
       `fotakit sim: a ${o.target === 'nrf52833' ? 'simulated nRF9160 updating its companion nRF52833 over SMP/BLE' : 'simulated nRF9160'} ` +
