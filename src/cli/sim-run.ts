@@ -159,6 +159,34 @@ class RunningTotal {
   }
 }
 
+/**
+ * The companion's slot target, reporting to the run log when the image was pushed (flush) and when the
+ * companion came back from a reset. Everything else passes through.
+ */
+function observeCompanion(slot: SlotTarget, on: { flushed: (ms: number) => void; reset: () => void }): SlotTarget {
+  const now = () => performance.now();
+  return {
+    name: slot.name,
+    capacityBytes: () => slot.capacityBytes(),
+    begin: (size, id) => slot.begin(size, id),
+    write: (offset, bytes) => slot.write(offset, bytes),
+    flush: async () => {
+      const t0 = now();
+      const n = await slot.flush();
+      on.flushed(Math.round(now() - t0));
+      return n;
+    },
+    requestUpgrade: (mode) => slot.requestUpgrade(mode),
+    reset: async () => {
+      await slot.reset();
+      on.reset();
+    },
+    confirm: () => slot.confirm(),
+    state: () => slot.state(),
+    discard: () => slot.discard(),
+  };
+}
+
 /** Round trips a connection costs before application data: TCP (1) and a full TLS 1.2 handshake (2). */
 const CONNECT_ROUND_TRIPS = 3;
 
@@ -274,7 +302,19 @@ export async function runSim(o: SimOptions = {}): Promise<SimResult> {
       device.server.attachBle(peripheral);
       const smp = new SmpClient(new BleSmpTransport(central), { clock });
       closers.push(() => smp.close());
-      makeSlot = () => new SmpSlotTarget(smp, { name: 'nrf52833 over BLE (SMP)' });
+      makeSlot = () => {
+        const slot = new SmpSlotTarget(smp, { name: 'nrf52833 over BLE (SMP)' });
+        return observeCompanion(slot, {
+          flushed: (ms) => {
+            const u = slot.lastUpload;
+            if (u) emit({ kind: 'upload', target: slot.name, bytes: u.bytes, requests: u.requests, resumedFrom: u.resumedFrom, ...(u.match !== undefined ? { match: u.match } : {}), ms });
+          },
+          reset: () => {
+            const b = device.boots.at(-1);
+            if (b) emit({ kind: 'board-boot', board: 'nrf52833', reason: 'smp reset', ...(b.version ? { version: b.version } : {}), swap: b.swap });
+          },
+        });
+      };
     } else {
       makeSlot = () =>
         new FlashSlotTarget({ flash: board.flash, settings: board.settings, strategy: SIM_STRATEGY, reboot: (r) => board.system.reboot(r), name: 'nrf9160 slot1_partition' });

@@ -32,11 +32,27 @@ export interface ConnectionEntry {
 /** The board (re)started: power-on, software reset, power cut, with what MCUboot booted. */
 export interface BootEntry {
   kind: 'board-boot';
+  /** Which board, when the run has more than one (the companion nRF52833); absent: the device itself. */
+  board?: string;
   reason: string;
   /** Version MCUboot started, or undefined when it found no valid image. */
   version?: string;
   /** MCUboot's swap type for this boot (none, test, perm, revert). */
   swap?: string;
+}
+
+/** An image pushed into a remote slot (SMP upload to the companion board). */
+export interface UploadEntry {
+  kind: 'upload';
+  target: string;
+  bytes: number;
+  /** Upload requests sent, retransmissions included. */
+  requests: number;
+  /** Where the device resumed (non-zero when it already held part of the image). */
+  resumedFrom: number;
+  /** The device's SHA-256 check of the whole image, when it reported one. */
+  match?: boolean;
+  ms: number;
 }
 
 export interface SummaryEntry {
@@ -65,6 +81,7 @@ export type RunLogEntry = { t: number } & (
   | ResponseEntry
   | ConnectionEntry
   | BootEntry
+  | UploadEntry
   | SummaryEntry
 );
 

@@ -143,7 +143,12 @@ export class HumanView {
     switch (e.kind) {
       case 'board-boot':
         this.stopBar();
-        console.log(`${at} board boots (${e.reason}): MCUboot ${e.swap === 'none' ? 'no swap' : `swap ${e.swap}`} → running ${e.version ?? 'NOTHING'}`);
+        console.log(`${at} ${e.board ?? 'board'} boots (${e.reason}): MCUboot ${e.swap === 'none' ? 'no swap' : `swap ${e.swap}`} → running ${e.version ?? 'NOTHING'}`);
+        break;
+      case 'upload':
+        console.log(
+          `${at}   pushed ${e.bytes} bytes to ${e.target} in ${e.requests} SMP requests, ${e.ms} ms${e.resumedFrom > 0 ? ` (resumed at ${e.resumedFrom})` : ''}${e.match === undefined ? '' : e.match ? ', device hash matches' : ', DEVICE HASH MISMATCH'}`,
+        );
         break;
       case 'state':
         if (e.to === 'downloading') this.lastState = e.to;
