@@ -3,7 +3,7 @@
  * Opened once with its options; bytes in and out as Uint8Array (copies, never the Buffer's pool).
  */
 import { SerialPort } from 'serialport';
-import { PortError, type BytePort } from '../../transport/at/port.ts';
+import { PortError, PortReceiver, type BytePort } from '../../transport/at/port.ts';
 
 /** The nRF9160 DK's SLM and Zephyr's smp_svr UART default. */
 export const SERIAL_DEFAULT_BAUD_RATE = 115_200;
@@ -16,32 +16,19 @@ export interface NodePortOptions {
 }
 
 class NodeBytePort implements BytePort {
-  private closeListener: ((error?: Error) => void) | undefined;
-  private dataListener: ((bytes: Uint8Array) => void) | undefined;
-  private pending: Uint8Array[] = [];
-  private closed = false;
+  private readonly rx = new PortReceiver();
 
   constructor(
     private readonly port: SerialPort,
     readonly path: string,
   ) {
-    port.on('data', (chunk: Buffer) => {
-      const bytes = Uint8Array.from(chunk);
-      if (this.dataListener) this.dataListener(bytes);
-      else this.pending.push(bytes);
-    });
-    port.on('close', (err?: Error | null) => this.closedBy(err ?? undefined));
-    port.on('error', (err: Error) => this.closedBy(err));
-  }
-
-  private closedBy(error?: Error): void {
-    if (this.closed) return;
-    this.closed = true;
-    this.closeListener?.(error);
+    port.on('data', (chunk: Buffer) => this.rx.deliver(Uint8Array.from(chunk)));
+    port.on('close', (err?: Error | null) => this.rx.end(err ?? undefined));
+    port.on('error', (err: Error) => this.rx.end(err));
   }
 
   write(bytes: Uint8Array): Promise<void> {
-    if (this.closed) return Promise.reject(new PortError('PORT_CLOSED', `serial.write: ${this.path} is closed`, { path: this.path }));
+    if (this.rx.closed) return Promise.reject(new PortError('PORT_CLOSED', `serial.write: ${this.path} is closed`, { path: this.path }));
     return new Promise((resolve, reject) => {
       this.port.write(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length), (err) => {
         if (err) reject(new PortError('PORT_WRITE_FAILED', `serial.write: ${this.path}: ${err.message}`, { path: this.path }));
@@ -51,24 +38,21 @@ class NodeBytePort implements BytePort {
   }
 
   onData(listener: (bytes: Uint8Array) => void): void {
-    this.dataListener = listener;
-    const queued = this.pending;
-    this.pending = [];
-    for (const b of queued) listener(b);
+    this.rx.onData(listener);
   }
 
   onClose(listener: (error?: Error) => void): void {
-    this.closeListener = listener;
+    this.rx.onClose(listener);
   }
 
   close(): Promise<void> {
-    if (this.closed || !this.port.isOpen) {
-      this.closedBy();
+    if (this.rx.closed || !this.port.isOpen) {
+      this.rx.end();
       return Promise.resolve();
     }
     return new Promise((resolve) => {
       this.port.close(() => {
-        this.closedBy();
+        this.rx.end();
         resolve();
       });
     });

@@ -3,7 +3,7 @@
  * SMP serial transport run in a browser against a board on USB. No Node imports and no DOM typings:
  * the few members used are declared here structurally.
  */
-import { PortError, type BytePort } from '../../transport/at/port.ts';
+import { PortError, PortReceiver, type BytePort } from '../../transport/at/port.ts';
 
 /** The members of the Web Serial `SerialPort` this adapter uses. */
 export interface WebSerialPortLike {
@@ -25,10 +25,7 @@ export interface WebStreamWriter {
 export const WEB_SERIAL_DEFAULT_BAUD_RATE = 115_200;
 
 class WebSerialBytePort implements BytePort {
-  private dataListener: ((bytes: Uint8Array) => void) | undefined;
-  private closeListener: ((error?: Error) => void) | undefined;
-  private pending: Uint8Array[] = [];
-  private closed = false;
+  private readonly rx = new PortReceiver();
   private reader: WebStreamReader | undefined;
   private readLoop: Promise<void> | undefined;
 
@@ -47,27 +44,18 @@ class WebSerialBytePort implements BytePort {
         const { value, done } = await reader.read();
         if (done) break;
         if (!value || value.length === 0) continue;
-        const bytes = Uint8Array.from(value);
-        if (this.dataListener) this.dataListener(bytes);
-        else this.pending.push(bytes);
+        this.rx.deliver(Uint8Array.from(value));
       }
     } catch (e) {
       error = e as Error;
     } finally {
       reader.releaseLock();
     }
-    this.finish(this.closed ? undefined : error);
-  }
-
-  private finish(error?: Error): void {
-    if (this.closed && !error && this.closeListener === undefined) return;
-    const first = !this.closed;
-    this.closed = true;
-    if (first) this.closeListener?.(error);
+    this.rx.end(error);
   }
 
   async write(bytes: Uint8Array): Promise<void> {
-    if (this.closed || !this.port.writable) throw new PortError('PORT_CLOSED', 'webSerial.write: port is closed');
+    if (this.rx.closed || !this.port.writable) throw new PortError('PORT_CLOSED', 'webSerial.write: port is closed');
     const writer = this.port.writable.getWriter();
     try {
       await writer.write(Uint8Array.from(bytes));
@@ -79,20 +67,15 @@ class WebSerialBytePort implements BytePort {
   }
 
   onData(listener: (bytes: Uint8Array) => void): void {
-    this.dataListener = listener;
-    const queued = this.pending;
-    this.pending = [];
-    for (const b of queued) listener(b);
+    this.rx.onData(listener);
   }
 
   onClose(listener: (error?: Error) => void): void {
-    this.closeListener = listener;
+    this.rx.onClose(listener);
   }
 
   async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
-    this.closeListener?.();
+    if (!this.rx.end()) return;
     await this.reader?.cancel().catch(() => undefined);
     await this.readLoop;
     await this.port.close().catch(() => undefined);

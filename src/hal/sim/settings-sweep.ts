@@ -7,6 +7,7 @@
  * every operation the remount itself does. Used by the unit tests (small) and the
  * `settings-power-cut` campaign (large).
  */
+import { mulberry32 } from '../prng.ts';
 import { FotaError, PowerCutError } from '../errors.ts';
 import { FLASH_AREA_STORAGE } from '../flash.ts';
 import { FlashSettings } from '../portable/flash-settings.ts';
@@ -59,14 +60,7 @@ const SWEEP_STABLE_KEYS = 3;
 const SWEEP_AFTER_WRITES = 6;
 
 function prng(seed: number): () => number {
-  let a = (seed ^ 0x5bd1e995) >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (t ^ (t >>> 14)) >>> 0;
-  };
+  return mulberry32(seed ^ 0x5bd1e995);
 }
 
 function makeSteps(o: Required<Pick<SettingsSweepOptions, 'seed' | 'steps' | 'keys' | 'maxValueBytes'>>): Step[] {

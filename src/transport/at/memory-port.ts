@@ -3,7 +3,7 @@
  * process. Bytes written on one side arrive asynchronously (next microtask), copied, on the other,
  * like a serial line with no loss. Optional hooks let a test corrupt, split or drop what crosses.
  */
-import { PortError, type BytePort } from './port.ts';
+import { PortError, PortReceiver, type BytePort } from './port.ts';
 
 export interface MemoryPortPairOptions {
   /**
@@ -16,15 +16,12 @@ export interface MemoryPortPairOptions {
 
 class MemoryPort implements BytePort {
   peer!: MemoryPort;
-  closed = false;
-  private dataListener: ((bytes: Uint8Array) => void) | undefined;
-  private closeListener: ((error?: Error) => void) | undefined;
-  private pending: Uint8Array[] = [];
+  private readonly rx = new PortReceiver();
 
   constructor(private readonly rewrite: ((bytes: Uint8Array) => Uint8Array[]) | undefined) {}
 
   async write(bytes: Uint8Array): Promise<void> {
-    if (this.closed) throw new PortError('PORT_CLOSED', 'memoryPort.write: port is closed');
+    if (this.rx.closed) throw new PortError('PORT_CLOSED', 'memoryPort.write: port is closed');
     const copy = Uint8Array.from(bytes);
     const chunks = this.rewrite ? this.rewrite(copy) : [copy];
     const peer = this.peer;
@@ -35,26 +32,19 @@ class MemoryPort implements BytePort {
   }
 
   deliver(bytes: Uint8Array): void {
-    if (this.closed || bytes.length === 0) return;
-    if (this.dataListener) this.dataListener(bytes);
-    else this.pending.push(bytes);
+    if (bytes.length > 0) this.rx.deliver(bytes);
   }
 
   onData(listener: (bytes: Uint8Array) => void): void {
-    this.dataListener = listener;
-    const queued = this.pending;
-    this.pending = [];
-    for (const b of queued) listener(b);
+    this.rx.onData(listener);
   }
 
   onClose(listener: (error?: Error) => void): void {
-    this.closeListener = listener;
+    this.rx.onClose(listener);
   }
 
   async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
-    this.closeListener?.();
+    if (!this.rx.end()) return;
     await this.peer.close();
   }
 }

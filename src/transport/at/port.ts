@@ -22,3 +22,44 @@ export interface BytePort {
  * close), PORT_WRITE_FAILED, PTY_FAILED (pseudo-terminal helper missing or broken).
  */
 export class PortError extends FotaError {}
+
+/**
+ * The receive side every BytePort implementation shares: one data listener (bytes that arrive before
+ * it is set are queued for it), one close listener told exactly once.
+ */
+export class PortReceiver {
+  private dataListener: ((bytes: Uint8Array) => void) | undefined;
+  private closeListener: ((error?: Error) => void) | undefined;
+  private pending: Uint8Array[] = [];
+  private ended = false;
+
+  get closed(): boolean {
+    return this.ended;
+  }
+
+  /** Hands received bytes to the listener, or queues them until there is one; dropped once closed. */
+  deliver(bytes: Uint8Array): void {
+    if (this.ended) return;
+    if (this.dataListener) this.dataListener(bytes);
+    else this.pending.push(bytes);
+  }
+
+  onData(listener: (bytes: Uint8Array) => void): void {
+    this.dataListener = listener;
+    const queued = this.pending;
+    this.pending = [];
+    for (const b of queued) listener(b);
+  }
+
+  onClose(listener: (error?: Error) => void): void {
+    this.closeListener = listener;
+  }
+
+  /** Marks the port closed and tells the close listener: true the first time, false afterwards. */
+  end(error?: Error): boolean {
+    if (this.ended) return false;
+    this.ended = true;
+    this.closeListener?.(error);
+    return true;
+  }
+}
