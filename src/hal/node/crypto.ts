@@ -4,7 +4,7 @@
  * signature), and @noble/curves for prehashed ECDSA (likewise not offered by node:crypto).
  */
 import { createHash as nodeCreateHash, createPublicKey, publicDecrypt, randomBytes, verify as nodeVerify, constants, type KeyObject } from 'node:crypto';
-import { p256, p384 } from '@noble/curves/nist.js';
+import { verifyEcdsaDigest } from '../portable/crypto-ecdsa.ts';
 import type { Crypto, HashAlgorithm, Hasher, SignatureAlgorithm } from '../crypto.ts';
 import { encodeRsaPublicKey, parsePublicKeyDer } from '../portable/crypto-der.ts';
 import { emsaPssVerify } from '../portable/crypto-rsa.ts';
@@ -57,12 +57,7 @@ function verify(algorithm: SignatureAlgorithm, publicKeyDer: Uint8Array, message
     case 'ecdsa-p256':
     case 'ecdsa-p384': {
       if (key.type !== algorithm) return false;
-      const curve = algorithm === 'ecdsa-p256' ? p256 : p384;
-      try {
-        return curve.verify(signature, message, key.point, { prehash: false, lowS: false, format: 'der' });
-      } catch {
-        return false;
-      }
+      return verifyEcdsaDigest(algorithm, key.point, message, signature);
     }
     case 'rsa-pss': {
       if (key.type !== 'rsa' || signature.length !== key.modulus.length) return false;

@@ -6,7 +6,7 @@
 import { sha256, sha384, sha512 } from '@noble/hashes/sha2.js';
 import { randomBytes as nobleRandomBytes } from '@noble/hashes/utils.js';
 import { ed25519 } from '@noble/curves/ed25519.js';
-import { p256, p384 } from '@noble/curves/nist.js';
+import { verifyEcdsaDigest } from './crypto-ecdsa.ts';
 import type { Crypto, HashAlgorithm, Hasher, SignatureAlgorithm } from '../crypto.ts';
 import { parsePublicKeyDer } from './crypto-der.ts';
 import { emsaPssVerify, rsaPublicOp } from './crypto-rsa.ts';
@@ -38,12 +38,7 @@ function verify(algorithm: SignatureAlgorithm, publicKeyDer: Uint8Array, message
     case 'ecdsa-p256':
     case 'ecdsa-p384': {
       if (key.type !== algorithm) return false;
-      const curve = algorithm === 'ecdsa-p256' ? p256 : p384;
-      try {
-        return curve.verify(signature, message, key.point, { prehash: false, lowS: false, format: 'der' });
-      } catch {
-        return false;
-      }
+      return verifyEcdsaDigest(algorithm, key.point, message, signature);
     }
     case 'rsa-pss': {
       if (key.type !== 'rsa' || signature.length !== key.modulus.length) return false;
