@@ -80,8 +80,8 @@ export interface SimOptions {
   image?: Uint8Array;
   /** The signing key (PKCS#8 PEM); a fresh ed25519 key when absent. */
   keyPem?: string;
-  /** A real release API instead of the local server. */
-  server?: { url: string; projectKey: string; resolve?: HostTable };
+  /** A real release API instead of the local server; names the table lacks are looked up with `lookup` (DNS). */
+  server?: { url: string; projectKey: string; resolve?: HostTable; lookup?: (host: string) => Promise<string | undefined> };
   /** Root CAs (PEM) to try, in order, instead of the defaults. */
   caPems?: string[];
   certMode?: CertMode;
@@ -282,7 +282,13 @@ export async function runSim(o: SimOptions = {}): Promise<SimResult> {
     // The modem: real TLS on loopback, the record gate, the shaped link. Each record is noted so the
     // report can show every response against the limit.
     const records = new RecordLedger();
-    const modem: SimModem = createSimModem({ hosts, link, maxRecordBytes: recordLimit, onRecord: (r) => records.add(r.host, r.recordBytes) });
+    const modem: SimModem = createSimModem({
+      hosts,
+      link,
+      maxRecordBytes: recordLimit,
+      onRecord: (r) => records.add(r.host, r.recordBytes),
+      ...(o.server?.lookup ? { lookup: o.server.lookup } : {}),
+    });
     closers.push(() => modem.closeAll());
 
     const board = await createSimBoard({

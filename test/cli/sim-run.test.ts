@@ -14,6 +14,7 @@ import { nodeCrypto } from '../../src/hal/node/crypto.ts';
 import { signImage } from '../../src/fota/mcuboot/sign.ts';
 import type { CertProbe } from '../../src/fota/cert-select.ts';
 import { sweepAgentPowerCuts } from '../../scripts/campaign/agent.ts';
+import { startUpdateServer } from '../../src/server/update-server.ts';
 
 const fast: SimOptions = { link: 'none', payloadBytes: 16 * 1024 };
 const keyPem = generateImageKeyPem('ed25519');
@@ -108,6 +109,30 @@ test('the nRF9160 updates its companion nRF52833 over SMP', async () => {
   assert.is(r.summary.final, 'confirmed');
   assert.is(r.summary.version, '1.1.0+0');
   assert.is(r.boots, 1, 'the nRF9160 itself never rebooted');
+});
+
+test('--server: the same flow against an update server the sim did not start, names through --resolve and a lookup', async () => {
+  const image = await release('1.1.0');
+  const server = await startUpdateServer({ image, version: '1.1.0' });
+  try {
+    const lookedUp: string[] = [];
+    const r = await runSim({
+      ...fast,
+      keyPem,
+      server: {
+        url: server.apiUrl,
+        projectKey: server.projectKey,
+        resolve: { [server.apiHost]: '127.0.0.1' },
+        lookup: async (host) => (lookedUp.push(host), host === server.cdnHost ? '127.0.0.1' : undefined),
+      },
+      caPems: [server.pki.roots.amazonRootCa1.pem, server.pki.roots.digicertGlobalRootG2.pem],
+    });
+    assert.is(r.summary.final, 'confirmed', JSON.stringify(r.summary.reason));
+    assert.is(r.summary.version, '1.1.0+0');
+    assert.equal(lookedUp, [server.cdnHost]);
+  } finally {
+    await server.close();
+  }
 });
 
 test('a board kept in a state directory is up to date on the next run', async () => {

@@ -5,7 +5,9 @@
  * `--json`: every run-log entry as a JSON line, the last one the summary. `--report FILE.html`: the
  * run drawn as a self-contained HTML page.
  */
+import { lookup } from 'node:dns/promises';
 import { readFileSync, writeFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { SingleBar } from 'cli-progress';
 import { UsageError } from '../../hal/errors.ts';
 import { MODEM_TLS_MAX_RECORD_BYTES } from '../../hal/net.ts';
@@ -37,6 +39,7 @@ const SPEC: CommandSpec = {
     state: { type: 'string' },
     server: { type: 'string' },
     'project-key': { type: 'string' },
+    resolve: { type: 'string', multiple: true },
     ca: { type: 'string', multiple: true },
     image: { type: 'string' },
     key: { type: 'string', short: 'k' },
@@ -56,6 +59,7 @@ const SPEC: CommandSpec = {
     state: "keep the board's flash and reset state in DIR between runs",
     server: 'a real release API (https://host[:port]) instead of the local server',
     'project-key': 'Memfault-Project-Key for --server',
+    resolve: 'HOST=ADDRESS for --server: use ADDRESS for HOST instead of DNS (repeatable)',
     ca: 'root CA candidates (PEM files), tried in the order given',
     image: 'serve this MCUboot image as the release (sign it with --key)',
     key: 'signing key (PKCS#8 PEM, as imgtool keygen writes); the board trusts it',
@@ -99,7 +103,14 @@ function options(p: ReturnType<typeof parseCommand>): SimOptions {
     checkServerUrl(server);
     const key = stringValue(p, 'project-key');
     if (!key) throw new UsageError('sim: --server needs --project-key');
-    o.server = { url: server, projectKey: key };
+    const resolve: Record<string, string> = {};
+    for (const item of stringList(p, 'resolve')) {
+      const eq = item.indexOf('=');
+      if (eq <= 0 || isIP(item.slice(eq + 1)) === 0) throw new UsageError(`sim: --resolve wants HOST=ADDRESS with an IP address, got '${item}'`);
+      resolve[item.slice(0, eq).toLowerCase()] = item.slice(eq + 1);
+    }
+    // Other names go to DNS, as the modem's own lookups do.
+    o.server = { url: server, projectKey: key, resolve, lookup: async (host) => (await lookup(host).catch(() => undefined))?.address };
   }
   const cas = stringList(p, 'ca');
   if (cas.length > 0) o.caPems = cas.map((f) => readText('ca', f));

@@ -62,6 +62,11 @@ export interface SimModemOptions {
   credentials?: SimCredentialStore;
   /** Sees every application-data record the server sends (size with header), e.g. for a run report. */
   onRecord?: (record: { host: string; recordBytes: number }) => void;
+  /**
+   * Looks up a name the host table lacks (the real modem asks DNS); its answer is added to the table.
+   * Without it, an unknown name is EHOSTUNREACH.
+   */
+  lookup?: (host: string) => Promise<string | undefined>;
 }
 
 /** What the modem saw, summed over every socket since it was made. */
@@ -329,6 +334,7 @@ class SimModemImpl implements SimModem {
   private link: LinkOptions;
   private readonly maxRecordBytes: number;
   private readonly onRecord: SimModemOptions['onRecord'];
+  private readonly lookup: SimModemOptions['lookup'];
   private readonly maxCertChainBytes: number;
   private readonly maxSockets: number;
   private readonly tlsMaxVersion: 'TLSv1.2' | 'TLSv1.3';
@@ -345,6 +351,7 @@ class SimModemImpl implements SimModem {
     this.maxRecordBytes = o.maxRecordBytes ?? MODEM_TLS_MAX_RECORD_BYTES;
     new TlsRecordGate(this.maxRecordBytes); // validates the limit now rather than at the first connect
     this.onRecord = o.onRecord;
+    this.lookup = o.lookup;
     this.maxCertChainBytes = o.maxCertChainBytes ?? MODEM_MAX_CERT_CHAIN_BYTES;
     this.maxSockets = o.maxSockets ?? MODEM_MAX_SOCKETS;
     this.tlsMaxVersion = o.tlsMaxVersion ?? 'TLSv1.2';
@@ -377,7 +384,14 @@ class SimModemImpl implements SimModem {
     if (this.reserved >= this.maxSockets) {
       throw new NetError('ENOMEM', `${op}: all ${this.maxSockets} modem sockets are in use`, { maxSockets: this.maxSockets });
     }
-    const target = resolveHost(this.hosts, host, port);
+    let target = resolveHost(this.hosts, host, port);
+    if (!target && this.lookup) {
+      const address = await this.lookup(host).catch(() => undefined);
+      if (address) {
+        this.hosts[host.toLowerCase()] = address;
+        target = resolveHost(this.hosts, host, port);
+      }
+    }
     if (!target) throw new NetError('EHOSTUNREACH', `${op}: cannot resolve host '${host}'`, { host });
 
     // Root CAs of exactly the chosen sec_tags (checked before a slot is taken).
@@ -395,6 +409,10 @@ class SimModemImpl implements SimModem {
       if (tlsOptions.peerVerify !== 'none' && cas.length === 0) throw new TlsError('TLS_NO_CREDENTIAL', `${op}: TLS with peer verification needs at least one sec_tag`);
     }
 
+    // Checked again: another connect may have taken the last socket while this one looked up its host.
+    if (this.reserved >= this.maxSockets) {
+      throw new NetError('ENOMEM', `${op}: all ${this.maxSockets} modem sockets are in use`, { maxSockets: this.maxSockets });
+    }
     this.reserved++;
     let released = false;
     const release = (): void => {
