@@ -5,11 +5,12 @@
  */
 import { utf8Decode } from '../hal/bytes.ts';
 import { FotaError } from '../hal/errors.ts';
+import { SETTINGS_MAX_VALUE_BYTES } from '../hal/settings.ts';
 
 export const RELEASE_API_LATEST_URL_PATH = '/api/v0/releases/latest/url';
 export const RELEASE_API_PROJECT_KEY_HEADER = 'Memfault-Project-Key';
-/** Longest payload URL accepted in a 200 body. */
-export const RELEASE_URL_MAX_BYTES = 2048;
+/** Longest payload URL accepted in a 200 body: the agent keeps it in one settings value across reboots. */
+export const RELEASE_URL_MAX_BYTES = SETTINGS_MAX_VALUE_BYTES;
 
 export interface DeviceIdentity {
   deviceSerial: string;

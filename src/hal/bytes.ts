@@ -99,3 +99,13 @@ export function writeU16LE(b: Uint8Array, o: number, v: number): void { b[o] = v
 export function writeU32LE(b: Uint8Array, o: number, v: number): void { b[o] = v & 0xff; b[o + 1] = (v >>> 8) & 0xff; b[o + 2] = (v >>> 16) & 0xff; b[o + 3] = (v >>> 24) & 0xff; }
 export function writeU16BE(b: Uint8Array, o: number, v: number): void { b[o] = (v >>> 8) & 0xff; b[o + 1] = v & 0xff; }
 export function writeU32BE(b: Uint8Array, o: number, v: number): void { b[o] = (v >>> 24) & 0xff; b[o + 1] = (v >>> 16) & 0xff; b[o + 2] = (v >>> 8) & 0xff; b[o + 3] = v & 0xff; }
+
+const FNV_OFFSET_BASIS_32 = 0x811c9dc5;
+const FNV_PRIME_32 = 0x01000193;
+
+/** FNV-1a, 32 bits: a short, stable digest for identifying things (not for security). */
+export function fnv1a32(bytes: Uint8Array): number {
+  let h = FNV_OFFSET_BASIS_32;
+  for (let i = 0; i < bytes.length; i++) h = Math.imul(h ^ bytes[i]!, FNV_PRIME_32) >>> 0;
+  return h;
+}

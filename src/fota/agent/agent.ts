@@ -5,6 +5,7 @@
  * release is never retried in a loop, and nothing is marked for MCUboot before hash, signature, key and
  * version policy all passed. DESIGN.md "The FOTA agent".
  */
+import { fnv1a32, utf8Decode, utf8Encode } from '../../hal/bytes.ts';
 import type { Clock } from '../../hal/clock.ts';
 import { FotaError, PowerCutError, isFotaError } from '../../hal/errors.ts';
 import type { Log } from '../../hal/log.ts';
@@ -24,10 +25,17 @@ import type {
   SelfTest,
   StreamingImageVerifier,
 } from './ports.ts';
-import { nextState, type AgentEvent, type AgentState } from './transitions.ts';
+import { AGENT_STATES, nextState, type AgentEvent, type AgentState } from './transitions.ts';
 
 /** Settings key of the agent's record. */
 export const AGENT_RECORD_KEY = 'fota/agent';
+/**
+ * Settings key of the release URL, kept apart from the record: CDN URLs with signed query strings are
+ * long, and the record must stay well inside one settings value whatever the URL.
+ */
+export const AGENT_RELEASE_URL_KEY = 'fota/release-url';
+/** Releases remembered as failed on this device (the oldest is forgotten first). */
+export const AGENT_MAX_BAD_RELEASES = 8;
 /** Staging attempts of one release before the agent gives up on it (reboots that did not apply it). */
 export const AGENT_MAX_STAGE_ATTEMPTS = 3;
 /** Steps of one run before the agent calls it a loop. */
@@ -56,8 +64,30 @@ export interface AgentRecord {
   resetIssued?: boolean;
   /** The self-test started for the image on trial (a reset after this means it did not finish). */
   selftestStarted?: boolean;
-  /** Releases that failed their trial here: never downloaded again. */
-  badReleases: { url: string; version?: string }[];
+  /** Releases that failed their trial here (URL digest, see urlId): never downloaded again. */
+  badReleases: { urlId: string; version?: string }[];
+}
+
+/** The record as stored: the release URL lives under its own key, the record holds its digest. */
+type StoredRecord = Omit<AgentRecord, 'release'> & { release?: Omit<NonNullable<AgentRecord['release']>, 'url'> & { urlId: string } };
+
+/** Whether a value read from settings has the record's shape (anything else is not trusted). */
+function isStoredRecord(v: unknown): v is StoredRecord {
+  if (typeof v !== 'object' || v === null) return false;
+  const r = v as Record<string, unknown>;
+  return (
+    typeof r.state === 'string' &&
+    (AGENT_STATES as readonly string[]).includes(r.state) &&
+    typeof r.attempts === 'number' &&
+    Array.isArray(r.badReleases) &&
+    (r.release === undefined || (typeof r.release === 'object' && r.release !== null && typeof (r.release as { urlId?: unknown }).urlId === 'string'))
+  );
+}
+
+/** A short stable identity of a URL: its UTF-8 length and FNV-1a digest. */
+export function urlId(url: string): string {
+  const bytes = utf8Encode(url);
+  return `${bytes.length}:${fnv1a32(bytes).toString(16).padStart(8, '0')}`;
 }
 
 export type AgentEventRecord =
@@ -105,10 +135,47 @@ export class FotaAgent {
     this.o = options;
   }
 
-  /** The persisted record (a fresh one when none). */
+  /** The persisted record (a fresh one when none). A release whose URL was lost is dropped. */
   async record(): Promise<AgentRecord> {
-    const r = await getJson<AgentRecord>(this.o.settings, AGENT_RECORD_KEY);
-    return r ?? { state: 'idle', attempts: 0, badReleases: [] };
+    const fresh: AgentRecord = { state: 'idle', attempts: 0, badReleases: [] };
+    let stored: StoredRecord | undefined;
+    try {
+      stored = await getJson<StoredRecord>(this.o.settings, AGENT_RECORD_KEY);
+    } catch (e) {
+      if (!isFotaError(e, 'SETTINGS_CORRUPT')) throw e;
+    }
+    if (stored === undefined) return fresh;
+    if (!isStoredRecord(stored)) {
+      this.o.log.log('warn', 'fota: the stored agent record is not one this agent wrote; starting from idle');
+      return fresh;
+    }
+    const { release, ...rest } = stored;
+    if (!release) return rest;
+    const raw = await this.o.settings.get(AGENT_RELEASE_URL_KEY);
+    let url: string | undefined;
+    try {
+      url = raw === undefined ? undefined : utf8Decode(raw);
+    } catch {
+      url = undefined;
+    }
+    if (url === undefined || urlId(url) !== release.urlId) return rest;
+    const { urlId: _id, ...fields } = release;
+    return { ...rest, release: { ...fields, url } };
+  }
+
+  /** Writes the record (and the release URL first, when it changed). */
+  private async save(rec: AgentRecord): Promise<void> {
+    let stored: StoredRecord;
+    if (rec.release) {
+      const { url, ...fields } = rec.release;
+      const id = urlId(url);
+      const raw = await this.o.settings.get(AGENT_RELEASE_URL_KEY);
+      if (raw === undefined || utf8Decode(raw) !== url) await this.o.settings.set(AGENT_RELEASE_URL_KEY, utf8Encode(url));
+      stored = { ...rec, release: { ...fields, urlId: id } };
+    } else {
+      stored = { ...rec, release: undefined };
+    }
+    await setJson(this.o.settings, AGENT_RECORD_KEY, stored);
   }
 
   /** The version the device that owns the slot runs now. */
@@ -162,13 +229,9 @@ export class FotaAgent {
       next.reason = undefined;
     }
     if (to === 'failed' && !next.reason) next.reason = { code: 'UNKNOWN', message: 'failed' };
-    await setJson(this.o.settings, AGENT_RECORD_KEY, next);
+    await this.save(next);
     this.o.onEvent?.({ kind: 'state', from, to, event, reason: to === 'failed' || to === 'rolled-back' ? next.reason : undefined });
     return next;
-  }
-
-  private async save(rec: AgentRecord): Promise<void> {
-    await setJson(this.o.settings, AGENT_RECORD_KEY, rec);
   }
 
   /** The action of a working state; returns the event it ends with. */
@@ -210,7 +273,7 @@ export class FotaAgent {
       this.o.onEvent?.({ kind: 'check', running, result: 'up-to-date' });
       return 'up-to-date';
     }
-    if (rec.badReleases.some((b) => b.url === res.url)) {
+    if (rec.badReleases.some((b) => b.urlId === urlId(res.url))) {
       this.o.onEvent?.({ kind: 'check', running, result: 'known-bad', url: res.url });
       rec.reason = { code: 'AGENT_KNOWN_BAD_RELEASE', message: `release ${res.url} failed its trial on this device before` };
       return 'skip-known-bad';
@@ -429,7 +492,8 @@ export class FotaAgent {
       await this.o.slot.discard();
       return 'selftest-passed';
     }
-    rec.badReleases = [...rec.badReleases.filter((b) => b.url !== release.url), { url: release.url, version }];
+    const id = urlId(release.url);
+    rec.badReleases = [...rec.badReleases.filter((b) => b.urlId !== id), { urlId: id, version }].slice(-AGENT_MAX_BAD_RELEASES);
     rec.reason = { code: 'SELFTEST_FAILED', message: `the self-test of ${version} failed; MCUboot reverts to ${rec.fromVersion}` };
     return 'selftest-failed';
   }

@@ -5,7 +5,7 @@
  * SETTINGS_MAX_VALUE_BYTES. A record that does not parse is dropped (the download starts over), never
  * trusted.
  */
-import { utf8Encode } from '../../hal/bytes.ts';
+import { fnv1a32, utf8Encode } from '../../hal/bytes.ts';
 import { isFotaError } from '../../hal/errors.ts';
 import { getJson, setJson, type Settings } from '../../hal/settings.ts';
 
@@ -27,16 +27,11 @@ export interface DownloadState {
   head?: [number, number, number];
 }
 
-const FNV_OFFSET_BASIS_32 = 0x811c9dc5;
-const FNV_PRIME_32 = 0x01000193;
-
 /** The stored form of an id: itself, or `#<utf8 length>:<fnv1a-32 hex>` when long. */
 export function stateId(id: string): string {
   if (id.length <= DOWNLOAD_STATE_ID_MAX_CHARS) return id;
   const bytes = utf8Encode(id);
-  let h = FNV_OFFSET_BASIS_32;
-  for (let i = 0; i < bytes.length; i++) h = Math.imul(h ^ bytes[i]!, FNV_PRIME_32) >>> 0;
-  return `#${bytes.length}:${h.toString(16).padStart(8, '0')}`;
+  return `#${bytes.length}:${fnv1a32(bytes).toString(16).padStart(8, '0')}`;
 }
 
 function isState(v: unknown): v is DownloadState {

@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { FotaAgent, type AgentEventRecord } from '../../../src/fota/agent/agent.ts';
+import { AGENT_MAX_BAD_RELEASES, AGENT_RECORD_KEY, AGENT_RELEASE_URL_KEY, FotaAgent, type AgentEventRecord } from '../../../src/fota/agent/agent.ts';
 import type { ReleasePort } from '../../../src/fota/agent/ports.ts';
 import { silentLog } from '../../../src/hal/log.ts';
 import { PowerCutError } from '../../../src/hal/errors.ts';
@@ -44,6 +44,39 @@ test('a full update goes through every state and confirms the new version', asyn
   assert.equal(states(), ['checking', 'selecting-cert', 'downloading', 'verifying', 'staged', 'rebooting', 'trial', 'confirmed']);
   assert.is(slot.confirmed, true);
   assert.is(slot.resets, 1);
+});
+
+test('a long signed CDN URL (1000 bytes) is kept apart from the record; the record stays small', async () => {
+  const url = 'https://cdn.fotakit.test/fw/app.bin?token=' + 'x'.repeat(1000 - 42);
+  assert.is(url.length, 1000);
+  const { agent, settings } = makeAgent({ url });
+  const r = await agent.run();
+  assert.is(r.state, 'confirmed');
+  assert.is(r.release?.url, url);
+  const record = (await settings.get(AGENT_RECORD_KEY))!;
+  assert.ok(record.length < 400, `record is ${record.length} bytes`);
+  assert.is(new TextDecoder().decode((await settings.get(AGENT_RELEASE_URL_KEY))!), url);
+});
+
+test('a stored record this agent did not write (or corrupt) starts from idle instead of failing forever', async () => {
+  const settings = new MemorySettings();
+  await settings.set(AGENT_RECORD_KEY, new TextEncoder().encode('{"state":"flying","attempts":"x"}'));
+  const { agent } = makeAgent({ settings });
+  assert.is((await agent.run()).state, 'confirmed');
+  await settings.set(AGENT_RECORD_KEY, new TextEncoder().encode('{not json'));
+  const again = makeAgent({ settings, url: undefined });
+  assert.is((await again.agent.run()).state, 'idle');
+});
+
+test('the list of failed releases is bounded', async () => {
+  const settings = new MemorySettings();
+  for (let i = 0; i < AGENT_MAX_BAD_RELEASES + 3; i++) {
+    const image = fakeImage([1, 1 + i, 0], 700);
+    const { agent } = makeAgent({ settings, url: `https://cdn.fotakit.test/bad-${i}.bin`, image, selfTest: false, slot: new FakeSlot(v100) });
+    assert.is((await agent.run()).state, 'rolled-back');
+  }
+  const rec = await makeAgent({ settings }).agent.record();
+  assert.is(rec.badReleases.length, AGENT_MAX_BAD_RELEASES);
 });
 
 test('204 from the release API ends idle without touching the slot', async () => {
