@@ -82,8 +82,8 @@ export interface SimOptions {
   keyPem?: string;
   /** A real release API instead of the local server; names the table lacks are looked up with `lookup` (DNS). */
   server?: { url: string; projectKey: string; resolve?: HostTable; lookup?: (host: string) => Promise<string | undefined> };
-  /** Root CAs (PEM) to try, in order, instead of the defaults. */
-  caPems?: string[];
+  /** Root-CA candidates to try, in order, instead of the defaults. */
+  candidates?: CertCandidate[];
   certMode?: CertMode;
   faults?: ServerFaults;
   recordLimitBytes?: number;
@@ -275,9 +275,7 @@ export async function runSim(o: SimOptions = {}): Promise<SimResult> {
       hosts = server.hosts;
       candidates = fieldOrderCandidates(server);
     }
-    if (o.caPems && o.caPems.length > 0) {
-      candidates = o.caPems.map((pem, i) => ({ secTag: 1001 + i, name: `--ca #${i + 1}`, pem }));
-    }
+    if (o.candidates && o.candidates.length > 0) candidates = o.candidates;
 
     // The modem: real TLS on loopback, the record gate, the shaped link. Each record is noted so the
     // report can show every response against the limit.

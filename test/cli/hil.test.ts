@@ -15,7 +15,6 @@ import { startUpdateServer, type UpdateServer } from '../../src/server/update-se
 import { sharedTestPki } from '../../src/server/pki.ts';
 import { nodeCrypto } from '../../src/hal/node/crypto.ts';
 import { buildTestImage } from '../../src/hal/sim/smp-device.ts';
-import { readCandidates } from '../../src/cli/commands/hil.ts';
 import { createPemSigner, generateImageKeyPem } from '../../src/hal/node/image-keys.ts';
 import { signImage } from '../../src/fota/mcuboot/sign.ts';
 
@@ -79,13 +78,6 @@ test.after(async () => {
 function hostFlags(): string[] {
   return Object.keys(server.hosts).flatMap((h) => ['--host', `${h}=127.0.0.1`]);
 }
-
-test('readCandidates takes the bundle in file order with sec_tags base+1.. and CN names', () => {
-  const c = readCandidates(rootsFile, 1000);
-  assert.equal(c.map((x) => x.secTag), [1001, 1002, 1003, 1004]);
-  assert.is(c[0]!.name, 'fotakit test Amazon Root CA 1');
-  assert.is(c[3]!.name, 'fotakit test DigiCert Global Root G2');
-});
 
 test('fotakit hil over two emulated boards on real ptys ends confirmed (legacy SLM, image into the nRF52833 over SMP)', async () => {
   const modem = fotakit(['emulate', '--board', 'nrf9160', '--dialect', 'legacy', ...hostFlags(), '--json']);

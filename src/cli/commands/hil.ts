@@ -6,12 +6,11 @@
  * run-log JSON lines, the summary last, with a `hil` part for the serial side); exit 0 when the update
  * was confirmed or none was due, 1 when it failed or rolled back.
  */
-import { X509Certificate } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { UsageError } from '../../hal/errors.ts';
 import { realClock } from '../../hal/serial/real-clock.ts';
 import { runHil } from '../../hal/serial/hil-run.ts';
-import type { CertCandidate } from '../../fota/cert-select.ts';
+import { readCandidates, SEC_TAG_MAX } from '../cert-files.ts';
 import { renderReport } from '../../report/report.ts';
 import { HumanView } from './sim.ts';
 import { DEFAULT_PROJECT_KEY } from '../../server/update-server.ts';
@@ -23,7 +22,6 @@ const DIALECTS = ['legacy', 'serial-modem', 'auto'] as const;
 const DEFAULT_ROOTS_FILE = 'fotakit-roots/roots.pem';
 /** Candidates get sec_tags base+1, base+2, ... in file order (Memfault's base is 1000). */
 const DEFAULT_SEC_TAG_BASE = 1000;
-const SEC_TAG_MAX = 2_147_483_647;
 const PERCENT = 100;
 /** Upload progress is printed at every this many percent. */
 const UPLOAD_STEP_PERCENT = 25;
@@ -76,30 +74,6 @@ const SPEC: CommandSpec = {
   },
 };
 
-/** The certificates of a PEM bundle, each with its subject CN as the name. */
-export function readCandidates(file: string, base: number): CertCandidate[] {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (e) {
-    throw new UsageError(`--roots: cannot read '${file}' (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); run \`fotakit serve\` or give --roots`);
-  }
-  const pems = text.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
-  if (pems.length === 0) throw new UsageError(`--roots: '${file}' holds no PEM certificate`);
-  return pems.map((pem, i) => {
-    let name: string;
-    try {
-      const subject = new X509Certificate(pem).subject;
-      name = /CN=([^\n,]+)/.exec(subject)?.[1] ?? subject;
-    } catch {
-      throw new UsageError(`--roots: certificate ${i + 1} of '${file}' does not parse`);
-    }
-    const secTag = base + 1 + i;
-    if (secTag > SEC_TAG_MAX) throw new UsageError(`--sec-tag-base: sec_tag ${secTag} is over ${SEC_TAG_MAX}`);
-    return { secTag, name, pem: `${pem}\n` };
-  });
-}
-
 /** The public keys of the given PEM files (MCUboot DER), named by file. */
 export function readTrustedKeys(files: string[]): TrustedKey[] {
   return files.map((file) => {
@@ -132,7 +106,7 @@ export async function run(argv: string[]): Promise<number> {
   if (!(DIALECTS as readonly string[]).includes(dialect)) throw new UsageError(`--modem-dialect: '${dialect}' is not one of ${DIALECTS.join(', ')}`);
   const baseText = stringValue(p, 'sec-tag-base');
   const base = baseText === undefined ? DEFAULT_SEC_TAG_BASE : parseInteger('sec-tag-base', baseText, SEC_TAG_MAX);
-  const candidates = readCandidates(stringValue(p, 'roots') ?? DEFAULT_ROOTS_FILE, base);
+  const candidates = readCandidates([stringValue(p, 'roots') ?? DEFAULT_ROOTS_FILE], base + 1, 'roots', '; run `fotakit serve` or give --roots');
   const slotPort = stringValue(p, 'slot-port');
   const trustedKeys = readTrustedKeys(stringList(p, 'key'));
   const modemBaud = stringValue(p, 'modem-baud');

@@ -17,8 +17,11 @@ import type { RunLogEntry } from '../../fota/run-log.ts';
 import { renderReport } from '../../report/report.ts';
 import { EXIT_NEGATIVE, EXIT_OK, helpText, parseCommand, parseInteger, stringList, stringValue, type CommandSpec } from '../args.ts';
 import { checkServerUrl, runSim, type SimOptions } from '../sim-run.ts';
+import { readCandidates } from '../cert-files.ts';
 
 const LINKS: readonly LinkProfileName[] = ['lte-m', 'nb-iot', 'none'];
+/** sec_tag of the first --ca certificate (Memfault's base 1000 + 1); the next ones follow. */
+const SIM_CA_FIRST_SEC_TAG = 1001;
 const MS_PER_S = 1000;
 
 const SPEC: CommandSpec = {
@@ -60,7 +63,7 @@ const SPEC: CommandSpec = {
     server: 'a real release API (https://host[:port]) instead of the local server',
     'project-key': 'Memfault-Project-Key for --server',
     resolve: 'HOST=ADDRESS for --server: use ADDRESS for HOST instead of DNS (repeatable)',
-    ca: 'root CA candidates (PEM files), tried in the order given',
+    ca: 'root CA candidates (PEM files or bundles), every certificate tried in the order given, sec_tags 1001..',
     image: 'serve this MCUboot image as the release (sign it with --key)',
     key: 'signing key (PKCS#8 PEM, as imgtool keygen writes); the board trusts it',
     faults: 'server faults, e.g. drop-after=20000,count=1 or status=503,count=2 or ignore-range',
@@ -113,7 +116,7 @@ function options(p: ReturnType<typeof parseCommand>): SimOptions {
     o.server = { url: server, projectKey: key, resolve, lookup: async (host) => (await lookup(host).catch(() => undefined))?.address };
   }
   const cas = stringList(p, 'ca');
-  if (cas.length > 0) o.caPems = cas.map((f) => readText('ca', f));
+  if (cas.length > 0) o.candidates = readCandidates(cas, SIM_CA_FIRST_SEC_TAG, 'ca');
   const image = stringValue(p, 'image');
   const key = stringValue(p, 'key');
   if (image !== undefined) {
