@@ -7,7 +7,7 @@
  * seconds, ...). Exit 0 when OUT holds the whole file, 2 on usage or download errors.
  */
 import { lookup } from 'node:dns/promises';
-import { open, readFile, type FileHandle } from 'node:fs/promises';
+import { open, type FileHandle } from 'node:fs/promises';
 import { isIP } from 'node:net';
 import { UsageError } from '../../hal/errors.ts';
 import { CREDENTIAL_TYPE, MODEM_TLS_MAX_RECORD_BYTES, type Socket } from '../../hal/net.ts';
@@ -18,6 +18,7 @@ import { DownloadError } from '../../transport/download/errors.ts';
 import { DOWNLOAD_PIPELINE_DEPTH_DEFAULT, DOWNLOAD_PIPELINE_DEPTH_MAX } from '../../transport/download/policy.ts';
 import type { DownloadSink } from '../../transport/download/sink.ts';
 import { parseUrl } from '../../transport/http/url.ts';
+import { readCandidates } from '../cert-files.ts';
 import { EXIT_OK, helpText, parseCommand, parseInteger, reportError, stringList, stringValue, type CommandSpec } from '../args.ts';
 
 /** sec_tag of the first --ca certificate; the next ones follow. */
@@ -29,7 +30,6 @@ const TLS_RECORD_CEILING_BYTES = 16384 + 2048 + 5;
 /** Progress line redraws at most this often. */
 const PROGRESS_INTERVAL_MS = 200;
 const MS_PER_S = 1000;
-const PEM_CERT_RE = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g;
 
 const SPEC: CommandSpec = {
   usage: 'fotakit download URL --ca PEM [--ca PEM...] -o OUT [--max-record N] [--pipeline N] [--link P] [--json]',
@@ -86,22 +86,6 @@ class FileSink implements DownloadSink {
   }
 }
 
-async function readCertificates(files: string[]): Promise<string[]> {
-  const certs: string[] = [];
-  for (const f of files) {
-    let text: string;
-    try {
-      text = await readFile(f, 'utf8');
-    } catch (e) {
-      throw new UsageError(`download: cannot read --ca ${f}: ${(e as Error).message}`);
-    }
-    const found = text.match(PEM_CERT_RE) ?? [];
-    if (found.length === 0) throw new UsageError(`download: --ca ${f} holds no PEM certificate`);
-    certs.push(...found.map((c) => c + '\n'));
-  }
-  return certs;
-}
-
 function parseResolve(items: string[]): Record<string, string> {
   const out: Record<string, string> = {};
   for (const item of items) {
@@ -144,11 +128,11 @@ export async function run(argv: string[]): Promise<number> {
     } catch (e) {
       throw new UsageError(`--link: ${(e as Error).message}`);
     }
-    const certs = await readCertificates(caFiles);
+    const candidates = readCandidates(caFiles, DOWNLOAD_CLI_SEC_TAG_BASE, 'ca');
     const hosts = parseResolve(stringList(p, 'resolve'));
     const modem = createSimModem({ hosts, link: linkName, maxRecordBytes: maxRecord });
-    const secTags = certs.map((_, i) => DOWNLOAD_CLI_SEC_TAG_BASE + i);
-    for (let i = 0; i < certs.length; i++) await modem.credentials.write(secTags[i]!, CREDENTIAL_TYPE.rootCa, certs[i]!);
+    const secTags = candidates.map((c) => c.secTag);
+    for (const c of candidates) await modem.credentials.write(c.secTag, CREDENTIAL_TYPE.rootCa, c.pem);
     const known = new Set(Object.keys(hosts));
     const connect = async (host: string, port: number, scheme: 'http' | 'https'): Promise<Socket> => {
       if (!known.has(host) && isIP(host) === 0) {
