@@ -176,6 +176,16 @@ export function buildRunModel(entries: readonly RunLogEntry[]): RunModel {
         break;
       }
       case 'board-boot':
+        if (e.board !== undefined) {
+          // The companion board (updated over SMP): an event, not a reboot of the device itself.
+          m.events.push({
+            t: e.t,
+            level: e.version === undefined ? 'error' : 'info',
+            what: `${e.board} boot`,
+            detail: `${e.reason}: MCUboot started ${e.version ?? 'no valid image'}${e.swap ? ` (swap ${e.swap})` : ''}`,
+          });
+          break;
+        }
         m.boots.push({ t: e.t, reason: String(e.reason), version: e.version, swap: e.swap });
         if (firstRunning === undefined && e.version !== undefined) firstRunning = e.version;
         m.events.push({
@@ -259,6 +269,14 @@ export function buildRunModel(entries: readonly RunLogEntry[]): RunModel {
         break;
       case 'boot':
         m.events.push({ t: e.t, level: 'info', what: 'agent boot', detail: `running ${e.running ?? 'unknown'}, expected ${e.expected ?? '–'}` });
+        break;
+      case 'upload':
+        m.events.push({
+          t: e.t,
+          level: e.match === false ? 'error' : 'info',
+          what: 'image pushed',
+          detail: `${e.bytes} bytes to ${e.target} in ${e.requests} requests, ${e.ms} ms${e.resumedFrom > 0 ? `, resumed at ${e.resumedFrom}` : ''}${e.match === undefined ? '' : e.match ? ', device hash matches' : ', DEVICE HASH MISMATCH'}`,
+        });
         break;
       case 'selftest':
         m.events.push({ t: e.t, level: e.passed ? 'info' : 'error', what: 'self-test', detail: `${e.version} ${e.passed ? 'passed' : 'FAILED'}` });

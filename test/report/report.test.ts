@@ -273,4 +273,17 @@ test('in headless Chromium: no console errors, every chart has visible marks, sc
   }
 });
 
+test('a companion update: the SMP push and the companion boot are events, not reboots of the device', () => {
+  const entries: RunLogEntry[] = [
+    { t: 0, kind: 'board-boot', reason: 'power-on', version: '1.0.0+0', swap: 'none' },
+    { t: 10, kind: 'upload', target: 'nrf52833 over BLE (SMP)', bytes: 66192, requests: 184, resumedFrom: 0, match: true, ms: 1376 },
+    { t: 20, kind: 'board-boot', board: 'nrf52833', reason: 'smp reset', version: '1.1.0+0', swap: 'test' },
+  ];
+  const m = buildRunModel(entries);
+  assert.is(m.boots.length, 1);
+  assert.equal(m.events.map((e) => e.what), ['board boot', 'image pushed', 'nrf52833 boot']);
+  assert.match(m.events[1]!.detail, /66192 bytes to nrf52833 over BLE \(SMP\) in 184 requests, 1376 ms, device hash matches/);
+  assert.is(m.unknownKinds, 0);
+});
+
 test.run();
