@@ -52,8 +52,6 @@ export const AGENT_TRANSITIONS: readonly TransitionRow[] = [
   { from: 'confirmed', event: 'check', to: 'checking' },
   { from: 'rolled-back', event: 'check', to: 'checking' },
   { from: 'failed', event: 'check', to: 'checking' },
-  { from: 'checking', event: 'check', to: 'checking' },
-  { from: 'selecting-cert', event: 'check', to: 'checking' },
   { from: 'checking', event: 'up-to-date', to: 'idle' },
   { from: 'checking', event: 'skip-known-bad', to: 'idle' },
   { from: 'checking', event: 'update-available', to: 'selecting-cert' },
