@@ -125,7 +125,10 @@ test('--server: the same flow against an update server the sim did not start, na
         resolve: { [server.apiHost]: '127.0.0.1' },
         lookup: async (host) => (lookedUp.push(host), host === server.cdnHost ? '127.0.0.1' : undefined),
       },
-      caPems: [server.pki.roots.amazonRootCa1.pem, server.pki.roots.digicertGlobalRootG2.pem],
+      candidates: [
+        { secTag: 1001, name: 'amazon', pem: server.pki.roots.amazonRootCa1.pem },
+        { secTag: 1002, name: 'g2', pem: server.pki.roots.digicertGlobalRootG2.pem },
+      ],
     });
     assert.is(r.summary.final, 'confirmed', JSON.stringify(r.summary.reason));
     assert.is(r.summary.version, '1.1.0+0');
