@@ -1,6 +1,6 @@
 /**
  * Two BytePorts joined back to back in memory, for unit tests and for running an emulator in the same
- * process. Bytes written on one side arrive asynchronously (next microtask), copied, on the other,
+ * runtime. Bytes written on one side arrive asynchronously (next microtask), copied, on the other,
  * like a serial line with no loss. Optional hooks let a test corrupt, split or drop what crosses.
  */
 import { PortError, PortReceiver, type BytePort } from './port.ts';

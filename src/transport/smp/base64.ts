@@ -1,6 +1,6 @@
 /**
  * Standard base64 (RFC 4648 §4, `=` padding) for the SMP serial frames. Written here because the
- * portable core has no btoa/atob (ES2020) and no Buffer. Strict decoding: length a multiple of 4,
+ * portable core has no btoa/atob (ES2020) and no Node buffers. Strict decoding: length a multiple of 4,
  * padding only at the end, no other characters.
  */
 import { SmpError } from './errors.ts';
