@@ -6,7 +6,8 @@
  */
 import { FotaError } from '../hal/errors.ts';
 import { MODEM_TLS_MAX_RECORD_BYTES } from '../hal/net.ts';
-import type { RunLogEntry, SummaryEntry } from '../fota/run-log.ts';
+import type { ResponseEntry, RunLogEntry, SummaryEntry } from '../fota/run-log.ts';
+import type { CertProbe } from '../fota/cert-select.ts';
 
 /** A run log that cannot be drawn: not an array, an entry without a usable time, a bad number. */
 export class ReportError extends FotaError {}
@@ -61,29 +62,16 @@ export interface RetryMark {
   retries: number;
 }
 
-export interface ResponsePoint {
+/** A response of the run log, numbered. */
+export interface ResponsePoint extends Omit<ResponseEntry, 'kind'> {
   /** 1-based, in the order the downloader read them. */
   index: number;
   t: number;
-  host: string;
-  status: number;
-  rangeBytes: number;
-  headerBytes: number;
-  bodyBytes: number;
-  recordBytes: number;
-  recordLimit: number;
 }
 
-export interface ProbeRow {
+/** A certificate probe of the run log (via kept as text: logs from other versions may say more). */
+export interface ProbeRow extends Omit<CertProbe, 'via'> {
   t: number;
-  host: string;
-  port: number;
-  secTag: number;
-  name: string;
-  ok: boolean;
-  code?: string;
-  message?: string;
-  ms: number;
   via: string;
 }
 
