@@ -6,12 +6,18 @@
  * with the release confirmed (or, with --revert, rolled back to 1.0.0 after a failed self-test).
  * Last line: `agent: <N> cut points, <K> converged, <F> failed`.
  *
+ * With --chaos N it runs N seeded schedules instead, each a random recoverable server fault (dropped
+ * connections, 5xx, stalls, Connection: close) together with a power cut at a random flash operation; every
+ * schedule must still end confirmed. Last line then: `agent-chaos: <N> schedules, <K> converged, <F> failed`.
+ *
  * Options: --payload-bytes N (default 8192), --seeds N (flash partial-effect seeds, default 1),
  * --stride K (every K-th cut point, default 1), --revert, --board nrf9160|nrf52833 (the image goes to
  * the companion over SMP; the cuts hit the nRF9160, which holds the agent's state), --json.
  */
 import { runSim, type SimOptions } from '../../src/cli/sim-run.ts';
 import { parseInteger } from '../../src/cli/args.ts';
+import { xorshift32 } from '../../src/hal/prng.ts';
+import type { ServerFaults } from '../../src/server/faults.ts';
 
 export interface AgentSweepOptions {
   payloadBytes: number;
@@ -60,12 +66,69 @@ export async function sweepAgentPowerCuts(o: AgentSweepOptions): Promise<AgentSw
   return { cutPoints, converged: cutPoints - failed.length, failed, operations: clean.flashOperations };
 }
 
+/** One random recoverable server fault, from the schedule's generator. */
+function randomFault(next: () => number): ServerFaults {
+  switch (next() % 4) {
+    case 0:
+      return { dropAfterBytes: 200 + (next() % 1500), count: 1 + (next() % 3) };
+    case 1:
+      return { status: [500, 502, 503, 504][next() % 4]!, count: 1 + (next() % 3) };
+    case 2:
+      return { stallAfterBytes: next() % 1500, stallMs: 50 + (next() % 300), count: 1 + (next() % 2) };
+    default:
+      return { connectionClose: true };
+  }
+}
+
+export interface ChaosResult {
+  schedules: number;
+  converged: number;
+  failed: string[];
+}
+
+/** Seeded schedules of a server fault plus a power cut; each must end confirmed with 1.1.0 running. */
+export async function chaosAgent(o: { schedules: number; seed: number; payloadBytes: number; onFailure?: (line: string) => void }): Promise<ChaosResult> {
+  const base: SimOptions = { link: 'none', payloadBytes: o.payloadBytes };
+  const clean = await runSim(base);
+  const failed: string[] = [];
+  for (let i = 0; i < o.schedules; i++) {
+    const next = xorshift32(o.seed + i * 7919);
+    const faults = randomFault(next);
+    const cut = next() % clean.flashOperations;
+    let why: string | undefined;
+    try {
+      const r = await runSim({ ...base, faults, powerCutAt: cut, seed: 1 + (next() % 1000) });
+      if (r.summary.final !== 'confirmed') why = `ended ${r.summary.final} (${r.summary.reason?.code ?? ''} ${r.summary.reason?.message ?? ''})`;
+      else if (!r.summary.version?.startsWith('1.1.0')) why = `runs ${r.summary.version}`;
+    } catch (e) {
+      why = `threw ${(e as { code?: string }).code ?? ''} ${(e as Error).message}`;
+    }
+    if (why) {
+      const line = `schedule ${i} (faults ${JSON.stringify(faults)}, cut ${cut}): ${why}`;
+      failed.push(line);
+      o.onFailure?.(line);
+    }
+  }
+  return { schedules: o.schedules, converged: o.schedules - failed.length, failed };
+}
+
 export async function run(args: string[]): Promise<number> {
   const value = (name: string) => {
     const i = args.indexOf(`--${name}`);
     return i >= 0 ? args[i + 1] : undefined;
   };
   const json = args.includes('--json');
+  const chaos = value('chaos');
+  if (chaos !== undefined) {
+    const r = await chaosAgent({
+      schedules: Math.max(1, parseInteger('chaos', chaos, 100_000)),
+      seed: parseInteger('seed', value('seed') ?? '1'),
+      payloadBytes: parseInteger('payload-bytes', value('payload-bytes') ?? '8192', 400 * 1024),
+      onFailure: (line) => console.log(`FAILED ${line}`),
+    });
+    console.log(`agent-chaos: ${r.schedules} schedules, ${r.converged} converged, ${r.failed.length} failed`);
+    return r.failed.length === 0 ? 0 : 1;
+  }
   const r = await sweepAgentPowerCuts({
     payloadBytes: parseInteger('payload-bytes', value('payload-bytes') ?? '8192', 400 * 1024),
     seeds: Math.max(1, parseInteger('seeds', value('seeds') ?? '1', 1000)),

@@ -13,7 +13,7 @@ import { createPemSigner, generateImageKeyPem } from '../../src/hal/node/image-k
 import { nodeCrypto } from '../../src/hal/node/crypto.ts';
 import { signImage } from '../../src/fota/mcuboot/sign.ts';
 import type { CertProbe } from '../../src/fota/cert-select.ts';
-import { sweepAgentPowerCuts } from '../../scripts/campaign/agent.ts';
+import { chaosAgent, sweepAgentPowerCuts } from '../../scripts/campaign/agent.ts';
 import { startUpdateServer } from '../../src/server/update-server.ts';
 
 const fast: SimOptions = { link: 'none', payloadBytes: 16 * 1024 };
@@ -162,6 +162,12 @@ test('power cuts on the nRF9160 while it updates the nRF52833 over SMP: every ru
   const r = await sweepAgentPowerCuts({ payloadBytes: 8192, seeds: 1, stride: 3, revert: false, target: 'nrf52833' });
   assert.ok(r.cutPoints >= 8, `${r.cutPoints} cut points`);
   assert.equal(r.failed, []);
+});
+
+test('chaos: a random server fault together with a power cut, a few seeded schedules, all confirmed', async () => {
+  const r = await chaosAgent({ schedules: 6, seed: 3, payloadBytes: 8192 });
+  assert.equal(r.failed, []);
+  assert.is(r.converged, 6);
 });
 
 test.run();
