@@ -20,7 +20,6 @@ import { buildTestImage, SimSmpDevice } from '../hal/sim/smp-device.ts';
 import { FotaError } from '../hal/errors.ts';
 import { FLASH_AREA_PRIMARY } from '../hal/flash.ts';
 import { silentLog, type Log } from '../hal/log.ts';
-import { TLS12_AES_GCM_RECORD_OVERHEAD_BYTES } from '../transport/download/planner.ts';
 import { MODEM_TLS_MAX_RECORD_BYTES } from '../hal/net.ts';
 import { startUpdateServer, type UpdateServer } from '../server/update-server.ts';
 import type { ServerFaults } from '../server/faults.ts';
@@ -37,6 +36,7 @@ import { signImage } from '../fota/mcuboot/sign.ts';
 import { parseHeader } from '../fota/mcuboot/header.ts';
 import { formatVersion } from '../fota/mcuboot/version.ts';
 import type { RunLogEntry, RunLogEvent, SummaryEntry } from '../fota/run-log.ts';
+import { RecordLedger, RunningTotal } from './run-measures.ts';
 import { HttpClient } from '../transport/http/client.ts';
 import { parseUrl } from '../transport/http/url.ts';
 import { SmpClient } from '../transport/smp/client.ts';
@@ -109,54 +109,6 @@ export interface SimResult {
   powerCuts: number;
   /** Boots, the first power-on included. */
   boots: number;
-}
-
-/**
- * The TLS records the modem saw, in order, matched to the responses they carried: a response of
- * `plaintext` bytes (head + body) takes records until their payload (record minus the TLS 1.2 AES-GCM
- * overhead) covers it; its record size is the largest of them. Pipelined responses arrive before the
- * downloader reports them, so the records wait here.
- */
-class RecordLedger {
-  private readonly queues = new Map<string, number[]>();
-
-  add(host: string, recordBytes: number): void {
-    const q = this.queues.get(host);
-    if (q) q.push(recordBytes);
-    else this.queues.set(host, [recordBytes]);
-  }
-
-  /** A new connection to `host`: records of the old one that no response claimed are gone with it. */
-  reset(host: string): void {
-    this.queues.delete(host);
-  }
-
-  take(host: string, plaintext: number): number {
-    const q = this.queues.get(host) ?? [];
-    let covered = 0;
-    let largest = 0;
-    while (covered < plaintext && q.length > 0) {
-      const r = q.shift()!;
-      largest = Math.max(largest, r);
-      covered += r - TLS12_AES_GCM_RECORD_OVERHEAD_BYTES;
-    }
-    return largest;
-  }
-}
-
-/** A counter that restarts from 0 in every download run, summed over the runs. */
-class RunningTotal {
-  private done = 0;
-  private last = 0;
-
-  see(value: number): void {
-    if (value < this.last) this.done += this.last;
-    this.last = value;
-  }
-
-  total(): number {
-    return this.done + this.last;
-  }
 }
 
 /**
