@@ -9,13 +9,12 @@
  * Portable: everything goes through FlashAreas and the injected validator. A PowerCutError from the
  * flash propagates (the harness powers on and resets); nothing else escapes untyped.
  */
-import { FlashError } from '../../hal/errors.ts';
 import { FLASH_AREA_PRIMARY, FLASH_AREA_SCRATCH, FLASH_AREA_SECONDARY, type FlashArea, type FlashMap } from '../../hal/flash.ts';
 import { silentLog, type Log } from '../../hal/log.ts';
 import { type BootSlots, type BootStrategy, BootError, makeBootSlots } from './boot-slots.ts';
 import { ImageError } from './errors.ts';
 import { overwriteOnly } from './overwrite-only.ts';
-import { EMPTY_TRAILER_STATE, swapTypeFromStates } from './swap-table.ts';
+import { readSlotStates, swapTypeFromStates } from './swap-table.ts';
 import { swapMove } from './swap-move.ts';
 import { swapScratch } from './swap-scratch.ts';
 import {
@@ -25,10 +24,8 @@ import {
   BOOT_SWAP_TYPE_PERM,
   BOOT_SWAP_TYPE_REVERT,
   BOOT_SWAP_TYPE_TEST,
-  readTrailerState,
   swapTypeName,
   type TrailerOptions,
-  type TrailerState,
 } from './trailer.ts';
 import type { VerifyOptions } from './verdict.ts';
 import { verifyImageFrom } from './verify.ts';
@@ -129,20 +126,9 @@ export class Bootloader {
   async boot(): Promise<BootResult> {
     const { primary, secondary } = this.slots;
     const opts = this.slots.trailerOptions;
-    let p: TrailerState;
-    try {
-      p = await readTrailerState(primary, opts);
-    } catch (e) {
-      if (e instanceof FlashError) return this.fail('BOOT_PANIC', BOOT_SWAP_TYPE_PANIC, false, e.code);
-      throw e;
-    }
-    let s: TrailerState;
-    try {
-      s = await readTrailerState(secondary, opts);
-    } catch (e) {
-      if (!(e instanceof FlashError)) throw e;
-      s = { ...EMPTY_TRAILER_STATE };
-    }
+    const states = await readSlotStates(primary, secondary, opts);
+    if ('panic' in states) return this.fail('BOOT_PANIC', BOOT_SWAP_TYPE_PANIC, false, states.panic);
+    const { primary: p, secondary: s } = states;
 
     let performed = BOOT_SWAP_TYPE_NONE;
     let rejected: string | undefined;

@@ -124,11 +124,24 @@ export const EMPTY_TRAILER_STATE: Readonly<TrailerState> = {
  * unreadable secondary is treated as empty. A power cut is not a read error: it propagates.
  */
 export async function swapType(primary: FlashArea, secondary: FlashArea, options: ReadTrailerOptions & SwapTypeOptions = {}): Promise<number> {
+  const states = await readSlotStates(primary, secondary, options);
+  return 'panic' in states ? BOOT_SWAP_TYPE_PANIC : swapTypeFromStates(states.primary, states.secondary, options);
+}
+
+/**
+ * Both trailers as MCUboot reads them before deciding: a read error on the primary is a panic (its
+ * FlashError code returned), an unreadable secondary counts as empty.
+ */
+export async function readSlotStates(
+  primary: FlashArea,
+  secondary: FlashArea,
+  options: ReadTrailerOptions = {},
+): Promise<{ primary: TrailerState; secondary: TrailerState } | { panic: string }> {
   let p: TrailerState;
   try {
     p = await readTrailerState(primary, options);
   } catch (e) {
-    if (e instanceof FlashError) return BOOT_SWAP_TYPE_PANIC;
+    if (e instanceof FlashError) return { panic: e.code };
     throw e;
   }
   let s: TrailerState;
@@ -138,6 +151,6 @@ export async function swapType(primary: FlashArea, secondary: FlashArea, options
     if (!(e instanceof FlashError)) throw e;
     s = { ...EMPTY_TRAILER_STATE };
   }
-  return swapTypeFromStates(p, s, options);
+  return { primary: p, secondary: s };
 }
 
