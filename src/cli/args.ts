@@ -95,3 +95,28 @@ export function reportError(e: unknown, json: boolean): number {
   else console.error(`fotakit: ${fe.message}${fe.code !== 'USAGE' ? ` [${fe.code}]` : ''}`);
   return EXIT_USAGE;
 }
+
+const MS_PER_S = 1000;
+
+/**
+ * Keeps a long-running command (serve, emulate) up until Ctrl-C / SIGTERM, `durationS` seconds, or
+ * `lost` settling (what it serves went away); says which.
+ */
+export function untilStopped(durationS: number | undefined, lost?: Promise<unknown>): Promise<'signal' | 'duration' | 'lost'> {
+  return new Promise((done) => {
+    let settled = false;
+    const stop = (why: 'signal' | 'duration' | 'lost'): void => {
+      if (settled) return;
+      settled = true;
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+      if (timer) clearTimeout(timer);
+      done(why);
+    };
+    const onSignal = (): void => stop('signal');
+    const timer = durationS === undefined ? undefined : setTimeout(() => stop('duration'), durationS * MS_PER_S);
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+    void lost?.then(() => stop('lost'));
+  });
+}

@@ -8,14 +8,13 @@ import { UsageError } from '../../hal/errors.ts';
 import { PortError } from '../../transport/at/port.ts';
 import type { HostTable } from '../../hal/sim/hosts.ts';
 import { startBoardEmulator } from '../../hal/serial/board-emulator.ts';
-import { EXIT_OK, helpText, parseCommand, parseInteger, stringList, stringValue, type CommandSpec } from '../args.ts';
+import { EXIT_OK, helpText, parseCommand, parseInteger, stringList, stringValue, untilStopped, type CommandSpec } from '../args.ts';
 
 const BOARDS = ['nrf9160', 'nrf52833'] as const;
 const DIALECTS = ['legacy', 'serial-modem'] as const;
 const LINKS = ['none', 'lte-m', 'nb-iot'] as const;
 const PORT_MAX = 65535;
 const EMULATE_DURATION_MAX_S = 24 * 60 * 60;
-const MS_PER_S = 1000;
 /** Default port a device connects to (https). */
 const HTTPS_PORT = 443;
 const RECORD_BYTES_MAX = 16_384 + 2_048 + 5;
@@ -107,25 +106,7 @@ export async function run(argv: string[]): Promise<number> {
     console.log(board === 'nrf9160' ? `  try: fotakit hil --modem-port ${emulator.devicePath}` : `  try: fotakit smp --port ${emulator.devicePath} image list`);
   }
 
-  let lost = false;
-  let stopping = false;
-  await new Promise<void>((done) => {
-    const stop = (): void => {
-      stopping = true;
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-      if (timer) clearTimeout(timer);
-      done();
-    };
-    const timer = durationS === undefined ? undefined : setTimeout(stop, durationS * MS_PER_S);
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
-    void emulator.lost.then(() => {
-      if (stopping) return;
-      lost = true;
-      stop();
-    });
-  });
+  const lost = (await untilStopped(durationS, emulator.lost)) === 'lost';
   const requests = emulator.requests();
   await emulator.close();
   if (lost) throw new PortError('PTY_FAILED', `fotakit emulate: the pseudo-terminals went away (socat ended) after ${requests} request(s)`);

@@ -12,12 +12,11 @@ import { formatVersion } from '../../fota/mcuboot/version.ts';
 import { CLI_FAULT_NAMES, parseFaults } from '../../server/faults.ts';
 import { createTestPki, DEFAULT_API_HOST, DEFAULT_CDN_HOST } from '../../server/pki.ts';
 import { DEFAULT_PROJECT_KEY, startUpdateServer, type UpdateServer } from '../../server/update-server.ts';
-import { EXIT_OK, helpText, parseCommand, parseInteger, stringValue, type CommandSpec } from '../args.ts';
+import { EXIT_OK, helpText, parseCommand, parseInteger, stringValue, untilStopped, type CommandSpec } from '../args.ts';
 
 const PORT_MAX = 65535;
 /** Longest a `--duration-s` run may be (a day). */
 const SERVE_DURATION_MAX_S = 24 * 60 * 60;
-const MS_PER_S = 1000;
 const DEFAULT_ROOTS_DIR = 'fotakit-roots';
 
 const SPEC: CommandSpec = {
@@ -144,17 +143,7 @@ export async function run(argv: string[]): Promise<number> {
     if (faultsText) console.log(`  faults        ${JSON.stringify(server.faults())}`);
   }
 
-  await new Promise<void>((done) => {
-    const stop = (): void => {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-      if (timer) clearTimeout(timer);
-      done();
-    };
-    const timer = durationS === undefined ? undefined : setTimeout(stop, durationS * MS_PER_S);
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
-  });
+  await untilStopped(durationS);
   await server.close();
   const summary = { requests: server.requests.length, bytes: server.requests.reduce((n, r) => n + r.bytes, 0) };
   if (p.json) console.log(JSON.stringify({ event: 'closed', ...summary }));
