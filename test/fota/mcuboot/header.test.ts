@@ -2,18 +2,9 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { encodeHeader, flagNames, hashedRegionLength, parseHeader, tlvAreaOffset } from '../../../src/fota/mcuboot/header.ts';
 import { IMAGE_MAGIC } from '../../../src/fota/mcuboot/constants.ts';
-import { ImageError } from '../../../src/fota/mcuboot/errors.ts';
-import { vector } from './vectors.ts';
+import { imageErrorCodeOf, vector } from './vectors.ts';
 
-function codeOf(fn: () => unknown): string | undefined {
-  try {
-    fn();
-    return undefined;
-  } catch (e) {
-    assert.instance(e, ImageError);
-    return (e as ImageError).code;
-  }
-}
+const codeOf = imageErrorCodeOf;
 
 test('parses the reference header (hdr 0x200, img 100000, version 1.2.3+4)', () => {
   const h = parseHeader(vector('img/ed25519_basic.bin'));

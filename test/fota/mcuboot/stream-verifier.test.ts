@@ -2,10 +2,9 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createStreamVerifier, type StreamVerifierOptions } from '../../../src/fota/mcuboot/stream-verifier.ts';
 import { signImage } from '../../../src/fota/mcuboot/sign.ts';
-import { ImageError } from '../../../src/fota/mcuboot/errors.ts';
 import { nodeCrypto as crypto } from '../../../src/hal/node/crypto.ts';
 import { createPemSigner } from '../../../src/hal/node/image-keys.ts';
-import { REFERENCE_IMAGES, vector, vectorText } from './vectors.ts';
+import { REFERENCE_IMAGES, imageErrorCodeOf, imageErrorCodeOfAsync, vector, vectorText } from './vectors.ts';
 
 const ed25519Key = () => [vector('keys/ed25519.pub.der')];
 
@@ -21,25 +20,9 @@ function feed(img: Uint8Array, options: StreamVerifierOptions, chunks: number | 
   return v;
 }
 
-function codeOfSync(fn: () => unknown): string | undefined {
-  try {
-    fn();
-    return undefined;
-  } catch (e) {
-    assert.instance(e, ImageError);
-    return (e as ImageError).code;
-  }
-}
+const codeOfSync = imageErrorCodeOf;
 
-async function codeOf(p: Promise<unknown>): Promise<string | undefined> {
-  try {
-    await p;
-    return undefined;
-  } catch (e) {
-    assert.instance(e, ImageError);
-    return (e as ImageError).code;
-  }
-}
+const codeOf = imageErrorCodeOfAsync;
 
 test('gives the same valid verdict whatever the chunk boundaries', async () => {
   for (const { name, key } of REFERENCE_IMAGES) {

@@ -2,21 +2,12 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { encodeTlvArea, parseTlvArea, parseTlvInfo, tlvTypeName } from '../../../src/fota/mcuboot/tlv.ts';
 import { IMAGE_MAX_TLV_COUNT } from '../../../src/fota/mcuboot/constants.ts';
-import { ImageError } from '../../../src/fota/mcuboot/errors.ts';
 import { toHex } from '../../../src/hal/bytes.ts';
-import { vector } from './vectors.ts';
+import { imageErrorCodeOf, vector } from './vectors.ts';
 
 const TLV_OFFSET = 100512;
 
-function codeOf(fn: () => unknown): string | undefined {
-  try {
-    fn();
-    return undefined;
-  } catch (e) {
-    assert.instance(e, ImageError);
-    return (e as ImageError).code;
-  }
-}
+const codeOf = imageErrorCodeOf;
 
 test('parses the reference unprotected area: SHA256, KEYHASH, ED25519', () => {
   const area = parseTlvArea(vector('img/ed25519_basic.bin').subarray(TLV_OFFSET), 'unprotected', TLV_OFFSET);

@@ -1,5 +1,7 @@
 /** Test helper (not a test file): the imgtool reference vectors in ../shared/vectors/imgtool. */
 import { readFileSync } from 'node:fs';
+import * as assert from 'uvu/assert';
+import { ImageError } from '../../../src/fota/mcuboot/errors.ts';
 
 export const VECTORS_DIR = new URL('../../../../shared/vectors/imgtool/', import.meta.url);
 
@@ -30,3 +32,25 @@ export const REFERENCE_IMAGES: ReadonlyArray<{ name: string; key?: (typeof KEY_T
 
 /** The image digest of every reference image (no protected TLVs), from the vectors' README. */
 export const REFERENCE_DIGEST_HEX = 'bcdb72f360b997e5f2312f9ab8a5c3b11fc7ff7606c4c09863574679fcb9739a';
+
+/** The ImageError code `fn` throws (asserting it is one), or undefined when it returns. */
+export function imageErrorCodeOf(fn: () => unknown): string | undefined {
+  try {
+    fn();
+    return undefined;
+  } catch (e) {
+    assert.instance(e, ImageError);
+    return (e as ImageError).code;
+  }
+}
+
+/** The ImageError code `p` rejects with (asserting it is one), or undefined when it resolves. */
+export async function imageErrorCodeOfAsync(p: Promise<unknown>): Promise<string | undefined> {
+  try {
+    await p;
+    return undefined;
+  } catch (e) {
+    assert.instance(e, ImageError);
+    return (e as ImageError).code;
+  }
+}
