@@ -30,7 +30,7 @@ import { BOARD_PROFILES } from '../../src/hal/sim/profiles.ts';
 import { BoardResetSignal } from '../../src/hal/system.ts';
 import type { BoardName } from '../../src/hal/board.ts';
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { fixturePath } from '../../test/fixtures/index.ts';
 
 export type PowerCutFlow = 'upgrade' | 'revert' | 'permanent';
 export const POWER_CUT_FLOWS: readonly PowerCutFlow[] = ['upgrade', 'revert', 'permanent'];
@@ -47,7 +47,7 @@ const CAMPAIGN_IMAGE_HEADER_BYTES = 0x200;
 /** Bytes the application writes per flash write when staging an image (one page, like the stream writer). */
 const STAGE_WRITE_BYTES = 4096;
 
-const KEY_DIR = fileURLToPath(new URL('../../../shared/vectors/imgtool/keys/', import.meta.url));
+const KEY_DIR = fixturePath('imgtool/keys/');
 
 export interface PowerCutCase {
   board: BoardName;

@@ -1,5 +1,5 @@
 /**
- * Root-CA selection that really validates. The field bug (shared/reference/nrf91-fota.md, problem 1):
+ * Root-CA selection that really validates. The field bug (docs/reference/nrf91-fota.md, problem 1):
  * a loop over root CAs took "download started" as proof that a certificate worked. Here every candidate
  * is proven by a completed TLS handshake with peer verification and host-name check, per host (release
  * API, CDN, every redirect target), and each failure is recorded with its reason.

@@ -1,5 +1,5 @@
 /**
- * Update check against a Memfault-compatible release API. Spec: shared/reference/nrf91-fota.md
+ * Update check against a Memfault-compatible release API. Spec: docs/reference/nrf91-fota.md
  * ("Update check API"). `204` means up to date; `200` carries the payload URL; any other status is an
  * error with that status — never "up to date" (the field bug of Memfault's Zephyr port).
  */

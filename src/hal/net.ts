@@ -1,7 +1,7 @@
 /**
  * Net HAL: the nRF9160 modem as the device sees it. Credentials live in the modem, addressed by
  * `sec_tag`; sockets are opened with one sec_tag or a list, peer verification and a host name, and the
- * modem does the TLS. Spec: shared/reference/nrf91-fota.md ("nRF9160 modem facts").
+ * modem does the TLS. Spec: docs/reference/nrf91-fota.md ("nRF9160 modem facts").
  *
  * Errors: NetError with EMSGSIZE (TLS record over the modem's limit), ECONNREFUSED, ECONNRESET,
  * ETIMEDOUT, EHOSTUNREACH, ENOMEM (all sockets in use), ENOTCONN; TlsError for handshakes with

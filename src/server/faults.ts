@@ -1,6 +1,6 @@
 /**
  * Fault injection of the local update server: the misbehaviours the field reports
- * (shared/reference/nrf91-fota.md, "Recurring complaints" and "EMSGSIZE"), settable at runtime.
+ * (docs/reference/nrf91-fota.md, "Recurring complaints" and "EMSGSIZE"), settable at runtime.
  * A fault set is plain data; `parseFaults` reads the CLI form `drop-after=4096,ignore-range,status=503`.
  */
 import { UsageError } from '../hal/errors.ts';

@@ -1,6 +1,6 @@
 /**
  * The test PKI of the local update server, made at start with @peculiar/x509 on Node's webcrypto
- * (ECDSA P-256 keeps it fast). It mirrors the field (shared/reference/nrf91-fota.md, problem 1): four
+ * (ECDSA P-256 keeps it fast). It mirrors the field (docs/reference/nrf91-fota.md, problem 1): four
  * roots named after the ones Memfault's SDK carries, the release API chaining to the Amazon-like root
  * and the CDN, a DIFFERENT host, chaining to the DigiCert-G2-like root, each through an intermediate.
  * Bad leaves for tests: expired, not yet valid, a name that is not the host's, and one from a root no

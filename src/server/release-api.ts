@@ -1,6 +1,6 @@
 /**
  * The release API of the local update server, compatible with Memfault's device API.
- * Spec: shared/reference/nrf91-fota.md ("Update check API (Memfault-compatible)"):
+ * Spec: docs/reference/nrf91-fota.md ("Update check API (Memfault-compatible)"):
  * `GET /api/v0/releases/latest/url?&device_serial=S&hardware_version=H&software_type=T&current_version=V`
  * with `Memfault-Project-Key` → 200 with the payload URL (on the CDN host), 204 when the device already
  * runs the release, 401 for a missing or wrong key, 400 for a missing parameter.

@@ -2,7 +2,7 @@
  * The local update server: a Memfault-compatible release API and a CDN serving the image with byte
  * ranges, over HTTPS on loopback with the test PKI (the API and the CDN are different hosts chaining to
  * different roots, chosen by SNI), with fault injection settable at runtime and a log of every request.
- * Spec: shared/reference/nrf91-fota.md; RFC 9110 (ranges, conditional requests).
+ * Spec: docs/reference/nrf91-fota.md; RFC 9110 (ranges, conditional requests).
  */
 import { createHash } from 'node:crypto';
 import * as https from 'node:https';

@@ -3,7 +3,7 @@
  * `serialport`) uploads an image to the emulated MCUboot board, marks it for test, resets the board
  * (MCUboot swaps) and confirms the new image.
  */
-import { test } from 'uvu';
+import { testNeeding } from '../support/needs-tool.ts';
 import * as assert from 'uvu/assert';
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
@@ -15,11 +15,14 @@ import { SmpClient } from '../../src/transport/smp/client.ts';
 import { SerialSmpTransport } from '../../src/transport/smp/transport.ts';
 import { uploadImage } from '../../src/transport/smp/upload.ts';
 
+/** Every test here runs boards behind socat's pseudo-terminals. */
+const socatTest = testNeeding('socat');
+
 const NEW_IMAGE_PAYLOAD_BYTES = 24 * 1024;
 const RESET_POLL_MS = 100;
 const RESET_TRIES = 50;
 
-test('an image uploaded over the pty to emulate --board nrf52833 boots after a test reset and is confirmed', async () => {
+socatTest('an image uploaded over the pty to emulate --board nrf52833 boots after a test reset and is confirmed', async () => {
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'emulate', '--board', 'nrf52833', '--image-version', '1.0.7', '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
   const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
   const exit = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
@@ -61,4 +64,4 @@ test('an image uploaded over the pty to emulate --board nrf52833 boots after a t
   }
 });
 
-test.run();
+socatTest.run();

@@ -4,6 +4,7 @@
  * update server, through the emulated modem.
  */
 import { test } from 'uvu';
+import { testNeeding } from '../support/needs-tool.ts';
 import * as assert from 'uvu/assert';
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { createInterface } from 'node:readline';
@@ -16,6 +17,8 @@ import { httpGet } from '../../src/transport/http/client.ts';
 import { CREDENTIAL_TYPE } from '../../src/hal/net.ts';
 import { sharedTestPki } from '../../src/server/pki.ts';
 import { parseHostMap } from '../../src/cli/commands/emulate.ts';
+
+const socatTest = testNeeding('socat');
 
 const IMAGE = new Uint8Array(10_000).map((_, i) => (i * 31 + 7) & 0xff);
 
@@ -48,7 +51,7 @@ test('parseHostMap maps names to addresses and optionally 443 to a port', () => 
 });
 
 for (const dialect of ['legacy', 'serial-modem'] as const) {
-  test(`${dialect}: the SLM modem on emulate's pty does TLS + a range GET against the local update server`, async () => {
+  socatTest(`${dialect}: the SLM modem on emulate's pty does TLS + a range GET against the local update server`, async () => {
     const server: UpdateServer = await startUpdateServer({ image: IMAGE, version: '1.2.3', pki: await sharedTestPki() });
     const r = startEmulate(['--board', 'nrf9160', '--dialect', dialect, ...Object.keys(server.hosts).flatMap((h) => ['--host', `${h}=127.0.0.1`])]);
     try {

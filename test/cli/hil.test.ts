@@ -4,7 +4,7 @@
  * TLS) and `fotakit emulate --board nrf52833` (smp_svr on a pty); `fotakit hil` opens both ptys with
  * `serialport`, downloads through the emulated modem and uploads into the emulated board's slot.
  */
-import { test } from 'uvu';
+import { testNeeding } from '../support/needs-tool.ts';
 import * as assert from 'uvu/assert';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -17,6 +17,9 @@ import { nodeCrypto } from '../../src/hal/node/crypto.ts';
 import { buildTestImage } from '../../src/hal/sim/smp-device.ts';
 import { createPemSigner, generateImageKeyPem } from '../../src/hal/node/image-keys.ts';
 import { signImage } from '../../src/fota/mcuboot/sign.ts';
+
+/** Every test here runs boards behind socat's pseudo-terminals. */
+const socatTest = testNeeding('socat');
 
 const IMAGE_PAYLOAD_BYTES = 48 * 1024;
 const CLI = ['--import', 'tsx', 'src/cli/main.ts'];
@@ -62,7 +65,7 @@ async function stop(p: Proc): Promise<void> {
   await p.exit;
 }
 
-test.before(async () => {
+socatTest.before(async () => {
   const image = await buildTestImage(nodeCrypto, IMAGE_PAYLOAD_BYTES, '2.1.0', 42);
   server = await startUpdateServer({ image, version: '2.1.0', pki: await sharedTestPki() });
   dir = mkdtempSync(join(tmpdir(), 'fotakit-hil-'));
@@ -70,7 +73,7 @@ test.before(async () => {
   writeFileSync(rootsFile, server.rootsPem);
 });
 
-test.after(async () => {
+socatTest.after(async () => {
   await server.close();
   rmSync(dir, { recursive: true, force: true });
 });
@@ -79,7 +82,7 @@ function hostFlags(): string[] {
   return Object.keys(server.hosts).flatMap((h) => ['--host', `${h}=127.0.0.1`]);
 }
 
-test('fotakit hil over two emulated boards on real ptys ends confirmed (legacy SLM, image into the nRF52833 over SMP)', async () => {
+socatTest('fotakit hil over two emulated boards on real ptys ends confirmed (legacy SLM, image into the nRF52833 over SMP)', async () => {
   const modem = fotakit(['emulate', '--board', 'nrf9160', '--dialect', 'legacy', ...hostFlags(), '--json']);
   const board = fotakit(['emulate', '--board', 'nrf52833', '--json']);
   try {
@@ -114,7 +117,7 @@ test('fotakit hil over two emulated boards on real ptys ends confirmed (legacy S
   }
 });
 
-test('fotakit hil with only the modem (NCS 3.x Serial Modem, detected) updates the simulated nRF9160 slot, through dropped connections', async () => {
+socatTest('fotakit hil with only the modem (NCS 3.x Serial Modem, detected) updates the simulated nRF9160 slot, through dropped connections', async () => {
   server.setFaults({ dropAfterBytes: 500, count: 2 });
   const modem = fotakit(['emulate', '--board', 'nrf9160', '--dialect', 'serial-modem', ...hostFlags(), '--json']);
   try {
@@ -138,7 +141,7 @@ test('fotakit hil with only the modem (NCS 3.x Serial Modem, detected) updates t
   }
 });
 
-test('with --key, an unsigned release fails verification (exit 1, nothing marked) and a signed one is confirmed', async () => {
+socatTest('with --key, an unsigned release fails verification (exit 1, nothing marked) and a signed one is confirmed', async () => {
   const keyPem = generateImageKeyPem('ed25519');
   const keyFile = join(dir, 'root-ed25519.pem');
   writeFileSync(keyFile, keyPem);
@@ -166,7 +169,7 @@ test('with --key, an unsigned release fails verification (exit 1, nothing marked
   }
 });
 
-test('usage errors exit 2: no --modem-port, a roots file that is not there, a missing device', async () => {
+socatTest('usage errors exit 2: no --modem-port, a roots file that is not there, a missing device', async () => {
   const a = fotakit(['hil', '--server', 'https://x.test', '--json']);
   assert.is((await json(a)).error.code, 'USAGE');
   assert.is(await a.exit, 2);
@@ -178,4 +181,4 @@ test('usage errors exit 2: no --modem-port, a roots file that is not there, a mi
   assert.is(await c.exit, 2);
 });
 
-test.run();
+socatTest.run();

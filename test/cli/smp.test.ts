@@ -3,6 +3,7 @@
  * pseudo-terminal (socat) opened with `serialport`, the board's SMP server on the other end.
  */
 import { test } from 'uvu';
+import { testNeeding } from '../support/needs-tool.ts';
 import * as assert from 'uvu/assert';
 import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -15,6 +16,8 @@ import { serveSmpUdp } from '../../src/hal/sim/smp-udp.ts';
 import { createPtyPair } from '../../src/hal/serial/pty.ts';
 import { openNodePort } from '../../src/hal/serial/node-port.ts';
 import { toHex } from '../../src/hal/bytes.ts';
+
+const socatTest = testNeeding('socat');
 
 async function capture(argv: string[]): Promise<{ code: number; out: string[]; err: string[] }> {
   const out: string[] = [];
@@ -79,7 +82,7 @@ test('udp: echo, upload, list, test, reset, confirm, and a refused test exits 1'
   }
 });
 
-test('serial over a real pseudo-terminal: image list and upload, human output', async () => {
+socatTest('serial over a real pseudo-terminal: image list and upload, human output', async () => {
   const pty = await createPtyPair();
   const device = await SimSmpDevice.create({ crypto: nodeCrypto, initialImage: await buildTestImage(nodeCrypto, 2000, '1.0.0') });
   const boardPort = await openNodePort({ path: pty.paths[1] });

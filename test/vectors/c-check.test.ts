@@ -2,7 +2,7 @@
  * The vectors from C: every generated header compiles alone with gcc -std=c99 -Wall -Wextra -Werror
  * (-pedantic too), and c/vectors_check.c, built against all of them, passes its invariant checks.
  */
-import { test } from 'uvu';
+import { testNeeding } from '../support/needs-tool.ts';
 import * as assert from 'uvu/assert';
 import { spawnSync } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -11,17 +11,20 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { generateVectors, writeVectors, type WrittenCategory } from '../../src/vectors/index.ts';
 
+/** Every test here compiles the generated headers with gcc. */
+const gccTest = testNeeding('gcc');
+
 const CHECK_SOURCE = fileURLToPath(new URL('../../c/vectors_check.c', import.meta.url));
 const GCC_FLAGS = ['-std=c99', '-Wall', '-Wextra', '-Werror', '-pedantic'];
 const GCC_TIMEOUT_MS = 60_000;
 
 const dir = mkdtempSync(join(tmpdir(), 'fotakit-vectors-c-'));
 let written: WrittenCategory[] = [];
-test.before(async () => {
+gccTest.before(async () => {
   written = writeVectors(dir, await generateVectors());
 });
 const badDirs: string[] = [];
-test.after(() => {
+gccTest.after(() => {
   for (const d of [dir, ...badDirs]) rmSync(d, { recursive: true, force: true });
 });
 
@@ -31,12 +34,12 @@ function gcc(args: string[], include = dir): { status: number | null; stderr: st
   return { status: r.status, stderr: r.stderr };
 }
 
-test('gcc is installed (CI installs it when missing)', () => {
+gccTest('gcc is installed (CI installs it when missing)', () => {
   const r = spawnSync('gcc', ['--version'], { encoding: 'utf8' });
   assert.is(r.status, 0, 'gcc --version');
 });
 
-test('each generated header compiles on its own without a warning', () => {
+gccTest('each generated header compiles on its own without a warning', () => {
   for (const w of written) {
     const src = join(dir, `only_${w.name}.c`);
     writeFileSync(src, `#include "${w.headerFile}"\n#include "${w.headerFile}" /* include guard */\nint main(void) { return 0; }\n`);
@@ -46,7 +49,7 @@ test('each generated header compiles on its own without a warning', () => {
   }
 });
 
-test('c/vectors_check.c builds against all headers and its checks pass', () => {
+gccTest('c/vectors_check.c builds against all headers and its checks pass', () => {
   const bin = join(dir, 'vectors_check');
   const build = gcc([CHECK_SOURCE, '-o', bin]);
   assert.is(build.stderr, '');
@@ -58,7 +61,7 @@ test('c/vectors_check.c builds against all headers and its checks pass', () => {
   assert.ok(Number(m![1]) > 1000, `only ${m![1]} checks`);
 });
 
-test('the C checks catch a corrupted vector: a wrong CRC and a gap in a range plan fail, exit 1', () => {
+gccTest('the C checks catch a corrupted vector: a wrong CRC and a gap in a range plan fail, exit 1', () => {
   const bad = mkdtempSync(join(tmpdir(), 'fotakit-vectors-bad-'));
   badDirs.push(bad);
   cpSync(dir, bad, { recursive: true });
@@ -81,4 +84,4 @@ test('the C checks catch a corrupted vector: a wrong CRC and a gap in a range pl
   assert.match(r.stdout, /\d+ of \d+ checks failed/);
 });
 
-test.run();
+gccTest.run();

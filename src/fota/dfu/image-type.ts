@@ -1,6 +1,6 @@
 /**
  * Image type detection from the first bytes of a download, as NCS's dfu_target does.
- * Spec: shared/reference/nrf91-fota.md ("Image type from the first 32 bytes").
+ * Spec: docs/reference/nrf91-fota.md ("Image type from the first 32 bytes").
  */
 import { readU16LE, readU32LE } from '../../hal/bytes.ts';
 import { FotaError } from '../../hal/errors.ts';

@@ -1,7 +1,7 @@
 /**
  * What the application asks of MCUboot: boot_set_pending (mark the secondary image for a test or
  * permanent swap) and boot_set_confirmed (keep the running test image). Spec:
- * /work/shared/reference/mcuboot.md "boot_set_pending_multi" / "boot_set_confirmed_multi"
+ * docs/reference/mcuboot.md "boot_set_pending_multi" / "boot_set_confirmed_multi"
  * (bootutil_public.c boot_set_next). Returns MCUboot's rc: 0, BOOT_EBADIMAGE, BOOT_EBADVECT.
  */
 import { FotaError } from '../../hal/errors.ts';

@@ -2,7 +2,7 @@
  * Internal helpers of the bootloader model: the two slots of one image with their sector geometry and
  * trailer layout, the strategy interface that swap-move / overwrite-only implement (MCUboot's
  * swap_move.c / swap_scratch.c / overwrite-only as sibling files behind one interface), and sector
- * copies. Spec: MCUboot docs/design.md "Image swapping", /work/shared/reference/mcuboot.md.
+ * copies. Spec: MCUboot docs/design.md "Image swapping", docs/reference/mcuboot.md.
  */
 import { FotaError } from '../../hal/errors.ts';
 import type { FlashArea } from '../../hal/flash.ts';

@@ -1,6 +1,6 @@
 /**
  * MCUboot image format constants: header, TLV info headers, TLV types, flags and the limits fotakit
- * enforces while parsing. Spec: /work/shared/reference/mcuboot.md (mcuboot image.h, imgtool image.py).
+ * enforces while parsing. Spec: docs/reference/mcuboot.md (mcuboot image.h, imgtool image.py).
  * Names follow the C ones so a grep for `IMAGE_TLV_SHA256` finds both.
  */
 

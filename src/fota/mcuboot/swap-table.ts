@@ -1,7 +1,7 @@
 /**
  * MCUboot's swap-type decision as a table (boot_swap_tables[] in bootutil_public.c): the first row
  * whose every field matches the slots' trailer states gives the swap type; no match is NONE.
- * Spec: /work/shared/reference/mcuboot.md "Swap type decision".
+ * Spec: docs/reference/mcuboot.md "Swap type decision".
  */
 import { FlashError } from '../../hal/errors.ts';
 import type { FlashArea } from '../../hal/flash.ts';

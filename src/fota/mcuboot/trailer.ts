@@ -1,6 +1,6 @@
 /**
  * MCUboot image trailer: where the boot flags live at the end of a slot, and how to read them.
- * Spec: /work/shared/reference/mcuboot.md "Image trailer" and "Reading trailer state"
+ * Spec: docs/reference/mcuboot.md "Image trailer" and "Reading trailer state"
  * (MCUboot bootutil_public.c boot_read_swap_state, bootutil_misc.h boot_trailer_sz).
  *
  * Slot of size S, A = BOOT_MAX_ALIGN (8, 16 or 32), from the end of the slot downwards:

@@ -1,7 +1,7 @@
 /**
  * Default root-CA candidates taken from Node's bundled root store, so the agent works against real
  * servers (Memfault's device API and CDN) without shipping certificates: Memfault's sec_tags —
- * DigiCert Global Root G2 = 1001, Amazon Root CA 1 = 1002 (shared/reference/nrf91-fota.md).
+ * DigiCert Global Root G2 = 1001, Amazon Root CA 1 = 1002 (docs/reference/nrf91-fota.md).
  */
 import { X509Certificate } from 'node:crypto';
 import { rootCertificates } from 'node:tls';

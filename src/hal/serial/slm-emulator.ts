@@ -2,7 +2,7 @@
  * The board side of the SLM: an nRF9160 running the Serial LTE Modem application, emulated. It reads AT
  * commands from a BytePort and executes them against a Modem (the simulated modem: real TLS, the
  * record gate, EMSGSIZE), answering as the SLM does, in either dialect. `fotakit emulate --board nrf9160`
- * puts it behind a pseudo-terminal. Spec: shared/reference/nrf91-fota.md ("Serial LTE Modem (SLM) AT
+ * puts it behind a pseudo-terminal. Spec: docs/reference/nrf91-fota.md ("Serial LTE Modem (SLM) AT
  * commands"); error replies per the table in src/transport/at/slm.ts.
  *
  * Legacy data mode: `AT#XSEND` without data answers OK, then raw bytes up to `+++` are sent and

@@ -1,7 +1,7 @@
 /**
  * The nRF9160 running the Serial LTE Modem application, as the Net HAL (src/hal/net.ts): the SAME
  * FOTA agent that runs on the simulated modem runs over a real modem on a serial line. Portable (no
- * Node imports): it needs an AT channel over any BytePort. Spec: shared/reference/nrf91-fota.md
+ * Node imports): it needs an AT channel over any BytePort. Spec: docs/reference/nrf91-fota.md
  * ("Serial LTE Modem (SLM) AT commands"); error mapping in src/transport/at/slm.ts.
  *
  * - Dialect `legacy` (NCS 2.x SLM: one socket, string send, raw receive) or `serial-modem`

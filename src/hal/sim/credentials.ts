@@ -1,7 +1,7 @@
 /**
  * The simulated modem's credential store: what the nRF9160 holds under each sec_tag (AT%CMNG), with the
  * SHA-256 of each credential's content as `AT%CMNG=1` lists it (upper-case hex).
- * Spec: shared/reference/nrf91-fota.md ("Serial LTE Modem (SLM) AT commands", "nRF9160 modem facts").
+ * Spec: docs/reference/nrf91-fota.md ("Serial LTE Modem (SLM) AT commands", "nRF9160 modem facts").
  */
 import { createHash, X509Certificate } from 'node:crypto';
 import { NetError } from '../errors.ts';

@@ -1,6 +1,6 @@
 /**
  * The simulated nRF9160 modem: the Net HAL (src/hal/net.ts) on Node's `net` and `tls`, with the
- * modem's limits shown honestly. Spec: shared/reference/nrf91-fota.md ("nRF9160 modem facts",
+ * modem's limits shown honestly. Spec: docs/reference/nrf91-fota.md ("nRF9160 modem facts",
  * "EMSGSIZE").
  *
  * - Credentials by sec_tag; a TLS socket trusts EXACTLY the root CAs of its sec_tags, checks the host

@@ -1,7 +1,7 @@
 /**
  * The nRF9160 modem's TLS record limit, checked on the raw server-to-device byte stream. Spec: RFC 5246
  * §6.2 (TLSPlaintext/TLSCiphertext: 1-byte type, 2-byte version, 2-byte length) and
- * shared/reference/nrf91-fota.md ("EMSGSIZE": records of at most 2303 bytes, header included).
+ * docs/reference/nrf91-fota.md ("EMSGSIZE": records of at most 2303 bytes, header included).
  *
  * The gate reads record headers (the payload stays encrypted); it says how many bytes of a chunk may
  * still pass to the TLS layer, so the records before an oversized one are decrypted and handed up

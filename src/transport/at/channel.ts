@@ -1,7 +1,7 @@
 /**
  * The AT channel: one command at a time over a byte-stream port, as a host talks to the nRF9160's
  * Serial LTE Modem. Spec: 3GPP TS 27.007 §4-5 (command line, final result codes) and the SLM docs
- * summarised in shared/reference/nrf91-fota.md.
+ * summarised in docs/reference/nrf91-fota.md.
  *
  * - A command is written as `AT...\r\n`; its reply is information lines ending in a final result code:
  *   `OK`, `ERROR`, `+CME ERROR: <n>` / `+CMS ERROR: <n>`.

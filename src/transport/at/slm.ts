@@ -1,6 +1,6 @@
 /**
  * The nRF9160 Serial LTE Modem's AT commands, both dialects: command builders, reply parsers and the
- * mapping of its error replies onto fotakit's NetError / TlsError codes. Spec: shared/reference/
+ * mapping of its error replies onto fotakit's NetError / TlsError codes. Spec: docs/reference/
  * nrf91-fota.md ("Serial LTE Modem (SLM) AT commands"): legacy SLM of NCS 2.x (one socket, string
  * send, raw `#XRECV: <size>` payloads) and the handle-based Serial Modem of NCS 3.x (hex send/receive).
  *

@@ -1,5 +1,5 @@
 /**
- * The field's range strategies, kept to measure fotakit against (shared/reference/nrf91-fota.md):
+ * The field's range strategies, kept to measure fotakit against (docs/reference/nrf91-fota.md):
  * - Memfault on NCS: fixed 1024-byte ranges, one request at a time;
  * - NCS ≥ 2.9 `downloader`: ranges capped at 2048 bytes on nRF91 TLS; on EMSGSIZE shrink by 128 bytes
  *   (by 8 once at or under 256) and reconnect; give up at or under 8.

@@ -16,7 +16,7 @@
  *   after an If-Range request, one request without it shows the new validator; otherwise, or again,
  *   RANGE_NOT_SUPPORTED. A 200 whose head does arrive is handled the same way, its body never read.
  * - Resuming at offset == size asks for the byte past the end: 416 means done (not a doom loop).
- * Spec: shared/reference/nrf91-fota.md ("EMSGSIZE", "NCS download_client / downloader behaviour").
+ * Spec: docs/reference/nrf91-fota.md ("EMSGSIZE", "NCS download_client / downloader behaviour").
  */
 import type { Clock } from '../../hal/clock.ts';
 import { FotaError, TlsError, isFotaError } from '../../hal/errors.ts';

@@ -1,6 +1,6 @@
 /**
  * Range planning: how many body bytes to ask for so that the WHOLE response (status line, header
- * fields, body) fits one TLS record under the modem's limit (shared/reference/nrf91-fota.md, EMSGSIZE).
+ * fields, body) fits one TLS record under the modem's limit (docs/reference/nrf91-fota.md, EMSGSIZE).
  * A pure function of (offset, file size, the head bytes observed on an earlier response, record limit),
  * so the C test vectors can reproduce every decision.
  *

@@ -1,6 +1,6 @@
 /**
  * MCUmgr SMP constants: header layout, operations, groups, command ids, error codes and the limits
- * fotakit keeps. Spec: /work/shared/reference/smp.md (Zephyr subsys/mgmt/mcumgr, mgmt_defines.h,
+ * fotakit keeps. Spec: docs/reference/smp.md (Zephyr subsys/mgmt/mcumgr, mgmt_defines.h,
  * img_mgmt.h, os_mgmt.h). Names follow Zephyr's so a grep for `IMG_MGMT_ID_UPLOAD` finds both.
  */
 

@@ -4,15 +4,15 @@
  */
 import { seededBytes } from '../../../src/hal/prng.ts';
 import { readFileSync } from 'node:fs';
+import { fixturePath } from '../../fixtures/index.ts';
 import { imageValidator } from '../../../src/fota/mcuboot/bootloader.ts';
 import { signImage } from '../../../src/fota/mcuboot/sign.ts';
 import type { FlashArea } from '../../../src/hal/flash.ts';
 import { nodeCrypto } from '../../../src/hal/node/crypto.ts';
 import { createPemSigner } from '../../../src/hal/node/image-keys.ts';
 
-const KEYS = '../shared/vectors/imgtool/keys/';
-export const signer = createPemSigner(readFileSync(KEYS + 'ed25519.pem', 'utf8'));
-export const trustedKeyDer = new Uint8Array(readFileSync(KEYS + 'ed25519.pub.der'));
+export const signer = createPemSigner(readFileSync(fixturePath('imgtool/keys/ed25519.pem'), 'utf8'));
+export const trustedKeyDer = new Uint8Array(readFileSync(fixturePath('imgtool/keys/ed25519.pub.der')));
 export const validate = imageValidator({ crypto: nodeCrypto, trustedKeys: [trustedKeyDer] });
 
 /** Deterministic payload of `bytes` bytes, different per seed. */

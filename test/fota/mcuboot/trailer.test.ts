@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { fromHex } from '../../../src/hal/bytes.ts';
@@ -24,8 +23,8 @@ import {
   areaTrailerLayout,
 } from '../../../src/fota/mcuboot/trailer.ts';
 import { MemArea } from './mem-flash.ts';
+import { vector } from './vectors.ts';
 
-const VECTORS = '../shared/vectors/imgtool/img/';
 const SLOT = 0x70000;
 
 // Golden layouts: [maxAlign, imageOk, copyDone, swapInfo, swapSize, magicBlock] for S = 0x70000.
@@ -79,7 +78,7 @@ test('rejects unsupported max-align, write unit and a slot too small', () => {
 });
 
 test('reads imgtool --pad trailer: magic good, flags unset, swap_size erased', () => {
-  const img = new Uint8Array(readFileSync(VECTORS + 'ed25519_pad.bin'));
+  const img = vector('img/ed25519_pad.bin');
   assert.is(img.length, SLOT);
   const s = trailerStateFromBytes(img);
   assert.equal(s, { magic: BOOT_MAGIC_GOOD, imageOk: BOOT_FLAG_UNSET, copyDone: BOOT_FLAG_UNSET, swapType: BOOT_SWAP_TYPE_NONE, imageNum: 0, swapSize: null });
@@ -87,7 +86,7 @@ test('reads imgtool --pad trailer: magic good, flags unset, swap_size erased', (
 });
 
 test('reads imgtool --confirm trailer: image_ok set at S-24', () => {
-  const img = new Uint8Array(readFileSync(VECTORS + 'ed25519_confirm.bin'));
+  const img = vector('img/ed25519_confirm.bin');
   const s = trailerStateFromBytes(img);
   assert.is(s.magic, BOOT_MAGIC_GOOD);
   assert.is(s.imageOk, BOOT_FLAG_SET);
@@ -96,7 +95,7 @@ test('reads imgtool --confirm trailer: image_ok set at S-24', () => {
 });
 
 test('the padded reference image read with max-align 16 has a BAD magic', () => {
-  const img = new Uint8Array(readFileSync(VECTORS + 'ed25519_pad.bin'));
+  const img = vector('img/ed25519_pad.bin');
   assert.is(trailerStateFromBytes(img, { maxAlign: 16 }).magic, BOOT_MAGIC_BAD);
 });
 

@@ -1,9 +1,11 @@
-/** Test helper (not a test file): the imgtool reference vectors in ../shared/vectors/imgtool. */
+/** Test helper (not a test file): the imgtool reference vectors vendored in test/fixtures/imgtool. */
 import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { FIXTURES_URL } from '../../fixtures/index.ts';
 import * as assert from 'uvu/assert';
 import { ImageError } from '../../../src/fota/mcuboot/errors.ts';
 
-export const VECTORS_DIR = new URL('../../../../shared/vectors/imgtool/', import.meta.url);
+export const VECTORS_DIR = new URL('imgtool/', FIXTURES_URL);
 
 export function vector(rel: string): Uint8Array {
   const b = readFileSync(new URL(rel, VECTORS_DIR));
@@ -15,7 +17,7 @@ export function vectorText(rel: string): string {
 }
 
 export function vectorPath(rel: string): string {
-  return new URL(rel, VECTORS_DIR).pathname;
+  return fileURLToPath(new URL(rel, VECTORS_DIR));
 }
 
 export const KEY_TYPES = ['ed25519', 'ecdsa-p256', 'rsa-2048'] as const;

@@ -1,5 +1,5 @@
 /** The board emulator in one process: what it serves behind its pty, and that close cleans up. */
-import { test } from 'uvu';
+import { testNeeding } from '../../support/needs-tool.ts';
 import * as assert from 'uvu/assert';
 import { existsSync } from 'node:fs';
 import { startBoardEmulator } from '../../../src/hal/serial/board-emulator.ts';
@@ -8,7 +8,10 @@ import { realClock } from '../../../src/hal/serial/real-clock.ts';
 import { AtChannel } from '../../../src/transport/at/channel.ts';
 import type { BytePort } from '../../../src/transport/at/port.ts';
 
-test('nrf9160: the SLM answers on the device path, requests are counted, close removes the pty', async () => {
+/** Every test here runs boards behind socat's pseudo-terminals. */
+const socatTest = testNeeding('socat');
+
+socatTest('nrf9160: the SLM answers on the device path, requests are counted, close removes the pty', async () => {
   const emu = await startBoardEmulator({ board: 'nrf9160', dialect: 'serial-modem' });
   assert.is(emu.serves, 'slm-serial-modem');
   const channel = new AtChannel(await openNodePort({ path: emu.devicePath }), realClock);
@@ -20,7 +23,7 @@ test('nrf9160: the SLM answers on the device path, requests are counted, close r
   assert.is(existsSync(emu.devicePath), false);
 });
 
-test('an MCUboot board with an injected SMP server factory gets the board end of the pty', async () => {
+socatTest('an MCUboot board with an injected SMP server factory gets the board end of the pty', async () => {
   let served: BytePort | undefined;
   const emu = await startBoardEmulator({ board: 'nrf52833', initialVersion: '3.2.1' }, async (port, board, options) => {
     served = port;
@@ -34,4 +37,4 @@ test('an MCUboot board with an injected SMP server factory gets the board end of
   await emu.close();
 });
 
-test.run();
+socatTest.run();

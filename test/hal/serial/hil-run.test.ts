@@ -3,7 +3,7 @@
  * pseudo-terminals (socat), opened with `serialport` by runHil. The same runs as separate processes
  * through the command line are in test/cli/hil.test.ts.
  */
-import { test } from 'uvu';
+import { testNeeding } from '../../support/needs-tool.ts';
 import * as assert from 'uvu/assert';
 import { startUpdateServer, type UpdateServer } from '../../../src/server/update-server.ts';
 import { sharedTestPki, type TestPki } from '../../../src/server/pki.ts';
@@ -14,15 +14,18 @@ import { nodeCrypto } from '../../../src/hal/node/crypto.ts';
 import { buildTestImage } from '../../../src/hal/sim/smp-device.ts';
 import type { AgentEventRecord } from '../../../src/fota/agent/agent.ts';
 
+/** Every test here runs boards behind socat's pseudo-terminals. */
+const socatTest = testNeeding('socat');
+
 let pki: TestPki;
 let server: UpdateServer;
 
-test.before(async () => {
+socatTest.before(async () => {
   pki = await sharedTestPki();
   server = await startUpdateServer({ image: await buildTestImage(nodeCrypto, 30 * 1024, '4.0.0', 8), version: '4.0.0+0', pki }); // as `fotakit serve` names an MCUboot image's version
 });
 
-test.after(async () => {
+socatTest.after(async () => {
   await server.close();
 });
 
@@ -44,7 +47,7 @@ function options(modemPort: string, slotPort?: string): HilOptions {
   };
 }
 
-test('one cycle through both emulated boards: update, test boot, confirm; then up to date', async () => {
+socatTest('one cycle through both emulated boards: update, test boot, confirm; then up to date', async () => {
   const modem = await startBoardEmulator({ board: 'nrf9160', dialect: 'legacy', hosts: server.hosts });
   const board = await startBoardEmulator({ board: 'nrf52833' });
   try {
@@ -74,7 +77,7 @@ test('one cycle through both emulated boards: update, test boot, confirm; then u
   }
 });
 
-test("a modem whose record limit is below the download's plan: EMSGSIZE through the SLM, smaller ranges, confirmed", async () => {
+socatTest("a modem whose record limit is below the download's plan: EMSGSIZE through the SLM, smaller ranges, confirmed", async () => {
   server.setRelease(await buildTestImage(nodeCrypto, 24 * 1024, '4.1.0', 9), '4.1.0+0');
   const modem = await startBoardEmulator({ board: 'nrf9160', dialect: 'serial-modem', hosts: server.hosts, maxRecordBytes: 1200 });
   try {
@@ -90,4 +93,4 @@ test("a modem whose record limit is below the download's plan: EMSGSIZE through 
   }
 });
 
-test.run();
+socatTest.run();

@@ -2,7 +2,7 @@
  * The serial HAL over REAL pseudo-terminals opened with `serialport`: bytes both ways, and the SLM
  * modem on one end doing a real TLS handshake + HTTP range GET through the SLM emulator on the other.
  */
-import { test } from 'uvu';
+import { testNeeding } from '../../support/needs-tool.ts';
 import * as assert from 'uvu/assert';
 import * as https from 'node:https';
 import type { AddressInfo } from 'node:net';
@@ -18,16 +18,19 @@ import { realClock } from '../../../src/hal/serial/real-clock.ts';
 import { httpGet } from '../../../src/transport/http/client.ts';
 import { CREDENTIAL_TYPE } from '../../../src/hal/net.ts';
 
+/** Every test here runs boards behind socat's pseudo-terminals. */
+const socatTest = testNeeding('socat');
+
 let pair: PtyPair;
 
-test.before(async () => {
+socatTest.before(async () => {
   pair = await createPtyPair();
 });
-test.after(async () => {
+socatTest.after(async () => {
   await pair.close();
 });
 
-test('bytes cross a real pty pair both ways, binary included', async () => {
+socatTest('bytes cross a real pty pair both ways, binary included', async () => {
   const a = await openNodePort({ path: pair.paths[0] });
   const b = await openNodePort({ path: pair.paths[1] });
   const got: number[] = [];
@@ -45,7 +48,7 @@ test('bytes cross a real pty pair both ways, binary included', async () => {
   await b.close();
 });
 
-test('a missing device is PORT_OPEN_FAILED', async () => {
+socatTest('a missing device is PORT_OPEN_FAILED', async () => {
   try {
     await openNodePort({ path: '/dev/fotakit-no-such-tty' });
     assert.unreachable();
@@ -55,7 +58,7 @@ test('a missing device is PORT_OPEN_FAILED', async () => {
   }
 });
 
-test('the SLM modem over a real pty: TLS handshake and HTTP range GET through the emulator to a loopback server', async () => {
+socatTest('the SLM modem over a real pty: TLS handshake and HTTP range GET through the emulator to a loopback server', async () => {
   const pki = await sharedTestPki();
   const body = new Uint8Array(4096).map((_, i) => (i * 13) & 0xff);
   const server = https.createServer({ key: pki.cdn.keyPem, cert: pki.cdn.chainPem }, (req, res) => {
@@ -94,4 +97,4 @@ test('the SLM modem over a real pty: TLS handshake and HTTP range GET through th
   }
 });
 
-test.run();
+socatTest.run();

@@ -1,4 +1,5 @@
 import { test } from 'uvu';
+import { testNeeding } from '../../support/needs-tool.ts';
 import * as assert from 'uvu/assert';
 import { existsSync, readlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -6,7 +7,9 @@ import { join } from 'node:path';
 import { createPtyPair } from '../../../src/hal/serial/pty.ts';
 import { PortError } from '../../../src/transport/at/port.ts';
 
-test('socat gives two linked pseudo-terminals, and they go away on close', async () => {
+const socatTest = testNeeding('socat');
+
+socatTest('socat gives two linked pseudo-terminals, and they go away on close', async () => {
   const pair = await createPtyPair();
   assert.match(pair.paths[0], /^\/dev\/pts\/\d+$/);
   assert.match(pair.paths[1], /^\/dev\/pts\/\d+$/);
@@ -15,7 +18,7 @@ test('socat gives two linked pseudo-terminals, and they go away on close', async
   await pair.close();
 });
 
-test('ends can be given stable symlink names', async () => {
+socatTest('ends can be given stable symlink names', async () => {
   const link = join(tmpdir(), `fotakit-pty-test-${process.pid}`);
   const pair = await createPtyPair({ links: [undefined, link] });
   assert.is(pair.paths[1], link);

@@ -1,7 +1,6 @@
-/** Loads the shared SMP vectors (../shared/vectors/smp relative to the repo root). */
+/** Loads the SMP vectors vendored in test/fixtures/smp. */
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { join } from 'node:path';
+import { fixturePath } from '../../fixtures/index.ts';
 
 export interface SmpVector {
   name: string;
@@ -11,8 +10,7 @@ export interface SmpVector {
   raw_ascii?: string;
 }
 
-const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
-const file = join(repoRoot, '..', 'shared', 'vectors', 'smp', 'smp-vectors.json');
+const file = fixturePath('smp/smp-vectors.json');
 const json = JSON.parse(readFileSync(file, 'utf8')) as {
   crc16_xmodem_check: { input_ascii: string; crc: string };
   vectors: SmpVector[];
