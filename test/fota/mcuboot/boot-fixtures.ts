@@ -8,7 +8,7 @@ import { imageValidator } from '../../../src/fota/mcuboot/bootloader.ts';
 import { signImage } from '../../../src/fota/mcuboot/sign.ts';
 import type { FlashArea } from '../../../src/hal/flash.ts';
 import { nodeCrypto } from '../../../src/hal/node/crypto.ts';
-import { createPemSigner } from '../../../src/hal/node/image-keys.ts';
+import { createPemSigner } from '../../../src/boards/image-keys.ts';
 
 const KEYS = '../shared/vectors/imgtool/keys/';
 export const signer = createPemSigner(readFileSync(KEYS + 'ed25519.pem', 'utf8'));
