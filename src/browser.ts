@@ -7,5 +7,5 @@ export { connectWebBluetoothSmp, type WebBluetooth, type WebBluetoothDevice, typ
 export { openWebSerialPort, type WebSerialPortLike } from './hal/serial/web-serial-port.ts';
 export { AtChannel, type AtReply } from './transport/at/channel.ts';
 export { AtError } from './transport/at/errors.ts';
-export { PortError, type BytePort } from './transport/at/port.ts';
-export { SlmModem, type SlmModemOptions } from './hal/serial/slm-modem.ts';
+export { PortError, type BytePort } from './hal/port.ts';
+export { SlmModem, type SlmModemOptions } from './transport/at/slm-modem.ts';

@@ -29,6 +29,8 @@ export * from './fota/agent/network-ports.ts';
 export * from './fota/cert-select.ts';
 export * from './fota/update-check.ts';
 export * from './fota/device-runner.ts';
+// The device side of MCUmgr's image group, answered from the MCUboot model (SMP servers on boards).
+export * from './fota/mgmt/img-mgmt.ts';
 export type * from './fota/run-log.ts';
 export * from './fota/dfu/image-type.ts';
 export type * from './fota/dfu/slot-target.ts';

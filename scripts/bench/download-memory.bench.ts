@@ -35,7 +35,7 @@ import { signImage } from '../../src/fota/mcuboot/sign.ts';
 import { fromHex, toHex } from '../../src/hal/bytes.ts';
 import { CREDENTIAL_TYPE, MODEM_TLS_MAX_RECORD_BYTES } from '../../src/hal/net.ts';
 import { nodeCrypto } from '../../src/hal/node/crypto.ts';
-import { createPemSigner, generateImageKeyPem } from '../../src/hal/node/image-keys.ts';
+import { createPemSigner, generateImageKeyPem } from '../../src/boards/image-keys.ts';
 import { MemorySettings } from '../../src/hal/portable/memory-settings.ts';
 import { SimClock } from '../../src/hal/sim/clock.ts';
 import type { HostTable } from '../../src/hal/sim/hosts.ts';

@@ -11,19 +11,19 @@
 import { startUpdateServer } from '../../src/server/update-server.ts';
 import { sharedTestPki } from '../../src/server/pki.ts';
 import { createSimModem } from '../../src/hal/sim/modem.ts';
-import { startBoardEmulator } from '../../src/hal/serial/board-emulator.ts';
+import { startBoardEmulator } from '../../src/boards/board-emulator.ts';
 import { openNodePort } from '../../src/hal/serial/node-port.ts';
-import { realClock } from '../../src/hal/serial/real-clock.ts';
-import { SlmModem } from '../../src/hal/serial/slm-modem.ts';
+import { realClock } from '../../src/hal/node/real-clock.ts';
+import { SlmModem } from '../../src/transport/at/slm-modem.ts';
 import { rangeDownloadPort } from '../../src/fota/agent/network-ports.ts';
 import { MemorySettings } from '../../src/hal/portable/memory-settings.ts';
 import { nodeCrypto } from '../../src/hal/node/crypto.ts';
-import { buildTestImage } from '../../src/hal/sim/smp-device.ts';
+import { buildTestImage } from '../../src/boards/smp-device.ts';
 import { silentLog } from '../../src/hal/log.ts';
 import { CREDENTIAL_TYPE, type Modem } from '../../src/hal/net.ts';
 import { HttpClient } from '../../src/transport/http/client.ts';
 import { AtChannel } from '../../src/transport/at/channel.ts';
-import type { BytePort } from '../../src/transport/at/port.ts';
+import type { BytePort } from '../../src/hal/port.ts';
 import type { SlmDialect } from '../../src/transport/at/slm.ts';
 import type { BenchFigure } from './summary.ts';
 

@@ -10,7 +10,7 @@ import { createHash } from 'node:crypto';
 import { createStreamVerifier } from '../../src/fota/mcuboot/stream-verifier.ts';
 import { signImage } from '../../src/fota/mcuboot/sign.ts';
 import { nodeCrypto } from '../../src/hal/node/crypto.ts';
-import { createPemSigner, generateImageKeyPem } from '../../src/hal/node/image-keys.ts';
+import { createPemSigner, generateImageKeyPem } from '../../src/boards/image-keys.ts';
 import type { BenchFigure } from './summary.ts';
 
 const MIB = 1024 * 1024;

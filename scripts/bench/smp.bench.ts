@@ -11,7 +11,7 @@
  */
 import { nodeCrypto } from '../../src/hal/node/crypto.ts';
 import { VirtualClock } from '../../src/hal/sim/smp-clock.ts';
-import { buildTestImage, SimSmpDevice } from '../../src/hal/sim/smp-device.ts';
+import { buildTestImage, SimSmpDevice } from '../../src/boards/smp-device.ts';
 import { SmpClient } from '../../src/transport/smp/client.ts';
 import { createBleLinkPair, createUartPair } from '../../src/transport/smp/sim-links.ts';
 import { BleSmpTransport, SerialSmpTransport } from '../../src/transport/smp/transport.ts';

@@ -14,10 +14,11 @@
  * --stride K (every K-th cut point, default 1), --revert, --board nrf9160|nrf52833 (the image goes to
  * the companion over SMP; the cuts hit the nRF9160, which holds the agent's state), --json.
  */
-import { runSim, type SimOptions } from '../../src/cli/sim-run.ts';
+import { runSim, type SimOptions } from '../../src/boards/sim-run.ts';
 import { parseInteger } from '../../src/cli/args.ts';
 import { xorshift32 } from '../../src/hal/prng.ts';
 import type { ServerFaults } from '../../src/server/faults.ts';
+import { localUpdateServer } from '../../src/server/sim-world.ts';
 
 export interface AgentSweepOptions {
   payloadBytes: number;
@@ -38,7 +39,7 @@ export interface AgentSweepResult {
 
 /** Runs the sweep; a failure line names the seed, the cut index and what went wrong. */
 export async function sweepAgentPowerCuts(o: AgentSweepOptions): Promise<AgentSweepResult> {
-  const base: SimOptions = { link: 'none', payloadBytes: o.payloadBytes, ...(o.revert ? { failSelftest: true } : {}), ...(o.target ? { target: o.target } : {}) };
+  const base: SimOptions = { world: localUpdateServer(), link: 'none', payloadBytes: o.payloadBytes, ...(o.revert ? { failSelftest: true } : {}), ...(o.target ? { target: o.target } : {}) };
   const expected = o.revert ? { final: 'rolled-back', version: '1.0.0' } : { final: 'confirmed', version: '1.1.0' };
   const clean = await runSim(base);
   if (clean.summary.final !== expected.final) throw new Error(`agent campaign: the run without a cut ended ${clean.summary.final}`);
@@ -88,7 +89,7 @@ export interface ChaosResult {
 
 /** Seeded schedules of a server fault plus a power cut; each must end confirmed with 1.1.0 running. */
 export async function chaosAgent(o: { schedules: number; seed: number; payloadBytes: number; onFailure?: (line: string) => void }): Promise<ChaosResult> {
-  const base: SimOptions = { link: 'none', payloadBytes: o.payloadBytes };
+  const base: SimOptions = { world: localUpdateServer(), link: 'none', payloadBytes: o.payloadBytes };
   const clean = await runSim(base);
   const failed: string[] = [];
   for (let i = 0; i < o.schedules; i++) {
@@ -97,7 +98,7 @@ export async function chaosAgent(o: { schedules: number; seed: number; payloadBy
     const cut = next() % clean.flashOperations;
     let why: string | undefined;
     try {
-      const r = await runSim({ ...base, faults, powerCutAt: cut, seed: 1 + (next() % 1000) });
+      const r = await runSim({ ...base, world: localUpdateServer(faults), powerCutAt: cut, seed: 1 + (next() % 1000) });
       if (r.summary.final !== 'confirmed') why = `ended ${r.summary.final} (${r.summary.reason?.code ?? ''} ${r.summary.reason?.message ?? ''})`;
       else if (!r.summary.version?.startsWith('1.1.0')) why = `runs ${r.summary.version}`;
     } catch (e) {

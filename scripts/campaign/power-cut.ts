@@ -24,7 +24,7 @@ import { runDevice } from '../../src/fota/device-runner.ts';
 import { FotaError } from '../../src/hal/errors.ts';
 import { FLASH_AREA_PRIMARY, FLASH_AREA_SCRATCH, FLASH_AREA_SECONDARY, type FlashArea } from '../../src/hal/flash.ts';
 import { nodeCrypto } from '../../src/hal/node/crypto.ts';
-import { createPemSigner } from '../../src/hal/node/image-keys.ts';
+import { createPemSigner } from '../../src/boards/image-keys.ts';
 import { SimFlash } from '../../src/hal/sim/flash.ts';
 import { BOARD_PROFILES } from '../../src/hal/sim/profiles.ts';
 import { BoardResetSignal } from '../../src/hal/system.ts';

@@ -8,9 +8,9 @@
  */
 import { toHex, utf8Encode } from '../hal/bytes.ts';
 import { FotaError } from '../hal/errors.ts';
-import { realClock } from '../hal/serial/real-clock.ts';
+import { realClock } from '../hal/node/real-clock.ts';
 import { AtChannel, type AtReply } from '../transport/at/channel.ts';
-import { createMemoryPortPair } from '../transport/at/memory-port.ts';
+import { createMemoryPortPair } from '../hal/portable/memory-port.ts';
 import {
   legacyRecvPayloadLength,
   parseCeregStat,

@@ -14,8 +14,8 @@ import { createInterface } from 'node:readline';
 import { startUpdateServer, type UpdateServer } from '../../src/server/update-server.ts';
 import { sharedTestPki } from '../../src/server/pki.ts';
 import { nodeCrypto } from '../../src/hal/node/crypto.ts';
-import { buildTestImage } from '../../src/hal/sim/smp-device.ts';
-import { createPemSigner, generateImageKeyPem } from '../../src/hal/node/image-keys.ts';
+import { buildTestImage } from '../../src/boards/smp-device.ts';
+import { createPemSigner, generateImageKeyPem } from '../../src/boards/image-keys.ts';
 import { signImage } from '../../src/fota/mcuboot/sign.ts';
 
 /** Every test here runs boards behind socat's pseudo-terminals. */

@@ -9,7 +9,7 @@ import { CertSelector, type CertCandidate, type CertProbe } from '../../src/fota
 import { createSimModem, type SimModem } from '../../src/hal/sim/modem.ts';
 import { nodeCrypto } from '../../src/hal/node/crypto.ts';
 import { MemorySettings } from '../../src/hal/portable/memory-settings.ts';
-import { realClock } from '../../src/hal/serial/real-clock.ts';
+import { realClock } from '../../src/hal/node/real-clock.ts';
 import { BAD_HOSTS, sharedTestPki } from '../../src/server/pki.ts';
 import { startUpdateServer, type UpdateServer } from '../../src/server/update-server.ts';
 import type { FotaError } from '../../src/hal/errors.ts';

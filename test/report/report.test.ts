@@ -9,7 +9,8 @@ import type { RunLogEntry } from '../../src/fota/run-log.ts';
 import { isFotaError } from '../../src/hal/errors.ts';
 import { ReportError, buildRunModel, renderReport } from '../../src/report/report.ts';
 import type { BrowserContext } from 'playwright-core';
-import { runSim, type SimOptions } from '../../src/cli/sim-run.ts';
+import { runSim, type SimOptions } from '../../src/boards/sim-run.ts';
+import { localUpdateServer } from '../../src/server/sim-world.ts';
 import { IMAGE_BYTES, failedCertRun, hugeRun, realisticRun } from './fixtures.ts';
 
 /** Debian's chromium (the test is skipped where it is absent, and fails in CI). */
@@ -18,7 +19,7 @@ const CHROMIUM = findTool('chromium') ?? '/usr/bin/chromium';
 const ARTIFACTS = 'test-artifacts';
 const CHART_IDS = ['chart-timeline', 'chart-download', 'chart-records'] as const;
 /** The simulated run drawn in the browser check: unshaped link (fast), one dropped connection, a power cut. */
-const SIM_RUN: SimOptions = { link: 'none', payloadBytes: 64 * 1024, powerCutAt: 30, faults: { dropAfterBytes: 700, count: 1 } };
+const SIM_RUN: SimOptions = { link: 'none', payloadBytes: 64 * 1024, powerCutAt: 30, world: localUpdateServer({ dropAfterBytes: 700, count: 1 }) };
 /** Launch, load and each query in the browser: fail instead of hanging. */
 const BROWSER_TIMEOUT_MS = 60_000;
 /** A report of a huge run must stay small enough to mail. */
@@ -258,7 +259,7 @@ chromiumTest('in headless Chromium: no console errors, every chart has visible m
   try {
     const scripted = await checkInBrowser(context, renderReport(realisticRun(), { source: 'scripted run (test/report/fixtures.ts)' }), 'report');
     assert.equal(scripted, { bars: 101, states: 9, boots: 3, probes: 4 });
-    const simulated = await checkInBrowser(context, renderReport(sim.entries, { source: 'runSim (src/cli/sim-run.ts)' }), 'report-sim');
+    const simulated = await checkInBrowser(context, renderReport(sim.entries, { source: 'runSim (src/boards/sim-run.ts)' }), 'report-sim');
     const responses = sim.entries.filter((e) => e.kind === 'response').length;
     const probes = sim.entries.filter((e) => e.kind === 'probe').length;
     assert.ok(responses > 10, `${responses} responses`);

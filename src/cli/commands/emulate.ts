@@ -5,9 +5,9 @@
  * the MCUboot model. Prints the device path (JSON with --json) and runs until Ctrl-C or --duration-s.
  */
 import { UsageError } from '../../hal/errors.ts';
-import { PortError } from '../../transport/at/port.ts';
+import { PortError } from '../../hal/port.ts';
 import type { HostTable } from '../../hal/sim/hosts.ts';
-import { startBoardEmulator } from '../../hal/serial/board-emulator.ts';
+import { startBoardEmulator } from '../../boards/board-emulator.ts';
 import { EXIT_OK, helpText, parseCommand, parseInteger, stringList, stringValue, untilStopped, type CommandSpec } from '../args.ts';
 
 const BOARDS = ['nrf9160', 'nrf52833'] as const;

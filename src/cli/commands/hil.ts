@@ -8,13 +8,13 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { UsageError } from '../../hal/errors.ts';
-import { realClock } from '../../hal/serial/real-clock.ts';
-import { runHil } from '../../hal/serial/hil-run.ts';
+import { realClock } from '../../hal/node/real-clock.ts';
+import { runHil } from '../../boards/hil-run.ts';
 import { readCandidates, SEC_TAG_MAX } from '../cert-files.ts';
 import { renderReport } from '../../report/report.ts';
 import { HumanView } from './sim.ts';
 import { DEFAULT_PROJECT_KEY } from '../../server/update-server.ts';
-import { publicKeyFromPem } from '../../hal/node/image-keys.ts';
+import { publicKeyFromPem } from '../../boards/image-keys.ts';
 import type { TrustedKey } from '../../fota/mcuboot/keys.ts';
 import { EXIT_NEGATIVE, EXIT_OK, helpText, parseCommand, parseInteger, stringList, stringValue, type CommandSpec } from '../args.ts';
 

@@ -15,7 +15,7 @@ import { readU32LE, toHex } from '../../hal/bytes.ts';
 import { hash, type HashAlgorithm } from '../../hal/crypto.ts';
 import { UsageError } from '../../hal/errors.ts';
 import { nodeCrypto } from '../../hal/node/crypto.ts';
-import { createPemSigner, generateImageKeyPem, IMAGE_KEY_TYPES, publicKeyFromPem, publicKeyPem } from '../../hal/node/image-keys.ts';
+import { createPemSigner, generateImageKeyPem, IMAGE_KEY_TYPES, publicKeyFromPem, publicKeyPem } from '../../boards/image-keys.ts';
 import { ImageError } from '../../fota/mcuboot/errors.ts';
 import { flagNames, hashedRegionLength } from '../../fota/mcuboot/header.ts';
 import { parseImage } from '../../fota/mcuboot/image.ts';

@@ -12,11 +12,12 @@ import { SingleBar } from 'cli-progress';
 import { UsageError } from '../../hal/errors.ts';
 import { MODEM_TLS_MAX_RECORD_BYTES } from '../../hal/net.ts';
 import type { LinkProfileName } from '../../hal/sim/link.ts';
-import { parseFaults } from '../../server/faults.ts';
+import { parseFaults, type ServerFaults } from '../../server/faults.ts';
+import { localUpdateServer } from '../../server/sim-world.ts';
 import type { RunLogEntry } from '../../fota/run-log.ts';
 import { renderReport } from '../../report/report.ts';
 import { EXIT_NEGATIVE, EXIT_OK, helpText, parseCommand, parseInteger, stringList, stringValue, type CommandSpec } from '../args.ts';
-import { checkServerUrl, runSim, type SimOptions } from '../sim-run.ts';
+import { checkServerUrl, remoteReleaseApi, runSim, type SimOptions } from '../../boards/sim-run.ts';
 import { readCandidates } from '../cert-files.ts';
 
 const LINKS: readonly LinkProfileName[] = ['lte-m', 'nb-iot', 'none'];
@@ -84,8 +85,14 @@ function readText(flag: string, path: string): string {
   }
 }
 
-function options(p: ReturnType<typeof parseCommand>): SimOptions {
-  const o: SimOptions = {};
+/** The run's options as the flags give them: a real server (--server) or the local one with its --faults. */
+type SimCommandOptions = Omit<SimOptions, 'world'> & {
+  server?: { url: string; projectKey: string; resolve: Record<string, string>; lookup: (host: string) => Promise<string | undefined> };
+  faults?: ServerFaults;
+};
+
+function options(p: ReturnType<typeof parseCommand>): SimCommandOptions {
+  const o: SimCommandOptions = {};
   const board = stringValue(p, 'board') ?? stringValue(p, 'target');
   if (board !== undefined) {
     if (board !== 'nrf9160' && board !== 'nrf52833') throw new UsageError(`sim: --board must be nrf9160 or nrf52833, not '${board}'`);
@@ -250,8 +257,10 @@ export async function run(argv: string[]): Promise<number> {
         `on ${o.link ?? 'lte-m'}, ${o.server ? o.server.url : 'the local update server (API chains to Amazon Root CA 1, CDN to DigiCert G2)'}\n`,
     );
   }
+  const { server, faults, ...run } = o;
   const result = await runSim({
-    ...o,
+    ...run,
+    world: server ? remoteReleaseApi(server) : localUpdateServer(faults),
     onEntry: (e) => (p.json ? (e.kind === 'progress' ? undefined : console.log(JSON.stringify(e))) : view.entry(e)),
   });
   if (reportPath !== undefined) {

@@ -3,7 +3,7 @@
  * Opened once with its options; bytes in and out as Uint8Array (copies, never the Buffer's pool).
  */
 import { SerialPort } from 'serialport';
-import { PortError, PortReceiver, type BytePort } from '../../transport/at/port.ts';
+import { PortError, PortReceiver, type BytePort } from '../port.ts';
 
 /** The nRF9160 DK's SLM and Zephyr's smp_svr UART default. */
 export const SERIAL_DEFAULT_BAUD_RATE = 115_200;

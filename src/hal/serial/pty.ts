@@ -4,7 +4,7 @@
  * emulator holds one end and prints the other for the tool under test. Node only.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { PortError } from '../../transport/at/port.ts';
+import { PortError } from '../port.ts';
 
 /** Time socat gets to create both pseudo-terminals. */
 export const PTY_START_TIMEOUT_MS = 5_000;

@@ -3,7 +3,7 @@
  * SMP serial transport run in a browser against a board on USB. No Node imports and no DOM typings:
  * the few members used are declared here structurally.
  */
-import { PortError, PortReceiver, type BytePort } from '../../transport/at/port.ts';
+import { PortError, PortReceiver, type BytePort } from '../port.ts';
 
 /** The members of the Web Serial `SerialPort` this adapter uses. */
 export interface WebSerialPortLike {

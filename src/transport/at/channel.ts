@@ -18,7 +18,7 @@
 import type { Clock } from '../../hal/clock.ts';
 import { concatBytes, utf8Encode } from '../../hal/bytes.ts';
 import { AtError } from './errors.ts';
-import type { BytePort } from './port.ts';
+import type { BytePort } from '../../hal/port.ts';
 
 /** Time a command may take when the caller gives none. */
 export const AT_DEFAULT_TIMEOUT_MS = 5_000;

@@ -11,5 +11,4 @@ export * from './sim-links.ts';
 export * from './client.ts';
 export * from './upload.ts';
 export * from './server.ts';
-export * from './img-mgmt.ts';
 export * from './web-bluetooth.ts';

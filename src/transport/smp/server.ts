@@ -1,14 +1,12 @@
 /**
  * Device side of SMP (a Zephyr MCUmgr server): decodes a request, routes it to its group (OS here,
- * IMAGE in ./img-mgmt.ts) and encodes the answer, with Zephyr's limits (buf_size, buf_count, serial
+ * IMAGE to the handler given, src/fota/mgmt/img-mgmt.ts on a board) and encodes the answer, with Zephyr's limits (buf_size, buf_count, serial
  * line buffers). A malformed frame or body never stops it: framing errors are counted and dropped,
  * a request with a readable header but bad CBOR is answered EINVAL, an unknown group or command
  * ENOTSUP. Errors are `{rc}` for SMP-layer codes and, to v2 clients, `{err: {group, rc}}` for
  * group-specific ones (v1 clients get the translated `rc`).
  */
-import type { FlashArea } from '../../hal/flash.ts';
 import { PowerCutError } from '../../hal/errors.ts';
-import type { TrailerOptions } from '../../fota/mcuboot/trailer.ts';
 import { type SmpBody } from './cbor.ts';
 import {
   MGMT_ERR_EINVAL,
@@ -31,18 +29,23 @@ import {
 } from './constants.ts';
 import { SmpError } from './errors.ts';
 import { decodeHeader, decodeMessage, encodeMessage, responseHeader, type SmpHeader } from './message.ts';
-import { ImgMgmt } from './img-mgmt.ts';
 import { BleSmpTransport, SerialSmpTransport, type SmpByteLink, type SmpPacketLink, type SmpTransport } from './transport.ts';
 
 /** What a group handler returns: a body, an SMP-layer rc, or a group-specific error. */
 export type HandlerResult = { body: SmpBody } | { rc: number } | { groupRc: number; v1Rc: number };
 
-export interface SmpServerOptions {
-  primary: FlashArea;
-  secondary: FlashArea;
-  trailer?: TrailerOptions;
-  /** Largest image the bootloader installs (reported as max_image_size, enforced on upload). */
-  maxImageBytes?: number;
+/**
+ * A management group's handler (Zephyr's mgmt group callbacks): answers one request of its group, and
+ * forgets its RAM state when the device resets.
+ */
+export interface SmpGroupHandler {
+  handle(op: number, command: number, body: SmpBody): HandlerResult | Promise<HandlerResult>;
+  resetState(): void;
+}
+
+export interface SmpServerOptions<I extends SmpGroupHandler = SmpGroupHandler> {
+  /** The image group (img_mgmt): on a board, the MCUboot-backed handler of src/fota/mgmt/img-mgmt.ts. */
+  img: I;
   /** Reported by os params and enforced on receive (default 384 / 4, Zephyr's). */
   bufSize?: number;
   bufCount?: number;
@@ -50,10 +53,10 @@ export interface SmpServerOptions {
   onReset?: () => void | Promise<void>;
 }
 
-export class SmpServer {
+export class SmpServer<I extends SmpGroupHandler = SmpGroupHandler> {
   readonly bufSize: number;
   readonly bufCount: number;
-  readonly img: ImgMgmt;
+  readonly img: I;
   private readonly onReset: (() => void | Promise<void>) | undefined;
   private readonly transports: SmpTransport[] = [];
   /** Counters: requests answered, requests dropped (unreadable header, framing errors), errors answered. */
@@ -67,16 +70,11 @@ export class SmpServer {
   /** Set by an answered OS reset: the reset runs once the response went out. */
   private pendingReset = false;
 
-  constructor(o: SmpServerOptions) {
+  constructor(o: SmpServerOptions<I>) {
     this.bufSize = o.bufSize ?? SMP_DEFAULT_BUF_SIZE_BYTES;
     this.bufCount = o.bufCount ?? SMP_DEFAULT_BUF_COUNT;
     this.onReset = o.onReset;
-    this.img = new ImgMgmt({
-      primary: o.primary,
-      secondary: o.secondary,
-      ...(o.trailer ? { trailer: o.trailer } : {}),
-      ...(o.maxImageBytes !== undefined ? { maxImageBytes: o.maxImageBytes } : {}),
-    });
+    this.img = o.img;
   }
 
   /**

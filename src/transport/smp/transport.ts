@@ -3,8 +3,8 @@
  * three framings as sibling implementations:
  * - serial: console frames over a byte link (./serial-framing.ts);
  * - BLE: ATT_MTU - 3 fragments over a packet link (./ble-framing.ts);
- * - UDP: one message per datagram (src/hal/sim/smp-udp.ts, Node's dgram).
- * Links are shaped like ECMA-419 IO (and like src/transport/at/port.ts's BytePort): write, one
+ * - UDP: one message per datagram (src/boards/smp-udp.ts, Node's dgram).
+ * Links are shaped like ECMA-419 IO (and like src/hal/port.ts's BytePort): write, one
  * receiver, close.
  */
 import type { SmpError } from './errors.ts';
@@ -17,7 +17,7 @@ import {
   SMP_SERIAL_LINE_MAX_BYTES,
 } from './constants.ts';
 
-/** A byte stream (a UART): same shape as src/transport/at/port.ts BytePort. */
+/** A byte stream (a UART): same shape as src/hal/port.ts BytePort. */
 export interface SmpByteLink {
   write(bytes: Uint8Array): Promise<void>;
   onData(listener: (bytes: Uint8Array) => void): void;

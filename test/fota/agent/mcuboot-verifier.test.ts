@@ -2,7 +2,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { mcubootVerifier } from '../../../src/fota/agent/mcuboot-verifier.ts';
 import { nodeCrypto } from '../../../src/hal/node/crypto.ts';
-import { createPemSigner, generateImageKeyPem } from '../../../src/hal/node/image-keys.ts';
+import { createPemSigner, generateImageKeyPem } from '../../../src/boards/image-keys.ts';
 import { signImage } from '../../../src/fota/mcuboot/sign.ts';
 import { FotaError } from '../../../src/hal/errors.ts';
 

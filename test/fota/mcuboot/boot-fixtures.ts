@@ -9,7 +9,7 @@ import { imageValidator } from '../../../src/fota/mcuboot/bootloader.ts';
 import { signImage } from '../../../src/fota/mcuboot/sign.ts';
 import type { FlashArea } from '../../../src/hal/flash.ts';
 import { nodeCrypto } from '../../../src/hal/node/crypto.ts';
-import { createPemSigner } from '../../../src/hal/node/image-keys.ts';
+import { createPemSigner } from '../../../src/boards/image-keys.ts';
 
 export const signer = createPemSigner(readFileSync(fixturePath('imgtool/keys/ed25519.pem'), 'utf8'));
 export const trustedKeyDer = new Uint8Array(readFileSync(fixturePath('imgtool/keys/ed25519.pub.der')));

@@ -7,7 +7,7 @@ import { verifyImage } from '../../../src/fota/mcuboot/verify.ts';
 import { ImageError } from '../../../src/fota/mcuboot/errors.ts';
 import { nodeCrypto as crypto } from '../../../src/hal/node/crypto.ts';
 import { portableCrypto } from '../../../src/hal/portable/crypto.ts';
-import { createPemSigner, publicKeyFromPem } from '../../../src/hal/node/image-keys.ts';
+import { createPemSigner, publicKeyFromPem } from '../../../src/boards/image-keys.ts';
 import { toHex } from '../../../src/hal/bytes.ts';
 import { vector, vectorText } from './vectors.ts';
 

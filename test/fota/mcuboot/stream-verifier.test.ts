@@ -3,7 +3,7 @@ import * as assert from 'uvu/assert';
 import { createStreamVerifier, type StreamVerifierOptions } from '../../../src/fota/mcuboot/stream-verifier.ts';
 import { signImage } from '../../../src/fota/mcuboot/sign.ts';
 import { nodeCrypto as crypto } from '../../../src/hal/node/crypto.ts';
-import { createPemSigner } from '../../../src/hal/node/image-keys.ts';
+import { createPemSigner } from '../../../src/boards/image-keys.ts';
 import { REFERENCE_IMAGES, imageErrorCodeOf, imageErrorCodeOfAsync, vector, vectorText } from './vectors.ts';
 
 const ed25519Key = () => [vector('keys/ed25519.pub.der')];

@@ -14,7 +14,7 @@ import { signImage } from '../../../src/fota/mcuboot/sign.ts';
 import { ImageError, isImageErrorCode } from '../../../src/fota/mcuboot/errors.ts';
 import { writeU16LE, writeU32LE } from '../../../src/hal/bytes.ts';
 import { nodeCrypto as crypto } from '../../../src/hal/node/crypto.ts';
-import { createPemSigner } from '../../../src/hal/node/image-keys.ts';
+import { createPemSigner } from '../../../src/boards/image-keys.ts';
 import type { VerifyOptions } from '../../../src/fota/mcuboot/verdict.ts';
 import { vector, vectorText } from './vectors.ts';
 

@@ -8,13 +8,13 @@ import * as https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { createPtyPair, type PtyPair } from '../../../src/hal/serial/pty.ts';
 import { openNodePort } from '../../../src/hal/serial/node-port.ts';
-import { PortError } from '../../../src/transport/at/port.ts';
+import { PortError } from '../../../src/hal/port.ts';
 import { DEFAULT_CDN_HOST, sharedTestPki } from '../../../src/server/pki.ts';
 import { createSimModem } from '../../../src/hal/sim/modem.ts';
 import { AtChannel } from '../../../src/transport/at/channel.ts';
-import { SlmEmulator } from '../../../src/hal/serial/slm-emulator.ts';
-import { SlmModem } from '../../../src/hal/serial/slm-modem.ts';
-import { realClock } from '../../../src/hal/serial/real-clock.ts';
+import { SlmEmulator } from '../../../src/boards/slm-emulator.ts';
+import { SlmModem } from '../../../src/transport/at/slm-modem.ts';
+import { realClock } from '../../../src/hal/node/real-clock.ts';
 import { httpGet } from '../../../src/transport/http/client.ts';
 import { CREDENTIAL_TYPE } from '../../../src/hal/net.ts';
 

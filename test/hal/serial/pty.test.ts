@@ -5,7 +5,7 @@ import { existsSync, readlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createPtyPair } from '../../../src/hal/serial/pty.ts';
-import { PortError } from '../../../src/transport/at/port.ts';
+import { PortError } from '../../../src/hal/port.ts';
 
 const socatTest = testNeeding('socat');
 

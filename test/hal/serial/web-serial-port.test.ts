@@ -2,13 +2,13 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { openWebSerialPort, type WebSerialPortLike } from '../../../src/hal/serial/web-serial-port.ts';
-import { PortError } from '../../../src/transport/at/port.ts';
-import { createMemoryPortPair } from '../../../src/transport/at/memory-port.ts';
+import { PortError } from '../../../src/hal/port.ts';
+import { createMemoryPortPair } from '../../../src/hal/portable/memory-port.ts';
 import { AtChannel } from '../../../src/transport/at/channel.ts';
-import { SlmEmulator } from '../../../src/hal/serial/slm-emulator.ts';
-import { SlmModem } from '../../../src/hal/serial/slm-modem.ts';
+import { SlmEmulator } from '../../../src/boards/slm-emulator.ts';
+import { SlmModem } from '../../../src/transport/at/slm-modem.ts';
 import { createSimModem } from '../../../src/hal/sim/modem.ts';
-import { realClock } from '../../../src/hal/serial/real-clock.ts';
+import { realClock } from '../../../src/hal/node/real-clock.ts';
 
 function fakePort(options: { failOpen?: boolean } = {}) {
   const toHost: Uint8Array[] = [];

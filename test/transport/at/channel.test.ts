@@ -2,10 +2,10 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { AtChannel, AT_LINE_MAX_BYTES, AT_PAYLOAD_MAX_BYTES, commandPrefix } from '../../../src/transport/at/channel.ts';
 import { AtError } from '../../../src/transport/at/errors.ts';
-import { createMemoryPortPair } from '../../../src/transport/at/memory-port.ts';
-import type { BytePort } from '../../../src/transport/at/port.ts';
+import { createMemoryPortPair } from '../../../src/hal/portable/memory-port.ts';
+import type { BytePort } from '../../../src/hal/port.ts';
 import { concatBytes, utf8Decode, utf8Encode } from '../../../src/hal/bytes.ts';
-import { realClock } from '../../../src/hal/serial/real-clock.ts';
+import { realClock } from '../../../src/hal/node/real-clock.ts';
 
 /** A scripted modem: for each command line received, answers with what `script` returns. */
 function scriptedModem(port: BytePort, script: (command: string) => (string | Uint8Array)[] | undefined): string[] {

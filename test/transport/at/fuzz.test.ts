@@ -7,9 +7,9 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { AtChannel } from '../../../src/transport/at/channel.ts';
 import { AtError } from '../../../src/transport/at/errors.ts';
-import { createMemoryPortPair } from '../../../src/transport/at/memory-port.ts';
+import { createMemoryPortPair } from '../../../src/hal/portable/memory-port.ts';
 import { concatBytes, utf8Encode } from '../../../src/hal/bytes.ts';
-import { realClock } from '../../../src/hal/serial/real-clock.ts';
+import { realClock } from '../../../src/hal/node/real-clock.ts';
 import { legacyRecvPayloadLength, parseCmngList, parseConnect, parseRecv, parseSend, parseSocketOpen } from '../../../src/transport/at/slm.ts';
 import { parseParams } from '../../../src/transport/at/replies.ts';
 

@@ -7,7 +7,7 @@ import { unitInterval, xorshift32 } from '../../../src/hal/prng.ts';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { nodeCrypto } from '../../../src/hal/node/crypto.ts';
-import { buildTestImage, SimSmpDevice } from '../../../src/hal/sim/smp-device.ts';
+import { buildTestImage, SimSmpDevice } from '../../../src/boards/smp-device.ts';
 import { SerialFrameDecoder, encodeSerialMessage } from '../../../src/transport/smp/serial-framing.ts';
 import { BleReassembler, fragmentMessage } from '../../../src/transport/smp/ble-framing.ts';
 import { decodeMessage, encodeMessage } from '../../../src/transport/smp/message.ts';

@@ -3,7 +3,7 @@ import * as assert from 'uvu/assert';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { fromHex, toHex } from '../../../src/hal/bytes.ts';
 import { nodeCrypto } from '../../../src/hal/node/crypto.ts';
-import { buildTestImage, SimSmpDevice } from '../../../src/hal/sim/smp-device.ts';
+import { buildTestImage, SimSmpDevice } from '../../../src/boards/smp-device.ts';
 import { decodeMessage, encodeMessage } from '../../../src/transport/smp/message.ts';
 import type { SmpBody } from '../../../src/transport/smp/cbor.ts';
 import {

@@ -3,7 +3,7 @@ import * as assert from 'uvu/assert';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { nodeCrypto } from '../../../src/hal/node/crypto.ts';
 import { VirtualClock } from '../../../src/hal/sim/smp-clock.ts';
-import { buildTestImage, SimSmpDevice } from '../../../src/hal/sim/smp-device.ts';
+import { buildTestImage, SimSmpDevice } from '../../../src/boards/smp-device.ts';
 import { SmpClient } from '../../../src/transport/smp/client.ts';
 import { createUartPair } from '../../../src/transport/smp/sim-links.ts';
 import { SerialSmpTransport } from '../../../src/transport/smp/transport.ts';

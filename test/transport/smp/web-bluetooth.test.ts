@@ -2,7 +2,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { nodeCrypto } from '../../../src/hal/node/crypto.ts';
 import { SimClock } from '../../../src/hal/sim/clock.ts';
-import { buildTestImage, SimSmpDevice } from '../../../src/hal/sim/smp-device.ts';
+import { buildTestImage, SimSmpDevice } from '../../../src/boards/smp-device.ts';
 import { SmpClient } from '../../../src/transport/smp/client.ts';
 import { connectWebBluetoothSmp, type WebBluetooth, type WebBluetoothCharacteristic } from '../../../src/transport/smp/web-bluetooth.ts';
 import { SMP_BT_CHARACTERISTIC_UUID, SMP_BT_SERVICE_UUID } from '../../../src/transport/smp/constants.ts';

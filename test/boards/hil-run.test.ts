@@ -5,14 +5,14 @@
  */
 import { testNeeding } from '../../support/needs-tool.ts';
 import * as assert from 'uvu/assert';
-import { startUpdateServer, type UpdateServer } from '../../../src/server/update-server.ts';
-import { sharedTestPki, type TestPki } from '../../../src/server/pki.ts';
-import { startBoardEmulator } from '../../../src/hal/serial/board-emulator.ts';
-import { runHil, type HilOptions } from '../../../src/hal/serial/hil-run.ts';
-import { realClock } from '../../../src/hal/serial/real-clock.ts';
-import { nodeCrypto } from '../../../src/hal/node/crypto.ts';
-import { buildTestImage } from '../../../src/hal/sim/smp-device.ts';
-import type { AgentEventRecord } from '../../../src/fota/agent/agent.ts';
+import { startUpdateServer, type UpdateServer } from '../../src/server/update-server.ts';
+import { sharedTestPki, type TestPki } from '../../src/server/pki.ts';
+import { startBoardEmulator } from '../../src/boards/board-emulator.ts';
+import { runHil, type HilOptions } from '../../src/boards/hil-run.ts';
+import { realClock } from '../../src/hal/node/real-clock.ts';
+import { nodeCrypto } from '../../src/hal/node/crypto.ts';
+import { buildTestImage } from '../../src/boards/smp-device.ts';
+import type { AgentEventRecord } from '../../src/fota/agent/agent.ts';
 
 /** Every test here runs boards behind socat's pseudo-terminals. */
 const socatTest = testNeeding('socat');

@@ -1,8 +1,8 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { X509Certificate } from 'node:crypto';
-import { bundledRoot, memfaultCandidates } from '../../../src/hal/node/root-store.ts';
-import { FotaError } from '../../../src/hal/errors.ts';
+import { bundledRoot, memfaultCandidates } from '../../src/boards/root-store.ts';
+import { FotaError } from '../../src/hal/errors.ts';
 
 test("Memfault's candidates come from Node's root store with their sec_tags", () => {
   const c = memfaultCandidates();

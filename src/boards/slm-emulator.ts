@@ -10,12 +10,12 @@
  * Command lines end at CR or LF outside double quotes, so a PEM certificate with line breaks can be
  * written inside `AT%CMNG=0,...,"..."` as on the real SLM. Commands run one at a time, in order.
  */
-import { concatBytes, fromHex, utf8Encode } from '../bytes.ts';
-import { isFotaError } from '../errors.ts';
-import { CREDENTIAL_TYPE, type CredentialType, type Modem, type PeerVerify, type Socket } from '../net.ts';
-import type { BytePort } from '../../transport/at/port.ts';
-import { CME_NOT_ALLOWED_IN_ACTIVE_STATE } from '../../transport/at/errors.ts';
-import { parseParams, type AtParam } from '../../transport/at/replies.ts';
+import { concatBytes, fromHex, utf8Encode } from '../hal/bytes.ts';
+import { isFotaError } from '../hal/errors.ts';
+import { CREDENTIAL_TYPE, type CredentialType, type Modem, type PeerVerify, type Socket } from '../hal/net.ts';
+import type { BytePort } from '../hal/port.ts';
+import { CME_NOT_ALLOWED_IN_ACTIVE_STATE } from '../transport/at/errors.ts';
+import { parseParams, type AtParam } from '../transport/at/replies.ts';
 import {
   CEREG_REGISTERED_HOME,
   CFUN_MODE_NORMAL,
@@ -41,7 +41,7 @@ import {
   cmeForCode,
   type SlmDialect,
   type SlmOperation,
-} from '../../transport/at/slm.ts';
+} from '../transport/at/slm.ts';
 
 /** Longest command line the emulated SLM buffers (a 4 KiB PEM plus the command around it). */
 export const SLM_EMU_COMMAND_MAX_BYTES = 8_192;

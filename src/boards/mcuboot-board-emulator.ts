@@ -1,16 +1,15 @@
 /**
  * An MCUboot board running Zephyr's smp_svr sample on its UART, emulated: the simulated SMP board
- * (src/hal/sim/smp-device.ts: strict flash, the SMP server, the MCUboot model on every reset) served
+ * (./smp-device.ts: strict flash, the SMP server, the MCUboot model on every reset) served
  * over a byte port with the SMP console framing. The image it runs at power-on is a hash-only MCUboot
  * image of the version given (MCUboot built without signature checks boots it, as the sample does).
  */
-import { nodeCrypto } from '../node/crypto.ts';
-import { buildTestImage, SimSmpDevice } from '../sim/smp-device.ts';
-import type { BoardName } from '../board.ts';
-import { NRF52833_PROFILE, NRF9160_PROFILE } from '../sim/profiles.ts';
-import type { TrustedKey } from '../../fota/mcuboot/keys.ts';
-import type { BytePort } from '../../transport/at/port.ts';
-import type { SmpBoardServer } from './board-emulator.ts';
+import { nodeCrypto } from '../hal/node/crypto.ts';
+import { buildTestImage, SimSmpDevice } from './smp-device.ts';
+import type { BoardName } from '../hal/board.ts';
+import { NRF52833_PROFILE, NRF9160_PROFILE } from '../hal/sim/profiles.ts';
+import type { TrustedKey } from '../fota/mcuboot/keys.ts';
+import type { BytePort } from '../hal/port.ts';
 
 /** Payload size of the image the emulated board runs at power-on. */
 export const EMULATED_INITIAL_PAYLOAD_BYTES = 16 * 1024;
@@ -21,6 +20,12 @@ export interface McubootBoardOptions {
   initialVersion?: string;
   /** Keys MCUboot trusts; none: hash-only images boot (smp_svr built without signature checks). */
   trustedKeys?: ReadonlyArray<TrustedKey>;
+}
+
+/** An SMP board server behind a byte port, as the board emulator (./board-emulator.ts) runs one. */
+export interface SmpBoardServer {
+  requests(): number;
+  close(): Promise<void>;
 }
 
 export interface McubootBoardServer extends SmpBoardServer {

@@ -8,21 +8,19 @@
  * a companion nRF52833 instead.
  */
 import { seededBytes } from '../hal/prng.ts';
-import { createPemSigner, generateImageKeyPem } from '../hal/node/image-keys.ts';
+import { createPemSigner, generateImageKeyPem } from './image-keys.ts';
 import { nodeCrypto } from '../hal/node/crypto.ts';
-import { memfaultCandidates } from '../hal/node/root-store.ts';
+import { memfaultCandidates } from './root-store.ts';
 import { createSimBoard, type SimBoard } from '../hal/sim/board.ts';
 import { SimClock } from '../hal/sim/clock.ts';
 import { createSimModem, type SimModem } from '../hal/sim/modem.ts';
 import { resolveLink, type LinkProfileName } from '../hal/sim/link.ts';
 import type { HostTable } from '../hal/sim/hosts.ts';
-import { buildTestImage, SimSmpDevice } from '../hal/sim/smp-device.ts';
+import { buildTestImage, SimSmpDevice } from './smp-device.ts';
 import { FotaError } from '../hal/errors.ts';
 import { FLASH_AREA_PRIMARY } from '../hal/flash.ts';
 import { silentLog, type Log } from '../hal/log.ts';
 import { MODEM_TLS_MAX_RECORD_BYTES } from '../hal/net.ts';
-import { startUpdateServer, type UpdateServer } from '../server/update-server.ts';
-import type { ServerFaults } from '../server/faults.ts';
 import { FotaAgent, type AgentResult } from '../fota/agent/agent.ts';
 import { mcubootVerifier } from '../fota/agent/mcuboot-verifier.ts';
 import { rangeDownloadPort, releasePort, selectCertFor } from '../fota/agent/network-ports.ts';
@@ -60,15 +58,39 @@ const SIM_BLE_PACKETS_PER_INTERVAL = 4;
 const SIM_DEVICE_SERIAL = 'fotakit-sim-0001';
 const SIM_SOFTWARE_TYPE = 'app';
 
-/** The root-CA order Memfault's SDK used until 1.3.0: Amazon first, DigiCert Global Root G2 last. */
-export function fieldOrderCandidates(server: UpdateServer): CertCandidate[] {
-  const r = server.pki.roots;
-  return [
-    { secTag: 1002, name: r.amazonRootCa1.name, pem: r.amazonRootCa1.pem },
-    { secTag: 1003, name: r.digicertGlobalRootCa.name, pem: r.digicertGlobalRootCa.pem },
-    { secTag: 1004, name: r.baltimoreCyberTrust.name, pem: r.baltimoreCyberTrust.pem },
-    { secTag: 1001, name: r.digicertGlobalRootG2.name, pem: r.digicertGlobalRootG2.pem },
-  ];
+/** The release a run's world serves: the image, and the version the release API announces. */
+export interface SimRelease {
+  image: Uint8Array;
+  version: string;
+}
+
+/**
+ * What the simulated board reaches over the network: a release API and CDN (the local update server of
+ * src/server/sim-world.ts, or a real one), the hosts the modem resolves, and the root-CA candidates.
+ */
+export interface SimWorld {
+  apiUrl: string;
+  projectKey: string;
+  hosts: HostTable;
+  candidates: CertCandidate[];
+  /** Names the host table lacks are looked up here (DNS) when given. */
+  lookup?: (host: string) => Promise<string | undefined>;
+  close(): Promise<void>;
+}
+
+/** Opens the world for one run, given the release it should serve (a real server ignores it). */
+export type OpenSimWorld = (release: SimRelease) => Promise<SimWorld>;
+
+/** A real release API (Memfault's, or one like it): the root CAs from Node's store, DNS for other names. */
+export function remoteReleaseApi(o: { url: string; projectKey: string; resolve?: HostTable; lookup?: (host: string) => Promise<string | undefined> }): OpenSimWorld {
+  return async () => ({
+    apiUrl: o.url,
+    projectKey: o.projectKey,
+    hosts: o.resolve ?? {},
+    candidates: memfaultCandidates(),
+    ...(o.lookup ? { lookup: o.lookup } : {}),
+    close: async () => {},
+  });
 }
 
 export interface SimOptions {
@@ -80,12 +102,11 @@ export interface SimOptions {
   image?: Uint8Array;
   /** The signing key (PKCS#8 PEM); a fresh ed25519 key when absent. */
   keyPem?: string;
-  /** A real release API instead of the local server; names the table lacks are looked up with `lookup` (DNS). */
-  server?: { url: string; projectKey: string; resolve?: HostTable; lookup?: (host: string) => Promise<string | undefined> };
+  /** The release API and CDN: `localUpdateServer()` (src/server/sim-world.ts) or `remoteReleaseApi()`. */
+  world: OpenSimWorld;
   /** Root-CA candidates to try, in order, instead of the defaults. */
   candidates?: CertCandidate[];
   certMode?: CertMode;
-  faults?: ServerFaults;
   recordLimitBytes?: number;
   pipelineDepth?: number;
   /** Cut the power at this flash operation (counted from the start of the update). */
@@ -182,7 +203,7 @@ async function primaryIsEmpty(board: SimBoard): Promise<boolean> {
   return head.every((b) => b === board.flash.device.erasedValue);
 }
 
-export async function runSim(o: SimOptions = {}): Promise<SimResult> {
+export async function runSim(o: SimOptions): Promise<SimResult> {
   const crypto = nodeCrypto;
   const clock = new SimClock();
   const t0 = clock.now();
@@ -209,25 +230,10 @@ export async function runSim(o: SimOptions = {}): Promise<SimResult> {
   const closers: (() => Promise<unknown>)[] = [];
   try {
     // The update server: local, or the user's.
-    let apiUrl: string;
-    let projectKey: string;
-    let hosts: HostTable;
-    let candidates: CertCandidate[];
-    let server: UpdateServer | undefined;
-    if (o.server) {
-      apiUrl = o.server.url;
-      projectKey = o.server.projectKey;
-      hosts = o.server.resolve ?? {};
-      candidates = memfaultCandidates();
-    } else {
-      server = await startUpdateServer({ image: release, version: releaseVersion, ...(o.faults ? { faults: o.faults } : {}) });
-      closers.push(() => server!.close());
-      apiUrl = server.apiUrl;
-      projectKey = server.projectKey;
-      hosts = server.hosts;
-      candidates = fieldOrderCandidates(server);
-    }
-    if (o.candidates && o.candidates.length > 0) candidates = o.candidates;
+    const world = await o.world({ image: release, version: releaseVersion });
+    closers.push(() => world.close());
+    const { apiUrl, projectKey, hosts } = world;
+    const candidates = o.candidates && o.candidates.length > 0 ? o.candidates : world.candidates;
 
     // The modem: real TLS on loopback, the record gate, the shaped link. Each record is noted so the
     // report can show every response against the limit.
@@ -237,7 +243,7 @@ export async function runSim(o: SimOptions = {}): Promise<SimResult> {
       link,
       maxRecordBytes: recordLimit,
       onRecord: (r) => records.add(r.host, r.recordBytes),
-      ...(o.server?.lookup ? { lookup: o.server.lookup } : {}),
+      ...(world.lookup ? { lookup: world.lookup } : {}),
     });
     closers.push(() => modem.closeAll());
 

@@ -8,15 +8,16 @@ import * as assert from 'uvu/assert';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runSim, simPayload, type SimOptions } from '../../src/cli/sim-run.ts';
-import { createPemSigner, generateImageKeyPem } from '../../src/hal/node/image-keys.ts';
+import { remoteReleaseApi, runSim, simPayload, type SimOptions } from '../../src/boards/sim-run.ts';
+import { localUpdateServer } from '../../src/server/sim-world.ts';
+import { createPemSigner, generateImageKeyPem } from '../../src/boards/image-keys.ts';
 import { nodeCrypto } from '../../src/hal/node/crypto.ts';
 import { signImage } from '../../src/fota/mcuboot/sign.ts';
 import type { CertProbe } from '../../src/fota/cert-select.ts';
 import { chaosAgent, sweepAgentPowerCuts } from '../../scripts/campaign/agent.ts';
 import { startUpdateServer } from '../../src/server/update-server.ts';
 
-const fast: SimOptions = { link: 'none', payloadBytes: 16 * 1024 };
+const fast: SimOptions = { link: 'none', payloadBytes: 16 * 1024, world: localUpdateServer() };
 const keyPem = generateImageKeyPem('ed25519');
 const signer = createPemSigner(keyPem);
 
@@ -82,7 +83,7 @@ test('bad releases are refused before staging; 1.0.0 keeps running', async () =>
 });
 
 test('a file replaced mid-download starts over on the new file: here not an image, so a typed refusal', async () => {
-  const r = await runSim({ ...fast, faults: { changeAfterBytes: 6000 } });
+  const r = await runSim({ ...fast, world: localUpdateServer({ changeAfterBytes: 6000 }) });
   assert.is(r.summary.final, 'failed');
   assert.is(r.summary.reason?.code, 'IMAGE_TYPE_UNSUPPORTED');
   assert.is(r.summary.version, '1.0.0+0');
@@ -91,14 +92,14 @@ test('a file replaced mid-download starts over on the new file: here not an imag
 
 test('server faults: drops, 5xx and Connection: close all end confirmed', async () => {
   for (const faults of [{ dropAfterBytes: 700, count: 3 }, { status: 503, count: 2 }, { connectionClose: true }, { stallAfterBytes: 500, stallMs: 300, count: 2 }]) {
-    const r = await runSim({ ...fast, faults });
+    const r = await runSim({ ...fast, world: localUpdateServer(faults) });
     assert.is(r.summary.final, 'confirmed', JSON.stringify(faults));
     assert.is(r.summary.version, '1.1.0+0', JSON.stringify(faults));
   }
 });
 
 test('a server that ignores Range is a typed error, never a staged image', async () => {
-  const r = await runSim({ ...fast, faults: { ignoreRange: true } });
+  const r = await runSim({ ...fast, world: localUpdateServer({ ignoreRange: true }) });
   assert.is(r.summary.final, 'failed');
   assert.is(r.summary.reason?.code, 'RANGE_NOT_SUPPORTED');
   assert.is(r.summary.version, '1.0.0+0');
@@ -119,12 +120,12 @@ test('--server: the same flow against an update server the sim did not start, na
     const r = await runSim({
       ...fast,
       keyPem,
-      server: {
+      world: remoteReleaseApi({
         url: server.apiUrl,
         projectKey: server.projectKey,
         resolve: { [server.apiHost]: '127.0.0.1' },
         lookup: async (host) => (lookedUp.push(host), host === server.cdnHost ? '127.0.0.1' : undefined),
-      },
+      }),
       candidates: [
         { secTag: 1001, name: 'amazon', pem: server.pki.roots.amazonRootCa1.pem },
         { secTag: 1002, name: 'g2', pem: server.pki.roots.digicertGlobalRootG2.pem },

@@ -16,10 +16,10 @@ import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesEqual, readU32LE } from '../../hal/bytes.ts';
 import type { FlashArea } from '../../hal/flash.ts';
 import { alignDown, alignUp } from '../../hal/flash.ts';
-import { IMAGE_F_NON_BOOTABLE, IMAGE_HEADER_SIZE, IMAGE_MAGIC, IMAGE_TLV_INFO_SIZE, IMAGE_TLV_SHA256 } from '../../fota/mcuboot/constants.ts';
-import { hashedRegionLength, parseHeader } from '../../fota/mcuboot/header.ts';
-import { parseTlvArea, parseTlvInfo } from '../../fota/mcuboot/tlv.ts';
-import { compareVersions } from '../../fota/mcuboot/version.ts';
+import { IMAGE_F_NON_BOOTABLE, IMAGE_HEADER_SIZE, IMAGE_MAGIC, IMAGE_TLV_INFO_SIZE, IMAGE_TLV_SHA256 } from '../mcuboot/constants.ts';
+import { hashedRegionLength, parseHeader } from '../mcuboot/header.ts';
+import { parseTlvArea, parseTlvInfo } from '../mcuboot/tlv.ts';
+import { compareVersions } from '../mcuboot/version.ts';
 import {
   areaTrailerLayout,
   BOOT_MAGIC_GOOD,
@@ -29,10 +29,10 @@ import {
   BOOT_SWAP_TYPE_TEST,
   readTrailerState,
   type TrailerOptions,
-} from '../../fota/mcuboot/trailer.ts';
-import { swapTypeFromStates } from '../../fota/mcuboot/swap-table.ts';
-import { bootSetConfirmed, bootSetPending } from '../../fota/mcuboot/boot-requests.ts';
-import type { SmpBody } from './cbor.ts';
+} from '../mcuboot/trailer.ts';
+import { swapTypeFromStates } from '../mcuboot/swap-table.ts';
+import { bootSetConfirmed, bootSetPending } from '../mcuboot/boot-requests.ts';
+import type { SmpBody } from '../../transport/smp/cbor.ts';
 import {
   IMG_MGMT_DATA_SHA_MAX_BYTES,
   IMG_MGMT_ERR_CURRENT_VERSION_IS_NEWER,
@@ -60,8 +60,8 @@ import {
   MGMT_ERR_EUNKNOWN,
   MGMT_OP_READ,
   MGMT_OP_WRITE,
-} from './constants.ts';
-import type { HandlerResult } from './server.ts';
+} from '../../transport/smp/constants.ts';
+import type { HandlerResult } from '../../transport/smp/server.ts';
 
 /** Zephyr's slot numbers for image 0. */
 export const IMG_MGMT_SLOT_PRIMARY = 0;

@@ -1,10 +1,10 @@
 /**
  * A byte-stream port: what a serial line is to the AT channel and the SMP serial transport.
  * Implementations: Node's `serialport` (src/hal/serial/node-port.ts), Web Serial
- * (src/hal/serial/web-serial-port.ts), and the in-memory pair (./memory-port.ts) for tests.
+ * (src/hal/serial/web-serial-port.ts), and the in-memory pair (./portable/memory-port.ts) for tests.
  * Shaped like ECMA-419's IO: opened once with options elsewhere, then write / on data / close.
  */
-import { FotaError } from '../../hal/errors.ts';
+import { FotaError } from './errors.ts';
 
 export interface BytePort {
   /** Writes all of `bytes`; resolves once the port took them. Rejects after close. */

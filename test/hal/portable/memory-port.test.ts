@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { createMemoryPortPair } from '../../../src/transport/at/memory-port.ts';
-import { PortError } from '../../../src/transport/at/port.ts';
+import { createMemoryPortPair } from '../../../src/hal/portable/memory-port.ts';
+import { PortError } from '../../../src/hal/port.ts';
 
 const tick = () => new Promise((r) => setTimeout(r, 0));
 

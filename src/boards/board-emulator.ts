@@ -4,16 +4,16 @@
  * running an SMP server (Zephyr's smp_svr over UART). `fotakit emulate` and the HIL tests start it;
  * tools then open `devicePath` as they would /dev/ttyACM0. Node only.
  */
-import { createSimModem, type SimModem } from '../sim/modem.ts';
-import type { HostTable } from '../sim/hosts.ts';
-import type { LinkProfileName } from '../sim/link.ts';
-import type { BoardName } from '../board.ts';
+import { createSimModem, type SimModem } from '../hal/sim/modem.ts';
+import type { HostTable } from '../hal/sim/hosts.ts';
+import type { LinkProfileName } from '../hal/sim/link.ts';
+import type { BoardName } from '../hal/board.ts';
 import { SlmEmulator } from './slm-emulator.ts';
-import { openNodePort } from './node-port.ts';
-import { createPtyPair, type PtyPair } from './pty.ts';
-import type { BytePort } from '../../transport/at/port.ts';
-import { startMcubootBoardServer } from './mcuboot-board-emulator.ts';
-import type { SlmDialect } from '../../transport/at/slm.ts';
+import { openNodePort } from '../hal/serial/node-port.ts';
+import { createPtyPair, type PtyPair } from '../hal/serial/pty.ts';
+import type { BytePort } from '../hal/port.ts';
+import { startMcubootBoardServer, type SmpBoardServer } from './mcuboot-board-emulator.ts';
+import type { SlmDialect } from '../transport/at/slm.ts';
 
 export interface BoardEmulatorOptions {
   board: BoardName;
@@ -47,11 +47,8 @@ export interface BoardEmulator {
   close(): Promise<void>;
 }
 
-/** An SMP board server behind a byte port (default: ./mcuboot-board-emulator.ts). */
-export interface SmpBoardServer {
-  requests(): number;
-  close(): Promise<void>;
-}
+/** An SMP board server behind a byte port (default: ./mcuboot-board-emulator.ts, where it is declared). */
+export type { SmpBoardServer };
 export type SmpBoardServerFactory = (port: BytePort, board: BoardName, options: { initialVersion?: string }) => Promise<SmpBoardServer>;
 
 export async function startBoardEmulator(options: BoardEmulatorOptions, smpFactory?: SmpBoardServerFactory): Promise<BoardEmulator> {

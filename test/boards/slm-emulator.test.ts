@@ -3,11 +3,11 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { createMemoryPortPair } from '../../../src/transport/at/memory-port.ts';
-import { SlmEmulator, SLM_EMU_COMMAND_MAX_BYTES } from '../../../src/hal/serial/slm-emulator.ts';
-import { createSimModem } from '../../../src/hal/sim/modem.ts';
-import { sharedTestPki } from '../../../src/server/pki.ts';
-import type { SlmDialect } from '../../../src/transport/at/slm.ts';
+import { createMemoryPortPair } from '../../src/hal/portable/memory-port.ts';
+import { SlmEmulator, SLM_EMU_COMMAND_MAX_BYTES } from '../../src/boards/slm-emulator.ts';
+import { createSimModem } from '../../src/hal/sim/modem.ts';
+import { sharedTestPki } from '../../src/server/pki.ts';
+import type { SlmDialect } from '../../src/transport/at/slm.ts';
 
 function wire(dialect: SlmDialect, initialCfun = 1) {
   const { a, b } = createMemoryPortPair();

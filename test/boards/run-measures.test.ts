@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { RecordLedger, RunningTotal } from '../../src/cli/run-measures.ts';
+import { RecordLedger, RunningTotal } from '../../src/boards/run-measures.ts';
 
 test('each response takes the records that carried its bytes, per host, in order', () => {
   const l = new RecordLedger();

@@ -3,7 +3,7 @@
  * runtime. Bytes written on one side arrive asynchronously (next microtask), copied, on the other,
  * like a serial line with no loss. Optional hooks let a test corrupt, split or drop what crosses.
  */
-import { PortError, PortReceiver, type BytePort } from './port.ts';
+import { PortError, PortReceiver, type BytePort } from '../port.ts';
 
 export interface MemoryPortPairOptions {
   /**

@@ -5,17 +5,18 @@
  * simulated UART / BLE links (attachSerial / attachBle) or over UDP (./smp-udp.ts).
  * Also builds the small hash-only MCUboot images the tests and the bench upload.
  */
-import { seededBytes } from '../prng.ts';
-import type { Clock } from '../clock.ts';
-import type { Crypto } from '../crypto.ts';
-import { FLASH_AREA_PRIMARY, FLASH_AREA_SECONDARY, type FlashArea } from '../flash.ts';
-import { silentLog, type Log } from '../log.ts';
-import { SimFlash } from './flash.ts';
-import { NRF52833_PROFILE, type BoardProfile } from './profiles.ts';
-import { Bootloader, imageValidator, type BootResult } from '../../fota/mcuboot/bootloader.ts';
-import { signImage } from '../../fota/mcuboot/sign.ts';
-import { SmpServer } from '../../transport/smp/server.ts';
-import type { TrustedKey } from '../../fota/mcuboot/keys.ts';
+import { seededBytes } from '../hal/prng.ts';
+import type { Clock } from '../hal/clock.ts';
+import type { Crypto } from '../hal/crypto.ts';
+import { FLASH_AREA_PRIMARY, FLASH_AREA_SECONDARY, type FlashArea } from '../hal/flash.ts';
+import { silentLog, type Log } from '../hal/log.ts';
+import { SimFlash } from '../hal/sim/flash.ts';
+import { NRF52833_PROFILE, type BoardProfile } from '../hal/sim/profiles.ts';
+import { Bootloader, imageValidator, type BootResult } from '../fota/mcuboot/bootloader.ts';
+import { signImage } from '../fota/mcuboot/sign.ts';
+import { SmpServer } from '../transport/smp/server.ts';
+import { ImgMgmt } from '../fota/mgmt/img-mgmt.ts';
+import type { TrustedKey } from '../fota/mcuboot/keys.ts';
 
 /** nRF52833 flash timing (Product Specification, NVMC): 41 µs per 32-bit word written, 85 ms per page erase. */
 export const NRF52_FLASH_WRITE_US_PER_WORD = 41;
@@ -72,7 +73,7 @@ export class SimSmpDevice {
   readonly flash: SimFlash;
   readonly primary: FlashArea;
   readonly secondary: FlashArea;
-  readonly server: SmpServer;
+  readonly server: SmpServer<ImgMgmt>;
   readonly bootloader: Bootloader;
   /** Every bootloader run, oldest first. */
   readonly boots: BootResult[] = [];
@@ -94,9 +95,7 @@ export class SimSmpDevice {
       log: o.log ?? silentLog,
     });
     this.server = new SmpServer({
-      primary: this.primary,
-      secondary: this.secondary,
-      maxImageBytes: this.bootloader.maxImageBytes(),
+      img: new ImgMgmt({ primary: this.primary, secondary: this.secondary, maxImageBytes: this.bootloader.maxImageBytes() }),
       ...(o.bufSize !== undefined ? { bufSize: o.bufSize } : {}),
       ...(o.bufCount !== undefined ? { bufCount: o.bufCount } : {}),
       onReset: async () => {

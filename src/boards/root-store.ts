@@ -5,8 +5,8 @@
  */
 import { X509Certificate } from 'node:crypto';
 import { rootCertificates } from 'node:tls';
-import { FotaError } from '../errors.ts';
-import type { CertCandidate } from '../../fota/cert-select.ts';
+import { FotaError } from '../hal/errors.ts';
+import type { CertCandidate } from '../fota/cert-select.ts';
 
 export const MEMFAULT_SEC_TAG_DIGICERT_GLOBAL_ROOT_G2 = 1001;
 export const MEMFAULT_SEC_TAG_AMAZON_ROOT_CA_1 = 1002;

@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { PortReceiver } from '../../../src/transport/at/port.ts';
+import { PortReceiver } from '../../src/hal/port.ts';
 
 test('queues bytes until a data listener is set, then hands them over in order', () => {
   const rx = new PortReceiver();

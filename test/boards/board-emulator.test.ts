@@ -2,11 +2,11 @@
 import { testNeeding } from '../../support/needs-tool.ts';
 import * as assert from 'uvu/assert';
 import { existsSync } from 'node:fs';
-import { startBoardEmulator } from '../../../src/hal/serial/board-emulator.ts';
-import { openNodePort } from '../../../src/hal/serial/node-port.ts';
-import { realClock } from '../../../src/hal/serial/real-clock.ts';
-import { AtChannel } from '../../../src/transport/at/channel.ts';
-import type { BytePort } from '../../../src/transport/at/port.ts';
+import { startBoardEmulator } from '../../src/boards/board-emulator.ts';
+import { openNodePort } from '../../src/hal/serial/node-port.ts';
+import { realClock } from '../../src/hal/node/real-clock.ts';
+import { AtChannel } from '../../src/transport/at/channel.ts';
+import type { BytePort } from '../../src/hal/port.ts';
 
 /** Every test here runs boards behind socat's pseudo-terminals. */
 const socatTest = testNeeding('socat');

@@ -4,11 +4,11 @@
  * node:crypto. Spec: mcuboot.md "Hash and signatures" (RSA-PSS salt 32, ECDSA DER, ed25519 pure).
  */
 import { createPrivateKey, createPublicKey, generateKeyPairSync, sign as nodeSign, constants, type KeyObject } from 'node:crypto';
-import type { HashAlgorithm } from '../crypto.ts';
-import { ImageError } from '../../fota/mcuboot/errors.ts';
-import { imageKeyFromDer, type ImageKeyType } from '../../fota/mcuboot/keys.ts';
-import type { Signer } from '../../fota/mcuboot/sign.ts';
-import { RSA_PSS_SALT_BYTES } from '../portable/crypto-rsa.ts';
+import type { HashAlgorithm } from '../hal/crypto.ts';
+import { ImageError } from '../fota/mcuboot/errors.ts';
+import { imageKeyFromDer, type ImageKeyType } from '../fota/mcuboot/keys.ts';
+import type { Signer } from '../fota/mcuboot/sign.ts';
+import { RSA_PSS_SALT_BYTES } from '../hal/portable/crypto-rsa.ts';
 
 export const IMAGE_KEY_TYPES: ReadonlyArray<ImageKeyType> = ['ed25519', 'ecdsa-p256', 'ecdsa-p384', 'rsa-2048', 'rsa-3072'];
 

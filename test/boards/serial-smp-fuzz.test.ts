@@ -3,16 +3,16 @@
  * typed SmpErrors (never a hang, never an untyped throw), the board keeps serving, and once the line
  * is clean again requests succeed.
  */
-import { mulberry32, unitInterval } from '../../../src/hal/prng.ts';
+import { mulberry32, unitInterval } from '../../src/hal/prng.ts';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { createMemoryPortPair } from '../../../src/transport/at/memory-port.ts';
-import { realClock } from '../../../src/hal/serial/real-clock.ts';
-import { nodeCrypto } from '../../../src/hal/node/crypto.ts';
-import { buildTestImage, SimSmpDevice } from '../../../src/hal/sim/smp-device.ts';
-import { SmpClient } from '../../../src/transport/smp/client.ts';
-import { SmpError } from '../../../src/transport/smp/errors.ts';
-import { SerialSmpTransport } from '../../../src/transport/smp/transport.ts';
+import { createMemoryPortPair } from '../../src/hal/portable/memory-port.ts';
+import { realClock } from '../../src/hal/node/real-clock.ts';
+import { nodeCrypto } from '../../src/hal/node/crypto.ts';
+import { buildTestImage, SimSmpDevice } from '../../src/boards/smp-device.ts';
+import { SmpClient } from '../../src/transport/smp/client.ts';
+import { SmpError } from '../../src/transport/smp/errors.ts';
+import { SerialSmpTransport } from '../../src/transport/smp/transport.ts';
 
 const ROUNDS = 30;
 const REQUEST_TIMEOUT_MS = 60;

@@ -5,10 +5,10 @@
  */
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
 import { isIPv6 } from 'node:net';
-import { SMP_UDP_MAX_DATAGRAM_BYTES, SMP_UDP_PORT } from '../../transport/smp/constants.ts';
-import { SmpError } from '../../transport/smp/errors.ts';
-import type { SmpServer } from '../../transport/smp/server.ts';
-import type { SmpTransport } from '../../transport/smp/transport.ts';
+import { SMP_UDP_MAX_DATAGRAM_BYTES, SMP_UDP_PORT } from '../transport/smp/constants.ts';
+import { SmpError } from '../transport/smp/errors.ts';
+import type { SmpServer } from '../transport/smp/server.ts';
+import type { SmpTransport } from '../transport/smp/transport.ts';
 
 function family(host: string): 'udp4' | 'udp6' {
   return isIPv6(host) ? 'udp6' : 'udp4';

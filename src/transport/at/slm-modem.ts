@@ -14,9 +14,9 @@
  *   bytes hold a double quote or binary; the Serial Modem sends hex.
  */
 import { sha256 as nobleSha256 } from '@noble/hashes/sha2.js';
-import { toHex, utf8Encode } from '../bytes.ts';
-import type { Clock } from '../clock.ts';
-import { NetError } from '../errors.ts';
+import { toHex, utf8Encode } from '../../hal/bytes.ts';
+import type { Clock } from '../../hal/clock.ts';
+import { NetError } from '../../hal/errors.ts';
 import {
   MODEM_SOCKET_TIMEOUT_MS,
   type ConnectOptions,
@@ -26,10 +26,10 @@ import {
   type Modem,
   type Socket,
   type SocketInfo,
-} from '../net.ts';
-import type { AtChannel } from '../../transport/at/channel.ts';
-import { AtError } from '../../transport/at/errors.ts';
-import { isFotaError } from '../errors.ts';
+} from '../../hal/net.ts';
+import type { AtChannel } from './channel.ts';
+import { AtError } from './errors.ts';
+import { isFotaError } from '../../hal/errors.ts';
 import {
   CEREG_REGISTERED_HOME,
   CEREG_REGISTERED_ROAMING,
@@ -66,7 +66,7 @@ import {
   slmError,
   type SlmDialect,
   type SlmOperation,
-} from '../../transport/at/slm.ts';
+} from './slm.ts';
 
 /** Time the modem gets for AT commands that do no network work. */
 export const SLM_COMMAND_TIMEOUT_MS = 5_000;
