@@ -1,5 +1,5 @@
 /** The board emulator in one process: what it serves behind its pty, and that close cleans up. */
-import { testNeeding } from '../../support/needs-tool.ts';
+import { testNeeding } from '../support/needs-tool.ts';
 import * as assert from 'uvu/assert';
 import { existsSync } from 'node:fs';
 import { startBoardEmulator } from '../../src/boards/board-emulator.ts';

@@ -3,7 +3,7 @@
  * pseudo-terminals (socat), opened with `serialport` by runHil. The same runs as separate processes
  * through the command line are in test/cli/hil.test.ts.
  */
-import { testNeeding } from '../../support/needs-tool.ts';
+import { testNeeding } from '../support/needs-tool.ts';
 import * as assert from 'uvu/assert';
 import { startUpdateServer, type UpdateServer } from '../../src/server/update-server.ts';
 import { sharedTestPki, type TestPki } from '../../src/server/pki.ts';
