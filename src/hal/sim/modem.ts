@@ -233,6 +233,12 @@ class SimSocketImpl implements SimSocket {
       this.ended = true;
       this.wake();
     });
+    // A server that closes right after the handshake: its end can come before this socket exists (the
+    // stream ended or closed while connect() was resolving). End-of-stream is never lost.
+    if (app.readableEnded || app.destroyed) {
+      this.ended = true;
+      this.wake();
+    }
   }
 
   /** Keeps the first error; recv reports it once the bytes before it are taken. */
