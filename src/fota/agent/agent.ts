@@ -25,6 +25,7 @@ import type {
   SelfTest,
   StreamingImageVerifier,
 } from './ports.ts';
+import { isReleaseRefusal, rememberBadRelease, type BadRelease } from './refused-releases.ts';
 import { AGENT_STATES, nextState, type AgentEvent, type AgentState } from './transitions.ts';
 
 /** Settings key of the agent's record. */
@@ -64,8 +65,8 @@ export interface AgentRecord {
   resetIssued?: boolean;
   /** The self-test started for the image on trial (a reset after this means it did not finish). */
   selftestStarted?: boolean;
-  /** Releases that failed their trial here (URL digest, see urlId): never downloaded again. */
-  badReleases: { urlId: string; version?: string }[];
+  /** Releases that failed their trial or were refused here (URL digest, see urlId): never downloaded again. */
+  badReleases: BadRelease[];
 }
 
 /** The record as stored: the release URL lives under its own key, the record holds its digest. */
@@ -208,6 +209,9 @@ export class FotaAgent {
         if (e instanceof PowerCutError || !isFotaError(e)) throw e;
         rec.reason = { code: e.code, message: e.message };
         this.o.log.log('error', `fota: ${e.message}`, { code: e.code, state: rec.state });
+        if (rec.release && isReleaseRefusal(rec.state, e.code)) {
+          rec.badReleases = rememberBadRelease(rec.badReleases, { urlId: urlId(rec.release.url), code: e.code }, AGENT_MAX_BAD_RELEASES);
+        }
         event = 'error';
       }
       rec = await this.go(rec, event);
@@ -273,9 +277,11 @@ export class FotaAgent {
       this.o.onEvent?.({ kind: 'check', running, result: 'up-to-date' });
       return 'up-to-date';
     }
-    if (rec.badReleases.some((b) => b.urlId === urlId(res.url))) {
+    const bad = rec.badReleases.find((b) => b.urlId === urlId(res.url));
+    if (bad) {
       this.o.onEvent?.({ kind: 'check', running, result: 'known-bad', url: res.url });
-      rec.reason = { code: 'AGENT_KNOWN_BAD_RELEASE', message: `release ${res.url} failed its trial on this device before` };
+      const why = bad.code === undefined || bad.code === 'SELFTEST_FAILED' ? 'failed its trial' : `was refused (${bad.code})`;
+      rec.reason = { code: 'AGENT_KNOWN_BAD_RELEASE', message: `release ${res.url} ${why} on this device before; not downloaded again` };
       return 'skip-known-bad';
     }
     this.o.onEvent?.({ kind: 'check', running, result: 'update', url: res.url });
@@ -493,7 +499,7 @@ export class FotaAgent {
       return 'selftest-passed';
     }
     const id = urlId(release.url);
-    rec.badReleases = [...rec.badReleases.filter((b) => b.urlId !== id), { urlId: id, version }].slice(-AGENT_MAX_BAD_RELEASES);
+    rec.badReleases = rememberBadRelease(rec.badReleases, { urlId: id, version, code: 'SELFTEST_FAILED' }, AGENT_MAX_BAD_RELEASES);
     rec.reason = { code: 'SELFTEST_FAILED', message: `the self-test of ${version} failed; MCUboot reverts to ${rec.fromVersion}` };
     return 'selftest-failed';
   }
