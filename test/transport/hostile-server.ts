@@ -25,6 +25,8 @@ export interface HostileRequest {
 export interface HostileConn {
   readonly socket: net.Socket;
   write(text: string | Uint8Array): void;
+  /** Writes in pieces of at most `pieceBytes`, each flushed before the next (one TLS record each). */
+  writePieces(text: string | Uint8Array, pieceBytes: number): Promise<void>;
   /** Ends the connection after what was written (FIN). */
   end(): void;
   /** Resets it. */
@@ -74,6 +76,12 @@ export async function startHostileServer(handler: HostileHandler, o: HostileServ
       socket,
       write: (t) => {
         if (!socket.destroyed) socket.write(t);
+      },
+      writePieces: async (t, pieceBytes) => {
+        const bytes = typeof t === 'string' ? Buffer.from(t, 'latin1') : t;
+        for (let i = 0; i < bytes.length && !socket.destroyed; i += pieceBytes) {
+          await new Promise<void>((r) => socket.write(bytes.subarray(i, i + pieceBytes), () => r()));
+        }
       },
       end: () => socket.end(),
       destroy: () => socket.destroy(),

@@ -25,6 +25,7 @@ import type {
   SelfTest,
   StreamingImageVerifier,
 } from './ports.ts';
+import { readLongSetting, writeLongSetting } from './long-setting.ts';
 import { isReleaseRefusal, rememberBadRelease, type BadRelease } from './refused-releases.ts';
 import { AGENT_STATES, nextState, type AgentEvent, type AgentState } from './transitions.ts';
 
@@ -32,7 +33,8 @@ import { AGENT_STATES, nextState, type AgentEvent, type AgentState } from './tra
 export const AGENT_RECORD_KEY = 'fota/agent';
 /**
  * Settings key of the release URL, kept apart from the record: CDN URLs with signed query strings are
- * long, and the record must stay well inside one settings value whatever the URL.
+ * long (up to RELEASE_URL_MAX_BYTES, spread over several entries: long-setting.ts), and the record must
+ * stay well inside one settings value whatever the URL.
  */
 export const AGENT_RELEASE_URL_KEY = 'fota/release-url';
 /** Releases remembered as failed on this device (the oldest is forgotten first). */
@@ -152,7 +154,7 @@ export class FotaAgent {
     }
     const { release, ...rest } = stored;
     if (!release) return rest;
-    const raw = await this.o.settings.get(AGENT_RELEASE_URL_KEY);
+    const raw = await readLongSetting(this.o.settings, AGENT_RELEASE_URL_KEY);
     let url: string | undefined;
     try {
       url = raw === undefined ? undefined : utf8Decode(raw);
@@ -170,8 +172,8 @@ export class FotaAgent {
     if (rec.release) {
       const { url, ...fields } = rec.release;
       const id = urlId(url);
-      const raw = await this.o.settings.get(AGENT_RELEASE_URL_KEY);
-      if (raw === undefined || utf8Decode(raw) !== url) await this.o.settings.set(AGENT_RELEASE_URL_KEY, utf8Encode(url));
+      const raw = await readLongSetting(this.o.settings, AGENT_RELEASE_URL_KEY);
+      if (raw === undefined || utf8Decode(raw) !== url) await writeLongSetting(this.o.settings, AGENT_RELEASE_URL_KEY, utf8Encode(url));
       stored = { ...rec, release: { ...fields, urlId: id } };
     } else {
       stored = { ...rec, release: undefined };
