@@ -165,12 +165,16 @@ const CONNECT_ROUND_TRIPS = 3;
 
 /**
  * The least time the shaped link needs for what this run moved: every raw byte the modem received at
- * the downlink rate, plus the round trips of every connection's setup. Undefined on an unshaped link.
+ * the downlink rate or every raw byte it sent (requests, TLS) at the uplink rate, whichever direction
+ * takes longer (they overlap when requests are pipelined; long request URLs can make the uplink the
+ * bottleneck), plus the round trips of every connection's setup. Undefined on an unshaped link.
  */
-export function linkLimitSeconds(link: LinkProfileName, c: { rawBytesDown: number; connects: number }): number | undefined {
+export function linkLimitSeconds(link: LinkProfileName, c: { rawBytesDown: number; rawBytesUp?: number; connects: number }): number | undefined {
   const l = resolveLink(link);
   if (!Number.isFinite(l.downlinkBitsPerS)) return undefined;
-  return (c.rawBytesDown * 8) / l.downlinkBitsPerS + (c.connects * CONNECT_ROUND_TRIPS * 2 * l.oneWayLatencyMs) / 1000;
+  const down = (c.rawBytesDown * 8) / l.downlinkBitsPerS;
+  const up = Number.isFinite(l.uplinkBitsPerS) ? ((c.rawBytesUp ?? 0) * 8) / l.uplinkBitsPerS : 0;
+  return Math.max(down, up) + (c.connects * CONNECT_ROUND_TRIPS * 2 * l.oneWayLatencyMs) / 1000;
 }
 
 /** Deterministic application payload (seeded bytes), different per version. */

@@ -5,12 +5,16 @@
  */
 import { utf8Decode } from '../hal/bytes.ts';
 import { FotaError } from '../hal/errors.ts';
-import { SETTINGS_MAX_VALUE_BYTES } from '../hal/settings.ts';
+import { HTTP_URL_MAX_BYTES } from '../transport/http/url.ts';
 
 export const RELEASE_API_LATEST_URL_PATH = '/api/v0/releases/latest/url';
 export const RELEASE_API_PROJECT_KEY_HEADER = 'Memfault-Project-Key';
-/** Longest payload URL accepted in a 200 body: the agent keeps it in one settings value across reboots. */
-export const RELEASE_URL_MAX_BYTES = SETTINGS_MAX_VALUE_BYTES;
+/**
+ * Longest payload URL accepted in a 200 body (4 KiB: signed CDN URLs run long; Memfault's SDK sets no
+ * limit): the longest URL the HTTP client takes. The agent keeps it across reboots in several settings
+ * entries.
+ */
+export const RELEASE_URL_MAX_BYTES = HTTP_URL_MAX_BYTES;
 
 export interface DeviceIdentity {
   deviceSerial: string;
@@ -48,6 +52,32 @@ export function releaseCheckPath(id: DeviceIdentity): string {
   return RELEASE_API_LATEST_URL_PATH + '?' + params.map(([k, v]) => `&${k}=${encodeQueryValue(v)}`).join('');
 }
 
+/** What an error status most likely means for this API, named in the error. */
+const RELEASE_API_STATUS_CAUSES: Readonly<Record<number, string>> = {
+  400: 'the request was refused (device serial, hardware version or software type malformed?)',
+  401: `the project key was not accepted (check the ${RELEASE_API_PROJECT_KEY_HEADER} the device sends: --project-key)`,
+  403: `the project key has no access to this project (check the ${RELEASE_API_PROJECT_KEY_HEADER}: --project-key)`,
+  404: 'no such device, hardware version or software type in the project (or a wrong API URL)',
+  429: 'rate-limited: check again later',
+};
+/** Characters of the server's answer quoted in an error. */
+export const RELEASE_API_QUOTE_MAX_CHARS = 160;
+
+/** The first non-empty line of a body, shortened, when it is text. */
+function firstLine(body: Uint8Array): string | undefined {
+  let text: string;
+  try {
+    text = utf8Decode(body.subarray(0, 4 * RELEASE_API_QUOTE_MAX_CHARS));
+  } catch {
+    return undefined;
+  }
+  const line = text.split(/\r?\n/).map((l) => l.trim()).find((l) => l.length > 0);
+  if (line === undefined) return undefined;
+  // Printable characters only: the quote goes into logs and terminals.
+  const clean = line.replace(/[^\x20-\x7e]/g, '?');
+  return clean.length > RELEASE_API_QUOTE_MAX_CHARS ? clean.slice(0, RELEASE_API_QUOTE_MAX_CHARS) + '…' : clean;
+}
+
 export async function checkForRelease(get: HttpGetFn, api: ReleaseApiConfig, id: DeviceIdentity): Promise<ReleaseCheck> {
   const url = api.baseUrl.replace(/\/+$/, '') + releaseCheckPath(id);
   const res = await get(url, {
@@ -57,7 +87,13 @@ export async function checkForRelease(get: HttpGetFn, api: ReleaseApiConfig, id:
   });
   if (res.status === 204) return { kind: 'up-to-date' };
   if (res.status !== 200) {
-    throw new FotaError('RELEASE_API_STATUS', `updateCheck: release API answered ${res.status}, not 200 or 204`, { status: res.status });
+    const said = firstLine(res.body);
+    const cause = RELEASE_API_STATUS_CAUSES[res.status];
+    throw new FotaError(
+      'RELEASE_API_STATUS',
+      `updateCheck: release API answered ${res.status}, not 200 or 204` + (cause ? `: ${cause}` : '') + (said ? `; the server said: '${said}'` : ''),
+      { status: res.status, ...(said ? { body: said } : {}) },
+    );
   }
   if (res.body.length === 0 || res.body.length > RELEASE_URL_MAX_BYTES) {
     throw new FotaError('RELEASE_API_BAD_BODY', `updateCheck: a 200 body must hold one payload URL of 1 to ${RELEASE_URL_MAX_BYTES} bytes, got ${res.body.length}`);

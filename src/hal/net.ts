@@ -5,7 +5,8 @@
  *
  * Errors: NetError with EMSGSIZE (TLS record over the modem's limit), ECONNREFUSED, ECONNRESET,
  * ETIMEDOUT, EHOSTUNREACH, ENOMEM (all sockets in use), ENOTCONN; TlsError for handshakes with
- * CERT_UNKNOWN_CA, CERT_HOSTNAME_MISMATCH, CERT_EXPIRED, CERT_NOT_YET_VALID, TLS_HANDSHAKE_TIMEOUT.
+ * CERT_UNKNOWN_CA, CERT_HOSTNAME_MISMATCH, CERT_EXPIRED, CERT_NOT_YET_VALID, TLS_HANDSHAKE_TIMEOUT, and the
+ * modem's policy refusals CERT_WEAK_KEY, CERT_WEAK_SIGNATURE, TLS_VERSION_UNSUPPORTED.
  */
 
 /** Largest TLS record (5-byte header + ciphertext) the nRF9160 modem receives. */
@@ -14,6 +15,12 @@ export const MODEM_TLS_MAX_RECORD_BYTES = 2303;
 export const MODEM_MAX_SOCKETS = 8;
 /** Largest server certificate chain the modem accepts. */
 export const MODEM_MAX_CERT_CHAIN_BYTES = 4096;
+/** The one TLS version the modem speaks (Nordic's modem library: "TLS 1.2 client"); older is TLS_VERSION_UNSUPPORTED. */
+export const MODEM_TLS_VERSION = 'TLSv1.2';
+/** Smallest RSA key accepted in a server's chain (fotakit's policy, docs/nrf9160-modem-tls.md); smaller is CERT_WEAK_KEY. */
+export const MODEM_TLS_RSA_MIN_KEY_BITS = 2048;
+/** EC curves accepted in a server's chain; any other curve (or key type) is CERT_WEAK_KEY. */
+export const MODEM_TLS_EC_CURVES: readonly string[] = ['P-256', 'P-384'];
 /** nRF socket receive timeout NCS's download client uses. */
 export const MODEM_SOCKET_TIMEOUT_MS = 30_000;
 

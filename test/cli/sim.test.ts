@@ -42,6 +42,12 @@ test('a bad flag value is a usage error, exit 2', () => {
   assert.is(sim(['--no-such-flag']).code, 2);
 });
 
+test('--image together with --server is refused (usage error, exit 2), not silently ignored', () => {
+  const r = sim(['--server', 'https://device.example.test', '--project-key', 'k', '--image', 'app.bin', '--key', 'k.pem']);
+  assert.is(r.code, 2);
+  assert.match(r.stderr, /--image .* --server .*one or the other/);
+});
+
 test('--report writes a self-contained HTML page', () => {
   const dir = mkdtempSync(join(tmpdir(), 'fotakit-report-'));
   try {

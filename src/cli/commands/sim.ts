@@ -126,6 +126,9 @@ function options(p: ReturnType<typeof parseCommand>): SimCommandOptions {
   if (cas.length > 0) o.candidates = readCandidates(cas, SIM_CA_FIRST_SEC_TAG, 'ca');
   const image = stringValue(p, 'image');
   const key = stringValue(p, 'key');
+  if (image !== undefined && server !== undefined) {
+    throw new UsageError('sim: --image is served by the local update server; with --server the release comes from that server: give one or the other');
+  }
   if (image !== undefined) {
     if (key === undefined) throw new UsageError('sim: --image needs --key (the key it is signed with, which the board trusts)');
     try {

@@ -25,13 +25,16 @@ import type {
   SelfTest,
   StreamingImageVerifier,
 } from './ports.ts';
+import { readLongSetting, writeLongSetting } from './long-setting.ts';
+import { isReleaseRefusal, rememberBadRelease, type BadRelease } from './refused-releases.ts';
 import { AGENT_STATES, nextState, type AgentEvent, type AgentState } from './transitions.ts';
 
 /** Settings key of the agent's record. */
 export const AGENT_RECORD_KEY = 'fota/agent';
 /**
  * Settings key of the release URL, kept apart from the record: CDN URLs with signed query strings are
- * long, and the record must stay well inside one settings value whatever the URL.
+ * long (up to RELEASE_URL_MAX_BYTES, spread over several entries: long-setting.ts), and the record must
+ * stay well inside one settings value whatever the URL.
  */
 export const AGENT_RELEASE_URL_KEY = 'fota/release-url';
 /** Releases remembered as failed on this device (the oldest is forgotten first). */
@@ -64,8 +67,8 @@ export interface AgentRecord {
   resetIssued?: boolean;
   /** The self-test started for the image on trial (a reset after this means it did not finish). */
   selftestStarted?: boolean;
-  /** Releases that failed their trial here (URL digest, see urlId): never downloaded again. */
-  badReleases: { urlId: string; version?: string }[];
+  /** Releases that failed their trial or were refused here (URL digest, see urlId): never downloaded again. */
+  badReleases: BadRelease[];
 }
 
 /** The record as stored: the release URL lives under its own key, the record holds its digest. */
@@ -151,7 +154,7 @@ export class FotaAgent {
     }
     const { release, ...rest } = stored;
     if (!release) return rest;
-    const raw = await this.o.settings.get(AGENT_RELEASE_URL_KEY);
+    const raw = await readLongSetting(this.o.settings, AGENT_RELEASE_URL_KEY);
     let url: string | undefined;
     try {
       url = raw === undefined ? undefined : utf8Decode(raw);
@@ -169,8 +172,8 @@ export class FotaAgent {
     if (rec.release) {
       const { url, ...fields } = rec.release;
       const id = urlId(url);
-      const raw = await this.o.settings.get(AGENT_RELEASE_URL_KEY);
-      if (raw === undefined || utf8Decode(raw) !== url) await this.o.settings.set(AGENT_RELEASE_URL_KEY, utf8Encode(url));
+      const raw = await readLongSetting(this.o.settings, AGENT_RELEASE_URL_KEY);
+      if (raw === undefined || utf8Decode(raw) !== url) await writeLongSetting(this.o.settings, AGENT_RELEASE_URL_KEY, utf8Encode(url));
       stored = { ...rec, release: { ...fields, urlId: id } };
     } else {
       stored = { ...rec, release: undefined };
@@ -208,6 +211,9 @@ export class FotaAgent {
         if (e instanceof PowerCutError || !isFotaError(e)) throw e;
         rec.reason = { code: e.code, message: e.message };
         this.o.log.log('error', `fota: ${e.message}`, { code: e.code, state: rec.state });
+        if (rec.release && isReleaseRefusal(rec.state, e.code)) {
+          rec.badReleases = rememberBadRelease(rec.badReleases, { urlId: urlId(rec.release.url), code: e.code }, AGENT_MAX_BAD_RELEASES);
+        }
         event = 'error';
       }
       rec = await this.go(rec, event);
@@ -273,9 +279,11 @@ export class FotaAgent {
       this.o.onEvent?.({ kind: 'check', running, result: 'up-to-date' });
       return 'up-to-date';
     }
-    if (rec.badReleases.some((b) => b.urlId === urlId(res.url))) {
+    const bad = rec.badReleases.find((b) => b.urlId === urlId(res.url));
+    if (bad) {
       this.o.onEvent?.({ kind: 'check', running, result: 'known-bad', url: res.url });
-      rec.reason = { code: 'AGENT_KNOWN_BAD_RELEASE', message: `release ${res.url} failed its trial on this device before` };
+      const why = bad.code === undefined || bad.code === 'SELFTEST_FAILED' ? 'failed its trial' : `was refused (${bad.code})`;
+      rec.reason = { code: 'AGENT_KNOWN_BAD_RELEASE', message: `release ${res.url} ${why} on this device before; not downloaded again` };
       return 'skip-known-bad';
     }
     this.o.onEvent?.({ kind: 'check', running, result: 'update', url: res.url });
@@ -493,7 +501,7 @@ export class FotaAgent {
       return 'selftest-passed';
     }
     const id = urlId(release.url);
-    rec.badReleases = [...rec.badReleases.filter((b) => b.urlId !== id), { urlId: id, version }].slice(-AGENT_MAX_BAD_RELEASES);
+    rec.badReleases = rememberBadRelease(rec.badReleases, { urlId: id, version, code: 'SELFTEST_FAILED' }, AGENT_MAX_BAD_RELEASES);
     rec.reason = { code: 'SELFTEST_FAILED', message: `the self-test of ${version} failed; MCUboot reverts to ${rec.fromVersion}` };
     return 'selftest-failed';
   }

@@ -4,7 +4,8 @@
  * "EMSGSIZE").
  *
  * - Credentials by sec_tag; a TLS socket trusts EXACTLY the root CAs of its sec_tags, checks the host
- *   name (TLS_HOSTNAME, also sent as SNI) and speaks TLS 1.2 as the modem does.
+ *   name (TLS_HOSTNAME, also sent as SNI) and speaks TLS 1.2 as the modem does; weak keys, SHA-1
+ *   signatures and older TLS versions are refused with their own codes (tls-policy.ts).
  * - The record gate sits on the raw TCP stream under TLS: a server record over `maxRecordBytes`
  *   (2303 by default) fails the socket with EMSGSIZE after the records before it were handed up.
  * - Link shaping (latency, bandwidth, drop, stall) on the raw stream, so handshakes pay round trips.
@@ -32,6 +33,7 @@ import { SimCredentialStore } from './credentials.ts';
 import { resolveHost, type HostTable } from './hosts.ts';
 import { ShapedPipe, resolveLink, type LinkOptions, type LinkProfileName } from './link.ts';
 import { TLS_CONTENT_APPLICATION_DATA, TlsRecordGate } from './record-gate.ts';
+import { checkChainPolicy, policyCodeOf } from './tls-policy.ts';
 
 /** TCP connect timeout when the caller gives none. */
 export const MODEM_CONNECT_TIMEOUT_MS = 30_000;
@@ -135,6 +137,8 @@ const TLS_CODE_MAP: Readonly<Record<string, string>> = {
   CERT_HAS_EXPIRED: 'CERT_EXPIRED',
   CERT_NOT_YET_VALID: 'CERT_NOT_YET_VALID',
   ERR_TLS_CERT_ALTNAME_INVALID: 'CERT_HOSTNAME_MISMATCH',
+  CERT_WEAK_KEY: 'CERT_WEAK_KEY',
+  CERT_WEAK_SIGNATURE: 'CERT_WEAK_SIGNATURE',
 };
 
 /** Longest delay a Node timer takes (2^31 - 1 ms); longer ones would fire at once. */
@@ -154,7 +158,7 @@ function tcpError(op: string, e: unknown, where: string): NetError {
 
 function tlsHandshakeError(op: string, e: unknown, host: string): NetError {
   const code = (e as { code?: string })?.code ?? '';
-  const mapped = UNKNOWN_CA_CODES.has(code) ? 'CERT_UNKNOWN_CA' : TLS_CODE_MAP[code];
+  const mapped = UNKNOWN_CA_CODES.has(code) ? 'CERT_UNKNOWN_CA' : (TLS_CODE_MAP[code] ?? policyCodeOf(e));
   if (mapped) return new TlsError(mapped, `${op}: TLS handshake with ${host} failed: ${(e as Error).message}`, { host, nodeCode: code });
   if (e instanceof NetError) return e;
   if (code === 'ECONNRESET' || code === 'EPIPE') return new NetError('ECONNRESET', `${op}: ${host} closed the connection during the TLS handshake`, { host, nodeCode: code });
@@ -233,6 +237,12 @@ class SimSocketImpl implements SimSocket {
       this.ended = true;
       this.wake();
     });
+    // A server that closes right after the handshake: its end can come before this socket exists (the
+    // stream ended or closed while connect() was resolving). End-of-stream is never lost.
+    if (app.readableEnded || app.destroyed) {
+      this.ended = true;
+      this.wake();
+    }
   }
 
   /** Keeps the first error; recv reports it once the bytes before it are taken. */
@@ -659,7 +669,14 @@ class SimModemImpl implements SimModem {
         minVersion: 'TLSv1.2',
         maxVersion: this.tlsMaxVersion,
         ...(cached ? { session: cached.session } : {}),
-        checkServerIdentity: (name, cert) => (verify ? tls.checkServerIdentity(name, cert) : undefined),
+        checkServerIdentity: (name, cert) => {
+          if (!verify) return undefined;
+          const wrongName = tls.checkServerIdentity(name, cert);
+          if (wrongName) return wrongName;
+          // The chain is valid and names the host: now the modem's own policy (keys, signatures).
+          const v = checkChainPolicy(cert as tls.DetailedPeerCertificate);
+          return v ? Object.assign(new Error(`${v.subject}: ${v.detail}`), { code: v.code }) : undefined;
+        },
       });
       stream.once('secureConnect', () => settle());
       stream.once('error', (e) => settle(tlsHandshakeError(op, e, host)));

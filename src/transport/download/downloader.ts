@@ -16,6 +16,14 @@
  *   after an If-Range request, one request without it shows the new validator; otherwise, or again,
  *   RANGE_NOT_SUPPORTED. A 200 whose head does arrive is handled the same way, its body never read.
  * - Resuming at offset == size asks for the byte past the end: 416 means done (not a doom loop).
+ * - Never splice: every 206 must carry the validator the accepted bytes came with; one that disappears
+ *   (or a redirect to a server that gives none, when none was known) starts the file over from 0.
+ *   A redirect never leaves TLS (HTTP_REDIRECT_INSECURE).
+ * - Liveness (liveness.ts): deadlines per response (first byte, whole response scaled by its planned
+ *   bytes and the link rate: HTTP_RESPONSE_TIMEOUT, retried) and a stall limit (DOWNLOAD_STALLED).
+ * - Pipelining (pipeline-control.ts): the server's per-connection request limit is learned and never
+ *   exceeded; pipelining turned off after failures comes back after good ranges, and every change is
+ *   logged with its reason.
  * Spec: docs/reference/nrf91-fota.md ("EMSGSIZE", "NCS download_client / downloader behaviour").
  */
 import type { Clock } from '../../hal/clock.ts';
@@ -23,13 +31,15 @@ import { FotaError, TlsError, isFotaError } from '../../hal/errors.ts';
 import type { Log } from '../../hal/log.ts';
 import { MODEM_TLS_MAX_RECORD_BYTES } from '../../hal/net.ts';
 import type { Settings } from '../../hal/settings.ts';
-import { HttpClient, HTTP_MAX_REDIRECTS, isRedirect, type Connector } from '../http/client.ts';
+import { HttpClient, HTTP_MAX_REDIRECTS, isRedirect, redirectTarget, type Connector } from '../http/client.ts';
 import type { HttpConnection } from '../http/connection.ts';
 import { HttpError } from '../http/errors.ts';
 import { ifRangeValidator, parseContentRange } from '../http/headers.ts';
 import type { ResponseHead } from '../http/response-parser.ts';
-import { formatUrl, parseUrl, resolveUrl, type HttpUrl } from '../http/url.ts';
+import { formatUrl, parseUrl, type HttpUrl } from '../http/url.ts';
 import { DownloadError } from './errors.ts';
+import { DOWNLOAD_STALL_LIMIT_MS, StallWatch, responseDeadlines, type LivenessOptions } from './liveness.ts';
+import { PipelineControl, type PipelineSummary } from './pipeline-control.ts';
 import type { RangePlan } from './planner.ts';
 import { checkPartialMatches, isForeignRecord, parsePartial } from './range-response.ts';
 import { AdaptiveRangePolicy, type RangePolicy } from './policy.ts';
@@ -45,11 +55,12 @@ export const DOWNLOAD_RETRY_BACKOFF_MAX_MS = 5_000;
 export const DOWNLOAD_MAX_RESTARTS = 3;
 /** Progress written to Settings at most this often (flash wear), and at the end. */
 export const DOWNLOAD_PERSIST_INTERVAL_BYTES = 16 * 1024;
-/** Failures with pipelined requests in flight before going one request at a time. */
-export const DOWNLOAD_PIPELINE_FAILURES_BEFORE_SEQUENTIAL = 2;
+export { DOWNLOAD_PIPELINE_FAILURES_BEFORE_SEQUENTIAL } from './pipeline-control.ts';
 
 /** Socket failures worth a reconnect (TLS verdicts and unknown hosts are not). */
 const RETRYABLE_NET_CODES = ['ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'ENOTCONN', 'EPIPE', 'ENOMEM', 'ECONNABORTED'];
+/** HTTP failures worth a reconnect. */
+const RETRYABLE_HTTP_CODES = ['HTTP_TRUNCATED', 'HTTP_RESPONSE_TIMEOUT'];
 /** Statuses that say "try again later". */
 const RETRYABLE_STATUSES: ReadonlySet<number> = new Set([408, 429, 500, 502, 503, 504]);
 
@@ -86,6 +97,8 @@ export interface DownloadResult {
   maxHeadBytes: number;
   /** Pipeline depth at the end (1 after a fall back). */
   pipelineDepth: number;
+  /** Why pipelining ended where it did: off and why, recoveries, the server's request limit. */
+  pipeline: PipelineSummary;
   etag?: string;
   lastModified?: string;
   elapsedMs: number;
@@ -111,8 +124,19 @@ export interface DownloadOptions {
   retryBackoffMs?: number;
   /** Longest wait for any byte (socket receive timeout); default MODEM_SOCKET_TIMEOUT_MS. */
   idleTimeoutMs?: number;
-  /** Longest time for one whole response, measured on the Clock; none by default. */
+  /**
+   * A fixed deadline for every whole response; by default one scaled by the response's planned bytes
+   * and `linkBitsPerS` (liveness.ts).
+   */
   responseTimeoutMs?: number;
+  /** Deadline of each response's first byte; default DOWNLOAD_FIRST_BYTE_TIMEOUT_MS. */
+  firstByteTimeoutMs?: number;
+  /** Fixed part of the scaled response deadline; default DOWNLOAD_RESPONSE_BASE_MS. */
+  responseBaseMs?: number;
+  /** The link's downlink rate (from its profile), for the scaled response deadline. */
+  linkBitsPerS?: number;
+  /** No whole range for this long: DOWNLOAD_STALLED. Default DOWNLOAD_STALL_LIMIT_MS. */
+  stallLimitMs?: number;
   userAgent?: string;
   headers?: Array<[string, string]>;
   onProgress?: (p: DownloadProgress) => void;
@@ -152,9 +176,12 @@ class RangeDownload {
   private restarts = 0;
   private emsgsize = 0;
   private failuresInRow = 0;
-  private pipelineFailures = 0;
   private redirectsInRow = 0;
-  private sequential = false;
+  private readonly pipeline: PipelineControl;
+  private readonly liveness: LivenessOptions;
+  private stall!: StallWatch;
+  /** The URL whose server gave the bytes accepted so far (a 206 from another one must prove the same file). */
+  private bytesFrom: string | undefined;
   private maxRecordBytes = 0;
   private maxHeadBytes = 0;
   private inflight: InFlight[] = [];
@@ -172,9 +199,15 @@ class RangeDownload {
         clock: o.clock,
         userAgent: o.userAgent,
         idleTimeoutMs: o.idleTimeoutMs,
-        responseTimeoutMs: o.responseTimeoutMs,
       });
     this.policy = o.policy ?? new AdaptiveRangePolicy({ recordLimitBytes: o.recordLimitBytes ?? MODEM_TLS_MAX_RECORD_BYTES, pipelineDepth: o.pipelineDepth });
+    this.pipeline = new PipelineControl(() => this.policy.pipelineDepth, o.log);
+    this.liveness = {
+      ...(o.firstByteTimeoutMs !== undefined ? { firstByteTimeoutMs: o.firstByteTimeoutMs } : {}),
+      ...(o.responseTimeoutMs !== undefined ? { responseTimeoutMs: o.responseTimeoutMs } : {}),
+      ...(o.responseBaseMs !== undefined ? { responseBaseMs: o.responseBaseMs } : {}),
+      ...(o.linkBitsPerS !== undefined ? { linkBitsPerS: o.linkBitsPerS } : {}),
+    };
     this.id = o.resumeId ?? o.url;
     this.stateKey = o.stateKey ?? DOWNLOAD_STATE_KEY_DEFAULT;
   }
@@ -182,6 +215,7 @@ class RangeDownload {
   async run(): Promise<DownloadResult> {
     const t0 = this.o.clock.now();
     const connectionsBefore = this.client.connectionsOpened;
+    this.stall = new StallWatch(this.o.stallLimitMs ?? DOWNLOAD_STALL_LIMIT_MS, t0);
     try {
       await this.resume();
       while (!this.complete) {
@@ -209,6 +243,7 @@ class RangeDownload {
       maxRecordBytes: this.maxRecordBytes,
       maxHeadBytes: this.maxHeadBytes,
       pipelineDepth: this.depth(),
+      pipeline: this.pipeline.summary(),
       etag: this.etag,
       lastModified: this.lastModified,
       elapsedMs: this.o.clock.now() - t0,
@@ -227,6 +262,7 @@ class RangeDownload {
         this.etag = st.etag;
         this.lastModified = st.lastModified;
         this.resumedFrom = offset;
+        this.bytesFrom = formatUrl(this.url);
         this.persistedOffset = st.offset;
         if (st.head !== undefined) this.policy.observe({ headBytes: st.head[0], first: st.head[1], last: st.head[2] });
         this.o.log?.log('info', 'download: resuming', { offset, size: st.size });
@@ -239,7 +275,7 @@ class RangeDownload {
   }
 
   private depth(): number {
-    return this.sequential ? 1 : this.policy.pipelineDepth;
+    return this.pipeline.depth();
   }
 
   /** One connection's worth: fill the pipeline, take responses in order, until done or reconnect. */
@@ -248,23 +284,26 @@ class RangeDownload {
     this.inflight = [];
     let next = this.offset;
     let answered = 0;
+    let sent = 0;
     try {
       for (;;) {
         // Pipelined from the first request on (conservative ranges until a head is seen): waiting for
         // the size would cost a round trip. Alone only for the end-of-file probe and the If-Range probe.
         const depth = (this.size !== undefined && this.offset >= this.size) || this.probeWithoutIfRange ? 1 : this.depth();
-        while (this.inflight.length < depth && conn.reusable && this.wants(next)) {
+        while (this.inflight.length < depth && conn.reusable && this.pipeline.mayWrite(sent) && this.wants(next)) {
           const plan = this.nextPlan(next);
           const validator = this.probeWithoutIfRange ? undefined : ifRangeValidator(this.etag, this.lastModified);
           const headers = this.client.requestHeaders([...(this.o.headers ?? []), ['Range', `bytes=${plan.first}-${plan.last}`]]);
           if (validator !== undefined) headers.push(['If-Range', validator]);
           this.inflight.push({ ...plan, ifRange: validator !== undefined });
           this.requests++;
+          sent++;
           await conn.send({ method: 'GET', url: this.url, headers });
           next = plan.last + 1;
         }
         if (this.inflight.length === 0) break;
-        const head = await conn.readHead();
+        const oldest = this.inflight[0]!;
+        const head = await conn.readHead(responseDeadlines(this.liveness, oldest.predictedHeadBytes + oldest.length));
         this.maxHeadBytes = Math.max(this.maxHeadBytes, head.headBytes);
         const verdict = await this.answer(head, this.inflight[0]!, conn);
         this.inflight.shift();
@@ -278,13 +317,17 @@ class RangeDownload {
         }
         if (this.complete) break;
         if (!conn.reusable) {
-          // The server closes after answering: no failure, but pipelining into it only wastes requests.
-          if (answered === 1 && this.inflight.length > 0) this.sequential = true;
+          // The server closes after answering (Connection: close): what it did not answer was sent for
+          // nothing; from now on no connection carries more than it answers.
+          if (this.inflight.length > 0) this.pipeline.serverClosed(answered, true);
           break;
         }
+        if (this.inflight.length === 0 && !this.pipeline.mayWrite(sent)) break;
       }
     } catch (e) {
       this.noteRecords(conn);
+      // A clean close before any byte of the next answer, after some answers: perhaps a request limit.
+      if (answered > 0 && !conn.responseStarted && isFotaError(e, 'HTTP_TRUNCATED', 'ECONNRESET')) this.pipeline.serverClosed(answered, false);
       await conn.close();
       throw e;
     }
@@ -345,7 +388,7 @@ class RangeDownload {
       if (++this.redirectsInRow > HTTP_MAX_REDIRECTS) {
         throw new HttpError('HTTP_TOO_MANY_REDIRECTS', `download: more than ${HTTP_MAX_REDIRECTS} redirects from ${where}`, { limit: HTTP_MAX_REDIRECTS });
       }
-      this.url = resolveUrl(this.url, location);
+      this.url = redirectTarget(this.url, location, head.status);
       return 'reconnect';
     }
     throw new HttpError('HTTP_STATUS', `download: ${where} answered ${head.status} ${head.reason}`, {
@@ -363,12 +406,15 @@ class RangeDownload {
     if ((this.etag !== undefined && etag !== undefined && etag !== this.etag) || (this.etag === undefined && this.lastModified !== undefined && lastModified !== undefined && lastModified !== this.lastModified)) {
       return this.restart(`validator changed (${this.etag ?? this.lastModified} → ${etag ?? lastModified})`);
     }
+    const splice = this.spliceRisk(etag, lastModified);
+    if (splice !== undefined) return this.restart(splice);
     const length = checkPartialMatches(cr, head, req.first, req.last);
     this.policy.observe({ headBytes: head.headBytes, first: cr.first, last: cr.last });
     if (this.size === undefined) {
       this.size = cr.size;
       this.etag = etag;
       this.lastModified = lastModified;
+      this.bytesFrom = formatUrl(this.url);
       await this.persist(true);
     }
     if (req.first !== this.offset) {
@@ -391,6 +437,8 @@ class RangeDownload {
       throw new HttpError('HTTP_TRUNCATED', `download: range ${cr.first}-${cr.last} ended after ${got} bytes`, { missingBytes: length - got });
     }
     if (this.offset === this.size) this.complete = true;
+    this.stall.rangeAccepted(this.o.clock.now());
+    this.pipeline.rangeAccepted();
     this.noteRecords(conn);
     this.o.onProgress?.({
       bytes: this.offset,
@@ -404,6 +452,23 @@ class RangeDownload {
     });
     if (this.offset - this.persistedOffset >= DOWNLOAD_PERSIST_INTERVAL_BYTES) await this.persist(false);
     return 'next';
+  }
+
+  /**
+   * Why a 206 cannot be joined to the bytes already accepted, or undefined when it can: the validator
+   * they came with is missing from it, or it comes from another URL (a redirect) and no validator was
+   * ever known to prove it is the same file.
+   */
+  private spliceRisk(etag: string | undefined, lastModified: string | undefined): string | undefined {
+    if (this.size === undefined || this.offset === 0) return undefined;
+    if (this.etag !== undefined && etag === undefined) return `the ETag ${this.etag} disappeared from ${formatUrl(this.url)}`;
+    if (this.etag === undefined && this.lastModified !== undefined && lastModified === undefined) {
+      return `the Last-Modified ${this.lastModified} disappeared from ${formatUrl(this.url)}`;
+    }
+    if (this.etag === undefined && this.lastModified === undefined && this.bytesFrom !== undefined && this.bytesFrom !== formatUrl(this.url)) {
+      return `redirected to ${formatUrl(this.url)}, and no validator proves it serves the file the first ${this.offset} bytes came from`;
+    }
+    return undefined;
   }
 
   /** Hands bytes to the sink; a sink failing with something untyped becomes DOWNLOAD_SINK_FAILED. */
@@ -437,6 +502,7 @@ class RangeDownload {
     this.etag = undefined;
     this.lastModified = undefined;
     this.complete = false;
+    this.bytesFrom = undefined;
     if (this.o.settings) await clearDownloadState(this.o.settings, this.stateKey);
     this.persistedOffset = -1;
     return 'reconnect';
@@ -507,16 +573,26 @@ class RangeDownload {
         inFlight,
         error: e,
       });
-      if (action === 'sequential') this.sequential = true;
+      if (action === 'sequential') this.pipeline.coalesced();
       this.o.log?.log('warn', 'download: record refused', { recordBytes, action, inFlight });
       return;
     }
     const retryable =
       (isFotaError(e, ...RETRYABLE_NET_CODES) && !(e instanceof TlsError)) ||
-      isFotaError(e, 'HTTP_TRUNCATED') ||
+      isFotaError(e, ...RETRYABLE_HTTP_CODES) ||
       (isFotaError(e, 'HTTP_STATUS') && e.context.retryable === true);
     if (!retryable) throw e;
-    if (inFlight > 1 && ++this.pipelineFailures >= DOWNLOAD_PIPELINE_FAILURES_BEFORE_SEQUENTIAL) this.sequential = true;
+    const stalledMs = this.stall.stalledFor(this.o.clock.now());
+    if (stalledMs > 0) {
+      const fe = e as FotaError;
+      throw new DownloadError(
+        'DOWNLOAD_STALLED',
+        `download: no whole range from ${formatUrl(this.url)} in ${Math.round(stalledMs)} ms (limit ${this.stall.limit} ms), at byte ${this.offset}; last: ${fe.message}`,
+        { offset: this.offset, stalledMs: Math.round(stalledMs), limitMs: this.stall.limit, lastCode: fe.code },
+        { cause: e },
+      );
+    }
+    this.pipeline.failure(inFlight);
     const maxRetries = this.o.maxRetries ?? DOWNLOAD_MAX_RETRIES;
     if (++this.failuresInRow > maxRetries) {
       const fe = e as FotaError;

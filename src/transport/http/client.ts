@@ -1,6 +1,7 @@
 /**
  * HTTP/1.1 client over the HAL modem: keeps one idle keep-alive connection per origin, follows
- * redirects (301/302/303/307/308, RFC 9110 section 15.4), and reads bodies with a byte limit.
+ * redirects (301/302/303/307/308, RFC 9110 section 15.4; never from https to http), and reads bodies
+ * with a byte limit.
  * Connections come from the caller's `connect(host, port, scheme)`: a redirect to another host opens a
  * new connection through it, so the FOTA agent's certificate selection decides per host.
  * `httpGet` is the one-call form for small bodies (the release API check).
@@ -26,6 +27,22 @@ export function isRedirect(status: number): boolean {
   return REDIRECT_STATUSES.has(status);
 }
 
+/**
+ * Where a redirect leads, refused when it leaves TLS: an https URL never hands its request (or the
+ * firmware) to a plaintext http URL. HTTP_REDIRECT_INSECURE.
+ */
+export function redirectTarget(from: HttpUrl, location: string, status: number): HttpUrl {
+  const to = resolveUrl(from, location);
+  if (from.scheme === 'https' && to.scheme !== 'https') {
+    throw new HttpError('HTTP_REDIRECT_INSECURE', `http.redirect: ${status} from ${formatUrl(from)} to ${formatUrl(to)} would leave TLS; refused`, {
+      status,
+      from: formatUrl(from),
+      to: formatUrl(to),
+    });
+  }
+  return to;
+}
+
 /** Opens a socket to host:port (TLS for https, with the caller's choice of certificates). */
 export type Connector = (host: string, port: number, scheme: Scheme) => Promise<Socket>;
 
@@ -35,7 +52,10 @@ export interface HttpClientOptions {
   /** Sent as User-Agent on every request when given. */
   userAgent?: string;
   idleTimeoutMs?: number;
+  /** Default deadline of one whole response (HTTP_RESPONSE_TIMEOUT); none when omitted. */
   responseTimeoutMs?: number;
+  /** Default deadline of a response's first byte (HTTP_RESPONSE_TIMEOUT); none when omitted. */
+  firstByteTimeoutMs?: number;
   maxRedirects?: number;
 }
 
@@ -88,6 +108,7 @@ export class HttpClient {
       clock: this.options.clock,
       idleTimeoutMs: this.options.idleTimeoutMs,
       responseTimeoutMs: this.options.responseTimeoutMs,
+      firstByteTimeoutMs: this.options.firstByteTimeoutMs,
     });
     return { conn, reused: false };
   }
@@ -130,7 +151,7 @@ export class HttpClient {
           url: formatUrl(current),
         });
       }
-      current = resolveUrl(current, res.location);
+      current = redirectTarget(current, res.location, res.status);
       if (res.status === 303 && method !== 'HEAD') {
         method = 'GET';
         body = undefined;

@@ -2,7 +2,8 @@
  * One HTTP/1.1 connection over a HAL Socket: writes requests (several may be in flight: pipelining,
  * RFC 9112 section 9.3.2), reads their responses in order, head first so the caller can decide about
  * the body before any of it is read, and tells whether the connection can carry another request.
- * Time comes through the Clock HAL: an idle timeout per receive and an optional deadline per response.
+ * Time comes through the Clock HAL: an idle timeout per receive, and optional deadlines per response
+ * (first byte, whole response) that end it with HTTP_RESPONSE_TIMEOUT.
  * Any failure closes the socket: a half-read response never leaks into the next request.
  */
 import type { Clock } from '../../hal/clock.ts';
@@ -21,6 +22,14 @@ export interface HttpConnectionOptions {
   idleTimeoutMs?: number;
   /** Longest time for one whole response (head and body), measured on the Clock; none when omitted. */
   responseTimeoutMs?: number;
+  /** Longest wait for the first byte of a response, from the moment it is awaited; none when omitted. */
+  firstByteTimeoutMs?: number;
+}
+
+/** Deadlines of one response (each overrides the connection's default for that response). */
+export interface ResponseDeadlines {
+  firstByteTimeoutMs?: number;
+  responseTimeoutMs?: number;
 }
 
 export class HttpConnection {
@@ -28,6 +37,12 @@ export class HttpConnection {
   private readonly clock: Clock;
   private readonly idleTimeoutMs: number;
   private readonly responseTimeoutMs: number | undefined;
+  private readonly firstByteTimeoutMs: number | undefined;
+  /** Deadlines of the response being read (Clock ms), and whether a byte of it arrived. */
+  private firstByteDeadline = Infinity;
+  private firstByteMs: number | undefined;
+  private responseMs: number | undefined;
+  private gotByte = false;
   private leftover: Uint8Array = new Uint8Array(0);
   private readonly sentMethods: string[] = [];
   private parser: ResponseParser | undefined;
@@ -44,6 +59,7 @@ export class HttpConnection {
     this.clock = options.clock;
     this.idleTimeoutMs = options.idleTimeoutMs ?? MODEM_SOCKET_TIMEOUT_MS;
     this.responseTimeoutMs = options.responseTimeoutMs;
+    this.firstByteTimeoutMs = options.firstByteTimeoutMs;
   }
 
   /** Requests written whose responses are not read yet. */
@@ -54,6 +70,11 @@ export class HttpConnection {
   /** Requests written on this connection so far. */
   get requests(): number {
     return this.requestsSent;
+  }
+
+  /** Whether a byte of the response being read (or last awaited) arrived. */
+  get responseStarted(): boolean {
+    return this.gotByte;
   }
 
   /** True while another request may be written: no failure, no Connection: close, peer still there. */
@@ -74,14 +95,23 @@ export class HttpConnection {
     }
   }
 
-  /** Reads the head of the oldest outstanding response. Its body must be read (or the connection closed) next. */
-  async readHead(): Promise<ResponseHead> {
+  /**
+   * Reads the head of the oldest outstanding response. Its body must be read (or the connection closed)
+   * next. The deadlines run from now: no first byte, or no whole response, in time is
+   * HTTP_RESPONSE_TIMEOUT (and the connection is closed: the rest of that response is of no use).
+   */
+  async readHead(deadlines: ResponseDeadlines = {}): Promise<ResponseHead> {
     if (this.parser !== undefined) throw new HttpError('HTTP_BAD_REQUEST', 'http.readHead: previous body not read');
     const method = this.sentMethods[0];
     if (method === undefined) throw new HttpError('HTTP_BAD_REQUEST', 'http.readHead: no request outstanding');
     this.parser = new ResponseParser({ method });
     this.queued = [];
-    this.deadline = this.responseTimeoutMs === undefined ? Infinity : this.clock.now() + this.responseTimeoutMs;
+    const now = this.clock.now();
+    this.responseMs = deadlines.responseTimeoutMs ?? this.responseTimeoutMs;
+    this.firstByteMs = deadlines.firstByteTimeoutMs ?? this.firstByteTimeoutMs;
+    this.deadline = this.responseMs === undefined ? Infinity : now + this.responseMs;
+    this.firstByteDeadline = this.firstByteMs === undefined ? Infinity : now + this.firstByteMs;
+    this.gotByte = this.leftover.length > 0;
     for (;;) {
       const i = this.queued.findIndex((e) => e.type === 'head');
       if (i >= 0) {
@@ -163,16 +193,19 @@ export class HttpConnection {
         this.queued.push(...events);
         return;
       }
-      const remaining = this.deadline - this.clock.now();
-      if (remaining <= 0) {
-        await this.fail();
-        throw new NetError('ETIMEDOUT', `${op}: no complete response within ${this.responseTimeoutMs} ms`, { timeoutMs: this.responseTimeoutMs });
-      }
+      const now = this.clock.now();
+      const firstByteLeft = this.gotByte ? Infinity : this.firstByteDeadline - now;
+      const remaining = Math.min(this.deadline - now, firstByteLeft);
+      if (remaining <= 0) await this.timedOut(op, firstByteLeft <= 0 ? 'first-byte' : 'response');
       let bytes: Uint8Array;
       try {
         bytes = await this.socket.recv(HTTP_RECV_CHUNK_BYTES, Math.min(this.idleTimeoutMs, remaining));
       } catch (e) {
         await this.fail();
+        // The socket's own timeout cut short by a response deadline is that deadline's failure.
+        if (isFotaError(e, 'ETIMEDOUT') && remaining < this.idleTimeoutMs) {
+          throw this.timeoutError(op, firstByteLeft <= remaining ? 'first-byte' : 'response', e);
+        }
         if (isFotaError(e)) throw e;
         throw new NetError('ECONNRESET', `${op}: socket failed: ${(e as Error)?.message ?? String(e)}`, {}, { cause: e });
       }
@@ -180,6 +213,7 @@ export class HttpConnection {
         this.eof = true;
         return;
       }
+      this.gotByte = true;
       this.leftover = bytes;
     }
     let consumed: number;
@@ -196,5 +230,16 @@ export class HttpConnection {
 
   private async fail(): Promise<void> {
     await this.close();
+  }
+
+  private async timedOut(op: string, phase: 'first-byte' | 'response'): Promise<never> {
+    await this.fail();
+    throw this.timeoutError(op, phase);
+  }
+
+  private timeoutError(op: string, phase: 'first-byte' | 'response', cause?: unknown): HttpError {
+    const timeoutMs = phase === 'first-byte' ? this.firstByteMs : this.responseMs;
+    const what = phase === 'first-byte' ? 'no first byte of the response' : 'no complete response';
+    return new HttpError('HTTP_RESPONSE_TIMEOUT', `${op}: ${what} within ${timeoutMs} ms`, { phase, timeoutMs }, cause === undefined ? undefined : { cause });
   }
 }

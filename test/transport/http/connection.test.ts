@@ -92,7 +92,7 @@ test('a silent server times out with ETIMEDOUT through the idle timeout', async 
   assert.ok(Date.now() - t0 < 1000);
 });
 
-test('a trickling server hits the per-response deadline measured on the Clock', async () => {
+test('a trickling server hits the per-response deadline measured on the Clock: HTTP_RESPONSE_TIMEOUT', async () => {
   const sock = new MemorySocket();
   let now = 0;
   const clock = { now: () => now, sleep: async () => undefined };
@@ -106,8 +106,27 @@ test('a trickling server hits the per-response deadline measured on the Clock', 
     await body(conn);
     assert.unreachable();
   } catch (e) {
-    assert.is((e as NetError).code, 'ETIMEDOUT');
+    assert.is((e as NetError).code, 'HTTP_RESPONSE_TIMEOUT');
+    assert.is((e as NetError).context.phase, 'response');
   }
+});
+
+test('no first byte before the per-response first-byte deadline: HTTP_RESPONSE_TIMEOUT (first-byte)', async () => {
+  const sock = new MemorySocket();
+  let now = 0;
+  const clock = { now: () => now, sleep: async () => undefined };
+  const conn = new HttpConnection(sock, { clock });
+  await conn.send({ method: 'GET', url });
+  const head = conn.readHead({ firstByteTimeoutMs: 50 });
+  now = 60;
+  try {
+    await head;
+    assert.unreachable();
+  } catch (e) {
+    assert.is((e as NetError).code, 'HTTP_RESPONSE_TIMEOUT');
+    assert.is((e as NetError).context.phase, 'first-byte');
+  }
+  assert.is(conn.reusable, false);
 });
 
 test.run();
