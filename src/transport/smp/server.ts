@@ -10,6 +10,7 @@
  * - version above v2: UNSUPPORTED_TOO_NEW (answered in v2); no handler for the group, command or op: ENOTSUP;
  * - an empty body (length 0) reaches the handler as "no fields": commands that read none answer,
  *   commands that read fields answer EINVAL (zcbor_map_decode_bulk finds no map);
+ * - answers are encoded as zcbor writes them (indefinite-length maps and lists, ./zcbor-encode.ts);
  * - a group-specific error goes to v2 clients as `{err: {group, rc}}` and to v1 clients as the rc the
  *   group's translate function gives (current Zephyr's tables; `legacyRc` selects older behaviour).
  * Buffers (CONFIG_MCUMGR_TRANSPORT_NETBUF_COUNT): every received request holds one of buf_count
@@ -55,7 +56,8 @@ import {
   MGMT_ERR_UNSUPPORTED_TOO_NEW,
 } from './constants.ts';
 import { SmpError } from './errors.ts';
-import { encodeMessage, type SmpHeader } from './message.ts';
+import { encodeHeader, type SmpHeader } from './message.ts';
+import { zcborEncode } from './zcbor-encode.ts';
 import { ImgMgmt, type ImgMgmtImage } from './img-mgmt.ts';
 import { OsMgmt, type OsMgmtOptions } from './os-mgmt.ts';
 import { StatMgmt, type StatGroup } from './stat-mgmt.ts';
@@ -238,7 +240,12 @@ export class SmpServer {
       if ('rc' in result) body = { rc: result.rc };
       else body = header.version === SMP_VERSION_1 ? { rc: result.v1Rc } : { err: { group: result.group ?? header.group, rc: result.groupRc } };
     }
-    return encodeMessage(zephyrResponseHeader(header), body);
+    // Encoded as zcbor does on the device: the same bytes, length field included, as smp_svr sends.
+    const cbor = zcborEncode(body);
+    const out = new Uint8Array(SMP_HEADER_BYTES + cbor.length);
+    out.set(encodeHeader({ ...zephyrResponseHeader(header), length: cbor.length }), 0);
+    out.set(cbor, SMP_HEADER_BYTES);
+    return out;
   }
 
   private drop(e: SmpError): void {

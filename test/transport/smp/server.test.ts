@@ -57,12 +57,14 @@ test('answers the shared request vectors: echo, params, reset', async () => {
   const d = await device(384);
   const echo = await d.server.handle(fromHex(smpVectors[0]!.hex!));
   assert.equal(decodeMessage(echo!).body, { r: 'Hello world!' });
-  assert.is(toHex(echo!.subarray(0, 8)), '0b00001000008b00');
+  // Zephyr's zcbor answers with an indefinite-length map (bf ... ff): one byte longer than the vector's a1 map.
+  assert.is(toHex(echo!.subarray(0, 8)), '0b00001100008b00');
+  assert.is(toHex(echo!.subarray(8, 9)), 'bf');
   const params = await d.server.handle(fromHex(smpVectors[2]!.hex!));
   assert.equal(decodeMessage(params!).body, { buf_size: 384, buf_count: 4 });
   const reset = await d.server.handle(fromHex(smpVectors[4]!.hex!));
   assert.is(toHex(reset!).slice(0, 4), '0b00');
-  assert.is(toHex(reset!).slice(12), '8d05a0');
+  assert.is(toHex(reset!).slice(12), '8d05bfff');
 });
 
 test('unknown group and command answer ENOTSUP; bad CBOR answers EINVAL; v1 gets {rc}', async () => {
