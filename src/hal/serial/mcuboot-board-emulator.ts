@@ -3,6 +3,9 @@
  * (src/hal/sim/smp-device.ts: strict flash, the SMP server, the MCUboot model on every reset) served
  * over a byte port with the SMP console framing. The image it runs at power-on is a hash-only MCUboot
  * image of the version given (MCUboot built without signature checks boots it, as the sample does).
+ * With `baud`, it also takes the board's time: the UART moves bytes at that rate in both directions and
+ * the nRF52 flash erases (85 ms a page) and writes (41 µs a word) take theirs, so any client's
+ * throughput is what the real board would give.
  */
 import { nodeCrypto } from '../node/crypto.ts';
 import { buildTestImage, SimSmpDevice } from '../sim/smp-device.ts';
@@ -10,6 +13,9 @@ import type { BoardName } from '../board.ts';
 import { NRF52833_PROFILE, NRF9160_PROFILE } from '../sim/profiles.ts';
 import type { TrustedKey } from '../../fota/mcuboot/keys.ts';
 import type { BytePort } from '../../transport/at/port.ts';
+import { throttledPort } from '../../transport/at/throttled-port.ts';
+import type { Clock } from '../clock.ts';
+import { realClock } from './real-clock.ts';
 import type { SmpBoardServer } from './board-emulator.ts';
 
 /** Payload size of the image the emulated board runs at power-on. */
@@ -21,6 +27,12 @@ export interface McubootBoardOptions {
   initialVersion?: string;
   /** Keys MCUboot trusts; none: hash-only images boot (smp_svr built without signature checks). */
   trustedKeys?: ReadonlyArray<TrustedKey>;
+  /** UART rate (e.g. 115200): throttle the line and time the flash (default: as fast as the host). */
+  baud?: number;
+  /** Clock the line and flash timing run on (default the host's real time). */
+  clock?: Clock;
+  /** Answer v1 clients as Zephyr 3.2 and earlier did (see SmpServerOptions.legacyRc). */
+  legacyRc?: boolean;
 }
 
 export interface McubootBoardServer extends SmpBoardServer {
@@ -34,8 +46,11 @@ export async function startMcubootBoardServer(port: BytePort, board: BoardName, 
     profile: board === 'nrf9160' ? NRF9160_PROFILE : NRF52833_PROFILE,
     initialImage,
     ...(options.trustedKeys ? { trustedKeys: options.trustedKeys } : {}),
+    ...(options.legacyRc ? { legacyRc: true } : {}),
+    ...(options.baud ? { flashTiming: { clock: options.clock ?? realClock } } : {}),
   });
-  const transport = device.server.attachSerial(port);
+  const line = options.baud ? throttledPort(port, { clock: options.clock ?? realClock, baud: options.baud }) : port;
+  const transport = device.server.attachSerial(line);
   return {
     device,
     requests: () => device.server.stats.requests,

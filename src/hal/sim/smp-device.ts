@@ -61,6 +61,8 @@ export interface SimSmpDeviceOptions {
   /** SMP buffer limits reported by os params (Zephyr defaults 384 / 4). */
   bufSize?: number;
   bufCount?: number;
+  /** v1 answers as Zephyr 3.2 and earlier gave them (see SmpServerOptions.legacyRc). */
+  legacyRc?: boolean;
   /** Keys MCUboot trusts; without any, hash-only (unsigned) images boot. */
   trustedKeys?: ReadonlyArray<TrustedKey>;
   /** The image the board runs at first (written to the primary slot before the first boot). */
@@ -99,6 +101,8 @@ export class SimSmpDevice {
       maxImageBytes: this.bootloader.maxImageBytes(),
       ...(o.bufSize !== undefined ? { bufSize: o.bufSize } : {}),
       ...(o.bufCount !== undefined ? { bufCount: o.bufCount } : {}),
+      ...(o.legacyRc ? { legacyRc: true } : {}),
+      ...(o.flashTiming ? { now: () => o.flashTiming!.clock.now() } : {}),
       onReset: async () => {
         await this.reset();
       },
