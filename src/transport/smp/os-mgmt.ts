@@ -1,7 +1,9 @@
 /**
  * Device side of the OS group (Zephyr's os_mgmt, subsys/mgmt/mcumgr/grp/os_mgmt/src/os_mgmt.c) as the
- * smp_svr sample enables it: echo (read and write), taskstat, datetime (read, write), reset, mcumgr
- * params, info and bootloader info. mpstat has no handler in Zephyr, so it answers ENOTSUP here too.
+ * smp_svr sample enables it: echo (read and write), taskstat, mpstat, datetime (read, write), reset,
+ * mcumgr params, info and bootloader info. mpstat answers as current Zephyr's does (its test suite,
+ * tests/subsys/mgmt/mcumgr/os_mgmt_mpstat): the heaps under `tasks`, named by index ("0", "1"), each
+ * `{blksiz: 1, nblks, nfree, min}` in bytes (the group documentation's older shape named pools instead).
  * What is kept from Zephyr:
  * - echo, datetime write, info and bootloader info read their fields (decodeBulk: an empty body is
  *   EINVAL); reset, params, taskstat and datetime read read nothing, so an empty body is fine;
@@ -26,6 +28,7 @@ import {
   OS_MGMT_ID_ECHO,
   OS_MGMT_ID_INFO,
   OS_MGMT_ID_MCUMGR_PARAMS,
+  OS_MGMT_ID_MPSTAT,
   OS_MGMT_ID_RESET,
   OS_MGMT_ID_TASKSTAT,
 } from './constants.ts';
@@ -72,6 +75,19 @@ export const SMP_SVR_TASKS: ReadonlyArray<OsTask> = [
   { name: 'main', prio: 0, state: 8, stksiz: 512, stkuse: 180 },
 ];
 
+/** One heap as mpstat reports it (sizes in bytes). */
+export interface OsHeap {
+  nblks: number;
+  nfree: number;
+  min: number;
+}
+
+/** smp_svr's heaps: the libc malloc arena and the kernel heap (k_malloc). */
+export const SMP_SVR_HEAPS: ReadonlyArray<OsHeap> = [
+  { nblks: 4096, nfree: 3712, min: 3520 },
+  { nblks: 2048, nfree: 1920, min: 1792 },
+];
+
 export const NRF52833_INFO: OsInfoStrings = {
   nodeName: 'Zephyr',
   kernelRelease: 'v3.7.0',
@@ -87,6 +103,7 @@ export interface OsMgmtOptions {
   /** Milliseconds, for the emulated RTC (datetime); default: the RTC does not advance. */
   now?: () => number;
   tasks?: ReadonlyArray<OsTask>;
+  heaps?: ReadonlyArray<OsHeap>;
   info?: OsInfoStrings;
   /** MCUboot mode bootloader info reports (default swap using move, the nRF52833's). */
   bootloaderMode?: number;
@@ -123,6 +140,7 @@ export class OsMgmt implements MgmtGroup {
     this.handlers = {
       [OS_MGMT_ID_ECHO]: { read: (r: MgmtRequest) => this.echo(r), write: (r: MgmtRequest) => this.echo(r) },
       [OS_MGMT_ID_TASKSTAT]: { read: () => this.taskstat() },
+      [OS_MGMT_ID_MPSTAT]: { read: () => this.mpstat() },
       [OS_MGMT_ID_DATETIME_STR]: { read: () => this.datetimeRead(), write: (r: MgmtRequest) => this.datetimeWrite(r) },
       [OS_MGMT_ID_RESET]: { write: () => ({ body: {} }) },
       [OS_MGMT_ID_MCUMGR_PARAMS]: { read: () => ({ body: { buf_size: this.o.bufSize, buf_count: this.o.bufCount } }) },
@@ -145,6 +163,14 @@ export class OsMgmt implements MgmtGroup {
     const tasks: SmpBody = {};
     (this.o.tasks ?? SMP_SVR_TASKS).forEach((t, tid) => {
       tasks[t.name] = { prio: t.prio, tid, state: t.state, stksiz: t.stksiz, stkuse: t.stkuse, runtime: 0, cswcnt: 0, last_checkin: 0, next_checkin: 0 };
+    });
+    return { body: { tasks } };
+  }
+
+  private mpstat(): HandlerResult {
+    const tasks: SmpBody = {};
+    (this.o.heaps ?? SMP_SVR_HEAPS).forEach((h, i) => {
+      tasks[String(i)] = { blksiz: 1, nblks: h.nblks, nfree: h.nfree, min: h.min };
     });
     return { body: { tasks } };
   }
