@@ -31,6 +31,8 @@ export interface BoardEmulatorOptions {
   baud?: number;
   /** MCUboot board: answer v1 clients as Zephyr 3.2 and earlier did. */
   legacyRc?: boolean;
+  /** MCUboot board: updatable images, 1 or 2 (multi-image). */
+  images?: 1 | 2;
   /** A stable symlink for the user's end (e.g. /tmp/fotakit-nrf9160). */
   linkPath?: string;
   /** Called with each AT command the emulated SLM executes. */
@@ -56,7 +58,7 @@ export interface SmpBoardServer {
   requests(): number;
   close(): Promise<void>;
 }
-export type SmpBoardServerFactory = (port: BytePort, board: BoardName, options: { initialVersion?: string; baud?: number; legacyRc?: boolean }) => Promise<SmpBoardServer>;
+export type SmpBoardServerFactory = (port: BytePort, board: BoardName, options: { initialVersion?: string; baud?: number; legacyRc?: boolean; images?: 1 | 2 }) => Promise<SmpBoardServer>;
 
 export async function startBoardEmulator(options: BoardEmulatorOptions, smpFactory?: SmpBoardServerFactory): Promise<BoardEmulator> {
   const pair: PtyPair = await createPtyPair({ links: [undefined, options.linkPath] });
@@ -91,6 +93,7 @@ export async function startBoardEmulator(options: BoardEmulatorOptions, smpFacto
       ...(options.initialVersion ? { initialVersion: options.initialVersion } : {}),
       ...(options.baud ? { baud: options.baud } : {}),
       ...(options.legacyRc ? { legacyRc: true } : {}),
+      ...(options.images ? { images: options.images } : {}),
     });
     const port = boardPort;
     return {

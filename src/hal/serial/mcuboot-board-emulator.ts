@@ -33,7 +33,12 @@ export interface McubootBoardOptions {
   clock?: Clock;
   /** Answer v1 clients as Zephyr 3.2 and earlier did (see SmpServerOptions.legacyRc). */
   legacyRc?: boolean;
+  /** Updatable images: 1 (smp_svr's default) or 2 (image 1 in its own 64 KiB slots). */
+  images?: 1 | 2;
 }
+
+/** Slot size of image 1 on the emulated multi-image board. */
+export const EMULATED_IMAGE1_SLOT_BYTES = 64 * 1024;
 
 export interface McubootBoardServer extends SmpBoardServer {
   readonly device: SimSmpDevice;
@@ -47,6 +52,9 @@ export async function startMcubootBoardServer(port: BytePort, board: BoardName, 
     initialImage,
     ...(options.trustedKeys ? { trustedKeys: options.trustedKeys } : {}),
     ...(options.legacyRc ? { legacyRc: true } : {}),
+    ...(options.images === 2
+      ? { imageOneSlotBytes: EMULATED_IMAGE1_SLOT_BYTES, initialImageOne: await buildTestImage(nodeCrypto, EMULATED_INITIAL_PAYLOAD_BYTES, options.initialVersion ?? EMULATED_INITIAL_VERSION, 2) }
+      : {}),
     ...(options.baud ? { flashTiming: { clock: options.clock ?? realClock } } : {}),
   });
   const line = options.baud ? throttledPort(port, { clock: options.clock ?? realClock, baud: options.baud }) : port;

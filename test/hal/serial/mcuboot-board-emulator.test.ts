@@ -19,6 +19,9 @@ import type { BytePort } from '../../../src/transport/at/port.ts';
 import { createBleLinkPair } from '../../../src/transport/smp/sim-links.ts';
 import { VirtualClock } from '../../../src/hal/sim/smp-clock.ts';
 import { serveSmpUdp } from '../../../src/hal/sim/smp-udp.ts';
+import { SmpClient } from '../../../src/transport/smp/client.ts';
+import { SerialSmpTransport } from '../../../src/transport/smp/transport.ts';
+import { uploadImage } from '../../../src/transport/smp/upload.ts';
 
 interface Frame {
   name: string;
@@ -130,7 +133,7 @@ function parse(m: Uint8Array): Rsp {
 }
 
 /** The emulated board on one end of an in-memory serial line, the raw client on the other. */
-async function board(options: { legacyRc?: boolean } = {}): Promise<{ send: (m: Uint8Array) => Promise<void>; rawWrite: (b: Uint8Array) => Promise<void>; ask: (m: Uint8Array) => Promise<Rsp>; reader: ConsoleReader; emu: McubootBoardServer; close: () => Promise<void> }> {
+async function board(options: { legacyRc?: boolean; images?: 1 | 2 } = {}): Promise<{ send: (m: Uint8Array) => Promise<void>; rawWrite: (b: Uint8Array) => Promise<void>; ask: (m: Uint8Array) => Promise<Rsp>; reader: ConsoleReader; emu: McubootBoardServer; close: () => Promise<void> }> {
   const { a, b } = createMemoryPortPair();
   const emu = await startMcubootBoardServer(b, 'nrf52833', options);
   const reader = new ConsoleReader(a);
@@ -384,6 +387,58 @@ test("smp_svr's other groups: os taskstat, mpstat, datetime, info, bootloader in
     assert.equal((await d.ask(request(1, OP_READ, GROUP_IMAGE, 6, {}))).body.images instanceof Array, true);
   } finally {
     await d.close();
+  }
+});
+
+test('image number 1 (multi-image): the board lists `image`, uploads to slot 3, swaps image 1 on reset; fotakit uploads with image: 1', async () => {
+  const d = await board({ images: 2 });
+  try {
+    const listed = await state(d.ask);
+    assert.equal(listed.map((i) => [i.image, i.slot, i.active, i.confirmed]), [
+      [0, 0, true, true],
+      [1, 0, true, true],
+    ]);
+    assert.equal(((await d.ask(request(1, OP_READ, GROUP_IMAGE, 6, {}))).body.images as Body[]).map((i) => i.image), [0, 1]);
+    // Raw upload to image 1, then fotakit's own client for the rest.
+    const small = await buildTestImage(nodeCrypto, 2000, '3.0.0', 11);
+    assert.equal(await rawUpload(d.ask, small, { image: 1 }), { off: small.length, match: true });
+    assert.equal((await state(d.ask)).map((i) => [i.image, i.slot, i.version]), [
+      [0, 0, '1.0.0'],
+      [1, 0, '1.0.0'],
+      [1, 1, '3.0.0'],
+    ]);
+    // Image 2 does not exist: no free slot for it.
+    assert.equal((await d.ask(request(1, OP_WRITE, GROUP_IMAGE, 1, { image: 2, off: 0, len: small.length, data: small.subarray(0, 64) }))).body, { err: { group: 1, rc: 9 } });
+  } finally {
+    await d.close();
+  }
+  const { a, b } = createMemoryPortPair();
+  const emu = await startMcubootBoardServer(b, 'nrf52833', { images: 2 });
+  const client = new SmpClient(new SerialSmpTransport(a), { clock: new VirtualClock() });
+  try {
+    const next = await buildTestImage(nodeCrypto, 4000, '3.1.0', 12);
+    const up = await uploadImage(client, next, { image: 1 });
+    assert.is(up.match, true);
+    const staged = (await client.imageState()).find((i) => i.image === 1 && i.slot === 1)!;
+    assert.is(staged.version, '3.1.0');
+    // Confirming image 1's running slot is denied (not the active image); a permanent request of its secondary is allowed.
+    const perm = await client.imageConfirm(staged.hash!);
+    assert.equal(perm.filter((i) => i.image === 1).map((i) => [i.slot, i.pending, i.permanent]), [
+      [0, false, false],
+      [1, true, true],
+    ]);
+    await client.reset();
+    await emu.device.server.idle();
+    const after = await client.imageState();
+    assert.equal(after.map((i) => [i.image, i.slot, i.version, i.confirmed]), [
+      [0, 0, '1.0.0', true],
+      [1, 0, '3.1.0', true],
+      [1, 1, '1.0.0', false],
+    ]);
+    assert.is(emu.device.imageOne!.boots.at(-1)!.swap, 'perm');
+  } finally {
+    await client.close();
+    await emu.close();
   }
 });
 
