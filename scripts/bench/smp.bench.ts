@@ -7,7 +7,11 @@
  * - BLE: MTU 247 and 498, connection interval 7.5 / 15 / 30 ms, 4 packets per interval, buf_size 384 /
  *   buf_count 4 (Zephyr's defaults): one chunk in flight vs pipelined (buf_count - 1), timed after
  *   the first chunk (the slot erase, 85 ms per page, is the same for both);
- *   prints `smp-ble: pipelined <y>x window-1, <kB/s>`.
+ *   prints `smp-ble: pipelined <y>x window-1, <kB/s>`;
+ * - emulated: fotakit's client against the board emulator `fotakit emulate --board nrf52833` runs (its
+ *   UART throttled to 115200 baud both ways, nRF52833 flash timing), on a virtual clock over an
+ *   in-memory line instead of the pty; prints `smp-emulated: fotakit <X> B/s at 115200 baud (<Y> of line limit)`,
+ *   the line limit being 115200 / 10 raw bytes per second.
  */
 import { nodeCrypto } from '../../src/hal/node/crypto.ts';
 import { VirtualClock } from '../../src/hal/sim/smp-clock.ts';
@@ -19,6 +23,9 @@ import { uploadImage, uploadMessageBytes, type UploadResult } from '../../src/tr
 import { serialWireBytes } from '../../src/transport/smp/serial-framing.ts';
 import { SMP_SERIAL_LINE_MAX_BYTES, SMP_SERIAL_LINE_MAX_RAW_BYTES } from '../../src/transport/smp/constants.ts';
 import type { BenchFigure } from './summary.ts';
+import { createMemoryPortPair } from '../../src/hal/portable/memory-port.ts';
+import { startMcubootBoardServer } from '../../src/boards/mcuboot-board-emulator.ts';
+import { UART_8N1_BITS_PER_BYTE } from '../../src/transport/at/throttled-port.ts';
 
 const SERIAL_IMAGE_PAYLOAD_BYTES = 64 * 1024;
 const BLE_IMAGE_PAYLOAD_BYTES = 96 * 1024;
@@ -75,8 +82,45 @@ async function bleRun(image: Uint8Array, mtu: number, intervalMs: number, window
   return { ms: r.elapsedMs - r.firstChunkMs, r };
 }
 
+const EMULATED_IMAGE_PAYLOAD_BYTES = 64 * 1024;
+const MS_PER_S = 1000;
+
+/** fotakit's client uploading to the emulated nRF52833 at 115200 baud with the board's flash timing. */
+async function emulatedRun(image: Uint8Array): Promise<{ bps: number; afterEraseBps: number; lineBps: number; r: UploadResult }> {
+  const clock = new VirtualClock();
+  const { a: host, b: board } = createMemoryPortPair();
+  const server = await startMcubootBoardServer(board, 'nrf52833', { baud: SERIAL_BAUD, clock });
+  const client = new SmpClient(new SerialSmpTransport(host), { clock });
+  const r = await uploadImage(client, image);
+  if (r.match !== true) throw new Error('smp bench: upload to the emulated board did not match');
+  await client.close();
+  await server.close();
+  const lineBps = SERIAL_BAUD / UART_8N1_BITS_PER_BYTE;
+  return {
+    bps: (image.length * MS_PER_S) / r.elapsedMs,
+    afterEraseBps: ((image.length - r.maxMessageBytes) * MS_PER_S) / (r.elapsedMs - r.firstChunkMs),
+    lineBps,
+    r,
+  };
+}
+
 export async function run(): Promise<BenchFigure[]> {
   const figures: BenchFigure[] = [];
+  const emulatedImage = await buildTestImage(nodeCrypto, EMULATED_IMAGE_PAYLOAD_BYTES, '2.0.0', 6);
+  const e = await emulatedRun(emulatedImage);
+  console.log(
+    `smp bench: emulated nRF52833 (fotakit emulate), ${emulatedImage.length}-byte image, ${e.r.requests} requests of ${e.r.maxMessageBytes} B, ` +
+      `first chunk (slot erase) ${(e.r.firstChunkMs / MS_PER_S).toFixed(2)} s, then ${e.afterEraseBps.toFixed(0)} B/s`,
+  );
+  console.log(`smp-emulated: fotakit ${e.bps.toFixed(0)} B/s at ${SERIAL_BAUD} baud (${(e.bps / e.lineBps).toFixed(3)} of line limit)`);
+  figures.push({
+    name: 'smp-emulated fotakit at 115200 baud',
+    value: e.bps / e.lineBps,
+    unit: 'of line limit',
+    goal: `<= 1 (the board's UART bounds it)`,
+    met: e.bps <= e.lineBps,
+    baseline: `line limit ${e.lineBps.toFixed(0)} B/s (${SERIAL_BAUD} baud, 8N1)`,
+  });
   const serialImage = await buildTestImage(nodeCrypto, SERIAL_IMAGE_PAYLOAD_BYTES, '2.0.0', 3);
   console.log(`smp bench: serial, ${serialImage.length}-byte image at ${SERIAL_BAUD} baud, 127-byte frames (framing limit ${FRAMING_LIMIT.toFixed(3)} raw/wire)`);
   for (const bufSize of SERIAL_BUF_SIZES) {

@@ -27,6 +27,12 @@ export interface BoardEmulatorOptions {
   maxRecordBytes?: number;
   /** MCUboot board: version of the image it runs at power-on (default 1.0.0). */
   initialVersion?: string;
+  /** MCUboot board: UART rate the emulated line runs at, flash timed too (default: host speed). */
+  baud?: number;
+  /** MCUboot board: answer v1 clients as Zephyr 3.2 and earlier did. */
+  legacyRc?: boolean;
+  /** MCUboot board: updatable images, 1 or 2 (multi-image). */
+  images?: 1 | 2;
   /** A stable symlink for the user's end (e.g. /tmp/fotakit-nrf9160). */
   linkPath?: string;
   /** Called with each AT command the emulated SLM executes. */
@@ -49,7 +55,7 @@ export interface BoardEmulator {
 
 /** An SMP board server behind a byte port (default: ./mcuboot-board-emulator.ts, where it is declared). */
 export type { SmpBoardServer };
-export type SmpBoardServerFactory = (port: BytePort, board: BoardName, options: { initialVersion?: string }) => Promise<SmpBoardServer>;
+export type SmpBoardServerFactory = (port: BytePort, board: BoardName, options: { initialVersion?: string; baud?: number; legacyRc?: boolean; images?: 1 | 2 }) => Promise<SmpBoardServer>;
 
 export async function startBoardEmulator(options: BoardEmulatorOptions, smpFactory?: SmpBoardServerFactory): Promise<BoardEmulator> {
   const pair: PtyPair = await createPtyPair({ links: [undefined, options.linkPath] });
@@ -82,6 +88,9 @@ export async function startBoardEmulator(options: BoardEmulatorOptions, smpFacto
     }
     const server = await (smpFactory ?? startMcubootBoardServer)(boardPort, options.board, {
       ...(options.initialVersion ? { initialVersion: options.initialVersion } : {}),
+      ...(options.baud ? { baud: options.baud } : {}),
+      ...(options.legacyRc ? { legacyRc: true } : {}),
+      ...(options.images ? { images: options.images } : {}),
     });
     const port = boardPort;
     return {

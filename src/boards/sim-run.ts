@@ -13,6 +13,7 @@ import { nodeCrypto } from '../hal/node/crypto.ts';
 import { memfaultCandidates } from './root-store.ts';
 import { createSimBoard, type SimBoard } from '../hal/sim/board.ts';
 import { SimClock } from '../hal/sim/clock.ts';
+import type { Clock } from '../hal/clock.ts';
 import { createSimModem, type SimModem } from '../hal/sim/modem.ts';
 import { resolveLink, type LinkProfileName } from '../hal/sim/link.ts';
 import type { HostTable } from '../hal/sim/hosts.ts';
@@ -136,8 +137,9 @@ export interface SimResult {
  * The companion's slot target, reporting to the run log when the image was pushed (flush) and when the
  * companion came back from a reset. Everything else passes through.
  */
-function observeCompanion(slot: SlotTarget, on: { flushed: (ms: number) => void; reset: () => void }): SlotTarget {
-  const now = () => performance.now();
+function observeCompanion(slot: SlotTarget, clock: Clock, on: { flushed: (ms: number) => void; reset: () => void }): SlotTarget {
+  // The push is timed on the simulation's clock: the BLE link and the companion's flash take sim time.
+  const now = () => clock.now();
   return {
     name: slot.name,
     capacityBytes: () => slot.capacityBytes(),
@@ -262,6 +264,8 @@ export async function runSim(o: SimOptions): Promise<SimResult> {
 
     // Where the image goes. The slot target is made anew at every boot: its RAM does not survive a reset.
     let makeSlot: () => SlotTarget;
+    /** Resets of the companion nRF52833 (its MCUboot runs; counted apart from the nRF9160's reboots). */
+    let companionReboots = 0;
     if (target === 'nrf52833') {
       const device = await SimSmpDevice.create({ crypto, trustedKeys, initialImage: await buildTestImage(crypto, payloadBytes, SIM_FROM_VERSION, 1) });
       const [central, peripheral] = createBleLinkPair({ clock, mtu: SIM_BLE_MTU, connectionIntervalMs: SIM_BLE_INTERVAL_MS, packetsPerInterval: SIM_BLE_PACKETS_PER_INTERVAL });
@@ -270,12 +274,13 @@ export async function runSim(o: SimOptions): Promise<SimResult> {
       closers.push(() => smp.close());
       makeSlot = () => {
         const slot = new SmpSlotTarget(smp, { name: 'nrf52833 over BLE (SMP)' });
-        return observeCompanion(slot, {
+        return observeCompanion(slot, clock, {
           flushed: (ms) => {
             const u = slot.lastUpload;
             if (u) emit({ kind: 'upload', target: slot.name, bytes: u.bytes, requests: u.requests, resumedFrom: u.resumedFrom, ...(u.match !== undefined ? { match: u.match } : {}), ms });
           },
           reset: () => {
+            companionReboots++;
             const b = device.boots.at(-1);
             if (b) emit({ kind: 'board-boot', board: 'nrf52833', reason: 'smp reset', ...(b.version ? { version: b.version } : {}), swap: b.swap });
           },
@@ -418,6 +423,7 @@ export async function runSim(o: SimOptions): Promise<SimResult> {
       ...(linkLimit !== undefined ? { linkLimitSeconds: Math.round(linkLimit * 100) / 100 } : {}),
       probes,
       reboots,
+      ...(target === 'nrf52833' ? { companionReboots } : {}),
       ...(result.reason ? { reason: result.reason } : {}),
       board: target === 'nrf52833' ? 'nrf9160 + nrf52833' : 'nrf9160',
       link,

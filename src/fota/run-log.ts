@@ -70,6 +70,8 @@ export interface SummaryEntry {
   linkLimitSeconds?: number;
   probes: number;
   reboots: number;
+  /** Resets of a companion board updated over SMP (the nRF52833), when there is one. */
+  companionReboots?: number;
   reason?: { code: string; message: string };
   board?: string;
   link?: string;

@@ -119,6 +119,15 @@ export function timelineChart(m: RunModel): string {
     }
   });
 
+  // Boots of a companion board (the nRF52833 updated over SMP): a circle in the board lane, labelled.
+  for (const c of clusterByPixel(m.companionBoots, (b: BootMark) => x(b.t), BOOT_MERGE_PX)) {
+    const b = c[0]!;
+    const px = x(b.t);
+    const cy = boardTop + BOARD_LANE_PX / 2;
+    body += el('circle', { class: `mark boot companion${c.some((v) => v.version === undefined) ? ' boot-bad' : ''}`, cx: px, cy, r: 5 }, tip(c.map((v) => `${v.board}: ${bootText(v)}`).join('\n')));
+    body += el('text', { class: 'boot-label', x: px, y: boardTop - 2, 'text-anchor': 'middle' }, esc(`${b.board} → ${b.version ?? 'no image'}`));
+  }
+
   // Reset requests by the agent: a small square just left of where the board restarts.
   for (const c of clusterByPixel(m.resets, (r: ResetMark) => x(r.t), BOOT_MERGE_PX)) {
     const px = x(c[0]!.t);
@@ -134,6 +143,7 @@ export function timelineChart(m: RunModel): string {
   body += legend(
     [
       { label: 'board boot (MCUboot)', cls: 'boot', shape: 'dot' },
+      ...(m.companionBoots.length > 0 ? [{ label: `${m.companionBoots[0]!.board} boot (companion, SMP)`, cls: 'boot companion', shape: 'dot' as const }] : []),
       { label: 'reset requested', cls: 'reset', shape: 'box' },
     ],
     right,

@@ -32,6 +32,8 @@ export interface BootMark {
   reason: string;
   version?: string;
   swap?: string;
+  /** The companion board this boot was of (e.g. nrf52833); absent: the device itself. */
+  board?: string;
 }
 
 export interface ResetMark {
@@ -93,6 +95,8 @@ export interface RunModel {
   entries: number;
   segments: StateSegment[];
   boots: BootMark[];
+  /** Boots of a companion board (updated over SMP): drawn, but not reboots of the device. */
+  companionBoots: BootMark[];
   resets: ResetMark[];
   progress: ProgressPoint[];
   connections: ConnectionMark[];
@@ -129,6 +133,7 @@ export function buildRunModel(entries: readonly RunLogEntry[]): RunModel {
     entries: sorted.length,
     segments: [],
     boots: [],
+    companionBoots: [],
     resets: [],
     progress: [],
     connections: [],
@@ -165,7 +170,8 @@ export function buildRunModel(entries: readonly RunLogEntry[]): RunModel {
       }
       case 'board-boot':
         if (e.board !== undefined) {
-          // The companion board (updated over SMP): an event, not a reboot of the device itself.
+          // The companion board (updated over SMP): an event and a mark, not a reboot of the device itself.
+          m.companionBoots.push({ t: e.t, reason: String(e.reason), version: e.version, swap: e.swap, board: e.board });
           m.events.push({
             t: e.t,
             level: e.version === undefined ? 'error' : 'info',
@@ -263,7 +269,7 @@ export function buildRunModel(entries: readonly RunLogEntry[]): RunModel {
           t: e.t,
           level: e.match === false ? 'error' : 'info',
           what: 'image pushed',
-          detail: `${e.bytes} bytes to ${e.target} in ${e.requests} requests, ${e.ms} ms${e.resumedFrom > 0 ? `, resumed at ${e.resumedFrom}` : ''}${e.match === undefined ? '' : e.match ? ', device hash matches' : ', DEVICE HASH MISMATCH'}`,
+          detail: `${e.bytes} bytes to ${e.target} in ${e.requests} requests, ${e.ms} ms${e.ms > 0 ? ` (${(e.bytes / e.ms).toFixed(1)} kB/s)` : ''}${e.resumedFrom > 0 ? `, resumed at ${e.resumedFrom}` : ''}${e.match === undefined ? '' : e.match ? ', device hash matches' : ', DEVICE HASH MISMATCH'}`,
         });
         break;
       case 'selftest':

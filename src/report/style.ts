@@ -44,6 +44,7 @@ svg.chart { display:block; width:100%; height:auto; font:12px system-ui,-apple-s
 .st-reverting { fill:#eb5757; } .st-rolled-back { fill:#c0392b; } .st-failed { fill:#d63031; } .st-other { fill:#7f8c8d; }
 .boot { fill:#33404d; stroke:#fff; stroke-width:1; }
 .boot-bad { fill:var(--bad); }
+.boot.companion { fill:#7a5cc2; }
 .boot-line { stroke:#33404d; stroke-width:1; stroke-dasharray:3 3; opacity:.55; }
 .boot-line.wide { stroke-width:1.5; opacity:.4; }
 .boot-label { fill:#33404d; font-size:11px; font-weight:600; }

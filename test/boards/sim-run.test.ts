@@ -110,6 +110,11 @@ test('the nRF9160 updates its companion nRF52833 over SMP', async () => {
   assert.is(r.summary.final, 'confirmed');
   assert.is(r.summary.version, '1.1.0+0');
   assert.is(r.boots, 1, 'the nRF9160 itself never rebooted');
+  assert.is(r.summary.reboots, 0);
+  assert.is(r.summary.companionReboots, 1, 'the nRF52833 was reset once into its new image');
+  const push = r.entries.find((e) => e.kind === 'upload');
+  assert.ok(push && push.kind === 'upload' && push.match === true && push.ms > 0 && push.requests > 0, 'the push is in the run log, timed on the sim clock');
+  assert.ok(r.entries.some((e) => e.kind === 'board-boot' && e.board === 'nrf52833' && e.swap === 'test'));
 });
 
 test('--server: the same flow against an update server the sim did not start, names through --resolve and a lookup', async () => {

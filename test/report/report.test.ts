@@ -282,7 +282,10 @@ test('a companion update: the SMP push and the companion boot are events, not re
   const m = buildRunModel(entries);
   assert.is(m.boots.length, 1);
   assert.equal(m.events.map((e) => e.what), ['board boot', 'image pushed', 'nrf52833 boot']);
-  assert.match(m.events[1]!.detail, /66192 bytes to nrf52833 over BLE \(SMP\) in 184 requests, 1376 ms, device hash matches/);
+  assert.match(m.events[1]!.detail, /66192 bytes to nrf52833 over BLE \(SMP\) in 184 requests, 1376 ms \(48\.1 kB\/s\), device hash matches/);
+  // The companion's boot is drawn as its own mark in the board lane.
+  assert.equal(m.companionBoots, [{ t: 20, reason: 'smp reset', version: '1.1.0+0', swap: 'test', board: 'nrf52833' }]);
+  assert.match(renderReport(entries, { title: 'companion' }), /nrf52833 boot \(companion, SMP\)/);
   assert.is(m.unknownKinds, 0);
 });
 

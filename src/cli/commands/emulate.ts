@@ -18,6 +18,9 @@ const EMULATE_DURATION_MAX_S = 24 * 60 * 60;
 /** Default port a device connects to (https). */
 const HTTPS_PORT = 443;
 const RECORD_BYTES_MAX = 16_384 + 2_048 + 5;
+/** The nRF52833 DK's UART console rate (smp_svr over serial). */
+const DEFAULT_SMP_BAUD = 115_200;
+const BAUD_MAX = 4_000_000;
 
 const SPEC: CommandSpec = {
   usage: 'fotakit emulate --board nrf9160|nrf52833 [--dialect legacy|serial-modem] [--host NAME=ADDR[:PORT]]... [options]',
@@ -33,6 +36,9 @@ const SPEC: CommandSpec = {
     'max-record-bytes': { type: 'string' },
     'link-path': { type: 'string' },
     'image-version': { type: 'string' },
+    baud: { type: 'string' },
+    'legacy-rc': { type: 'boolean' },
+    images: { type: 'string' },
     'duration-s': { type: 'string' },
     verbose: { type: 'boolean', short: 'v' },
   },
@@ -44,6 +50,9 @@ const SPEC: CommandSpec = {
     'max-record-bytes': 'largest server TLS record the modem takes (default 2303)',
     'link-path': 'also make this symlink to the device (e.g. /tmp/fotakit-nrf9160)',
     'image-version': 'nrf52833: version of the image the board runs at power-on (default 1.0.0)',
+    baud: `nrf52833: UART rate of the emulated line, flash erase/write timed as the nRF52833's (default ${DEFAULT_SMP_BAUD}; 0: host speed, untimed)`,
+    images: 'nrf52833: updatable images, 1 (default) or 2 (multi-image: image 1 in its own slots)',
+    'legacy-rc': 'nrf52833: answer SMP v1 clients with the rc values of Zephyr 3.2 and earlier (not img_mgmt_translate_error_code)',
     'duration-s': 'stop after this many seconds (0: start, print, stop)',
     verbose: 'print each AT command executed',
   },
@@ -83,6 +92,13 @@ export async function run(argv: string[]): Promise<number> {
   const imageVersion = stringValue(p, 'image-version');
   if (imageVersion !== undefined && board !== 'nrf52833') throw new UsageError('fotakit emulate: --image-version applies to --board nrf52833 only');
   if (imageVersion !== undefined && !/^\d+(\.\d+){0,2}(\+\d+)?$/.test(imageVersion)) throw new UsageError(`--image-version: '${imageVersion}' is not maj.min.rev[+build]`);
+  const baudText = stringValue(p, 'baud');
+  const legacyRc = p.values['legacy-rc'] === true;
+  if ((baudText !== undefined || legacyRc) && board !== 'nrf52833') throw new UsageError('fotakit emulate: --baud and --legacy-rc apply to --board nrf52833 only');
+  const imagesText = stringValue(p, 'images');
+  if (imagesText !== undefined && board !== 'nrf52833') throw new UsageError('fotakit emulate: --images applies to --board nrf52833 only');
+  if (imagesText !== undefined && imagesText !== '1' && imagesText !== '2') throw new UsageError(`--images: '${imagesText}' is not 1 or 2`);
+  const baud = baudText === undefined ? DEFAULT_SMP_BAUD : parseInteger('baud', baudText, BAUD_MAX);
   const recordText = stringValue(p, 'max-record-bytes');
   const durationText = stringValue(p, 'duration-s');
   const durationS = durationText === undefined ? undefined : parseInteger('duration-s', durationText, EMULATE_DURATION_MAX_S);
@@ -97,6 +113,9 @@ export async function run(argv: string[]): Promise<number> {
     ...(recordText !== undefined ? { maxRecordBytes: parseInteger('max-record-bytes', recordText, RECORD_BYTES_MAX) } : {}),
     ...(linkPath ? { linkPath } : {}),
     ...(imageVersion ? { initialVersion: imageVersion } : {}),
+    ...(board === 'nrf52833' && baud > 0 ? { baud } : {}),
+    ...(legacyRc ? { legacyRc: true } : {}),
+    ...(imagesText === '2' ? { images: 2 as const } : {}),
     ...(verbose && !p.json ? { onCommand: (c: string) => console.log(`  at> ${c.length > 100 ? `${c.slice(0, 100)}...` : c}`) } : {}),
   });
   const info = { ok: true, event: 'ready', board, serves: emulator.serves, device: emulator.devicePath };

@@ -171,7 +171,7 @@ export class HumanView {
         break;
       case 'upload':
         console.log(
-          `${at}   pushed ${e.bytes} bytes to ${e.target} in ${e.requests} SMP requests, ${e.ms} ms${e.resumedFrom > 0 ? ` (resumed at ${e.resumedFrom})` : ''}${e.match === undefined ? '' : e.match ? ', device hash matches' : ', DEVICE HASH MISMATCH'}`,
+          `${at}   pushed ${e.bytes} bytes to ${e.target} in ${e.requests} SMP requests, ${e.ms} ms (${e.ms > 0 ? (e.bytes / e.ms).toFixed(1) : '-'} kB/s)${e.resumedFrom > 0 ? ` (resumed at ${e.resumedFrom})` : ''}${e.match === undefined ? '' : e.match ? ', device hash matches' : ', DEVICE HASH MISMATCH'}`,
         );
         break;
       case 'state':
@@ -215,7 +215,7 @@ export class HumanView {
         console.log(`running       ${e.version ?? '-'}  (was ${e.fromVersion ?? '-'})`);
         console.log(`download      ${e.bytes} bytes, ${e.requests} requests, ${e.retries} retries`);
         console.log(`TLS records   largest ${e.maxRecordBytes} B of the modem's ${e.recordLimit} B limit`);
-        console.log(`probes        ${e.probes} handshakes;  reboots ${e.reboots};  ${e.seconds} s on ${e.link}`);
+        console.log(`probes        ${e.probes} handshakes;  reboots ${e.reboots}${e.companionReboots !== undefined ? ` (+ ${e.companionReboots} of the nRF52833)` : ''};  ${e.seconds} s on ${e.link}`);
         if (e.linkLimitSeconds !== undefined) {
           console.log(`link limit    ${e.linkLimitSeconds} s for these bytes and connections (efficiency ${Math.round((100 * e.linkLimitSeconds) / e.seconds)}%)`);
         }

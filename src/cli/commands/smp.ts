@@ -17,7 +17,7 @@ import { SmpClient, type SmpImageState } from '../../transport/smp/client.ts';
 import { SmpError } from '../../transport/smp/errors.ts';
 import { SerialSmpTransport, type SmpTransport } from '../../transport/smp/transport.ts';
 import { uploadImage, type UploadResult } from '../../transport/smp/upload.ts';
-import { IMG_MGMT_HASH_BYTES, SMP_DEFAULT_TIMEOUT_MS, SMP_UDP_PORT } from '../../transport/smp/constants.ts';
+import { IMG_MGMT_HASH_BYTES, IMG_MGMT_UPDATABLE_IMAGE_NUMBER_MAX, SMP_DEFAULT_TIMEOUT_MS, SMP_UDP_PORT } from '../../transport/smp/constants.ts';
 
 const SPEC: CommandSpec = {
   usage: 'fotakit smp [--transport serial|udp] [--port DEV] [--baud N] [--host H] [--udp-port N] <command> [args]',
@@ -32,6 +32,7 @@ const SPEC: CommandSpec = {
     'udp-port': { type: 'string' },
     'timeout-ms': { type: 'string' },
     window: { type: 'string' },
+    image: { type: 'string' },
     'smp-v1': { type: 'boolean' },
   },
   help: {
@@ -42,6 +43,7 @@ const SPEC: CommandSpec = {
     'udp-port': `UDP port (default ${SMP_UDP_PORT})`,
     'timeout-ms': `response timeout (default ${SMP_DEFAULT_TIMEOUT_MS}; the first upload chunk waits 40 s)`,
     window: 'upload requests in flight (default buf_count - 1)',
+    image: 'image upload: image number on a multi-image device (default 0)',
     'smp-v1': 'send SMP v1 requests (legacy servers)',
   },
   positionals: { min: 1, max: 3, names: '<command> [args]' },
@@ -123,6 +125,8 @@ export async function run(argv: string[]): Promise<number> {
   const windowText = stringValue(p, 'window');
   const window = windowText ? parseInteger('window', windowText, MAX_WINDOW) : undefined;
   if (window === 0) throw new UsageError('fotakit smp: --window must be at least 1');
+  const imageText = stringValue(p, 'image');
+  const imageNumber = imageText ? parseInteger('image', imageText, IMG_MGMT_UPDATABLE_IMAGE_NUMBER_MAX - 1) : undefined;
   let image: Uint8Array | undefined;
   if (words[0] === 'image' && words[1] === 'upload') {
     try {
@@ -162,6 +166,7 @@ export async function run(argv: string[]): Promise<number> {
       const showProgress = !p.json && process.stderr.isTTY;
       const r: UploadResult = await uploadImage(client, image!, {
         ...(window !== undefined ? { window } : {}),
+        ...(imageNumber ? { image: imageNumber } : {}),
         ...(showProgress ? { onProgress: (sent: number, total: number) => process.stderr.write(`\r${sent}/${total} bytes`) } : {}),
       });
       if (showProgress) process.stderr.write('\n');

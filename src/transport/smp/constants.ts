@@ -182,3 +182,41 @@ export const SMP_DEFAULT_RETRIES = 3;
 export const UPLOAD_MAX_OFFSET_JUMPS = 256;
 /** Times an upload restarts from offset 0 (device reset mid-upload) before giving up. */
 export const UPLOAD_MAX_RESTARTS = 3;
+
+/** OS group commands added after the original mcumgr set (os_mgmt.h). */
+export const OS_MGMT_ID_INFO = 7;
+export const OS_MGMT_ID_BOOTLOADER_INFO = 8;
+
+/** os_mgmt group-specific error codes (enum os_mgmt_err_code_t). */
+export const OS_MGMT_ERR_OK = 0;
+export const OS_MGMT_ERR_UNKNOWN = 1;
+export const OS_MGMT_ERR_INVALID_FORMAT = 2;
+export const OS_MGMT_ERR_QUERY_YIELDS_NO_ANSWER = 3;
+export const OS_MGMT_ERR_RTC_NOT_SET = 4;
+export const OS_MGMT_ERR_RTC_COMMAND_FAILED = 5;
+
+/** STAT group commands (STAT_MGMT_ID_*). */
+export const STAT_MGMT_ID_SHOW = 0;
+export const STAT_MGMT_ID_LIST = 1;
+/** stat_mgmt group-specific error codes (enum stat_mgmt_err_code_t). */
+export const STAT_MGMT_ERR_OK = 0;
+export const STAT_MGMT_ERR_UNKNOWN = 1;
+export const STAT_MGMT_ERR_INVALID_GROUP = 2;
+export const STAT_MGMT_ERR_INVALID_STAT_NAME = 3;
+export const STAT_MGMT_ERR_INVALID_STAT_SIZE = 4;
+export const STAT_MGMT_ERR_WALK_ABORTED = 5;
+/** CONFIG_MCUMGR_GRP_STAT_MAX_NAME_LEN default: a stat group name is shorter than this. */
+export const STAT_MGMT_MAX_NAME_BYTES = 32;
+
+/** MCUboot's boot modes as os bootloader info reports them (bootutil/boot_status.h enum mcuboot_mode). */
+export const MCUBOOT_MODE_SINGLE_SLOT = 0;
+export const MCUBOOT_MODE_SWAP_USING_SCRATCH = 1;
+export const MCUBOOT_MODE_UPGRADE_ONLY = 2;
+export const MCUBOOT_MODE_SWAP_USING_MOVE = 3;
+export const MCUBOOT_MODE_DIRECT_XIP = 4;
+export const MCUBOOT_MODE_DIRECT_XIP_WITH_REVERT = 5;
+
+/** img_mgmt: slots per image; image n has slots 2n (primary) and 2n + 1 (secondary). */
+export const IMG_MGMT_SLOTS_PER_IMAGE = 2;
+/** Images one server may manage (CONFIG_MCUMGR_GRP_IMG_UPDATABLE_IMAGE_NUMBER is 1..3). */
+export const IMG_MGMT_UPDATABLE_IMAGE_NUMBER_MAX = 3;

@@ -1,62 +1,131 @@
 /**
- * Device side of SMP (a Zephyr MCUmgr server): decodes a request, routes it to its group (OS here,
- * IMAGE to the handler given, src/fota/mgmt/img-mgmt.ts on a board) and encodes the answer, with Zephyr's limits (buf_size, buf_count, serial
- * line buffers). A malformed frame or body never stops it: framing errors are counted and dropped,
- * a request with a readable header but bad CBOR is answered EINVAL, an unknown group or command
- * ENOTSUP. Errors are `{rc}` for SMP-layer codes and, to v2 clients, `{err: {group, rc}}` for
- * group-specific ones (v1 clients get the translated `rc`).
+ * Device side of SMP (a Zephyr MCUmgr server, subsys/mgmt/mcumgr/smp/src/smp.c): decodes a request,
+ * finds its handler in one table of groups (OS ./os-mgmt.ts, IMAGE handed in (src/fota/mgmt/img-mgmt.ts), STAT ./stat-mgmt.ts,
+ * each a sibling file shaped as ./mgmt-handler.ts says) and encodes the answer, with Zephyr's limits.
+ * What smp_process_request_packet does, kept here:
+ * - fewer than 8 bytes: no answer; reserved header bits are ignored;
+ * - a header announcing more CBOR than arrived: ECORRUPT; bytes after the announced length are the
+ *   next request of the same packet, answered in turn;
+ * - an op that is not a request (read or write): ENOTSUP, answered as a write response;
+ * - version above v2: UNSUPPORTED_TOO_NEW (answered in v2); no handler for the group, command or op: ENOTSUP;
+ * - an empty body (length 0) reaches the handler as "no fields": commands that read none answer,
+ *   commands that read fields answer EINVAL (zcbor_map_decode_bulk finds no map);
+ * - answers are encoded as zcbor writes them (indefinite-length maps and lists, ./zcbor-encode.ts);
+ * - a group-specific error goes to v2 clients as `{err: {group, rc}}` and to v1 clients as the rc the
+ *   group's translate function gives (current Zephyr's tables; `legacyRc` selects older behaviour).
+ * Buffers (CONFIG_MCUMGR_TRANSPORT_NETBUF_COUNT): every received request holds one of buf_count
+ * buffers until answered, and building the answer takes another. A request arriving with none free is
+ * lost (each transport drops it); a request whose answer finds none free is answered ENOMEM in its own
+ * buffer. A message larger than buf_size: serial and BLE drop it in their framing (./transport.ts);
+ * UDP reads at most its MTU (= buf_size here), so handle() cuts a longer datagram there and the header
+ * then announces more than arrived: ECORRUPT.
  */
 import { PowerCutError } from '../../hal/errors.ts';
-import { type SmpBody } from './cbor.ts';
+import { readU16BE } from '../../hal/bytes.ts';
+import { cborDecode, type SmpBody } from './cbor.ts';
 import {
+  MGMT_ERR_ECORRUPT,
   MGMT_ERR_EINVAL,
+  MGMT_ERR_ENOMEM,
   MGMT_ERR_ENOTSUP,
   MGMT_ERR_EUNKNOWN,
-  MGMT_GROUP_ID_IMAGE,
   MGMT_GROUP_ID_OS,
   MGMT_OP_READ,
+  MGMT_OP_READ_RSP,
   MGMT_OP_WRITE,
-  OS_MGMT_ID_ECHO,
-  OS_MGMT_ID_MCUMGR_PARAMS,
+  MGMT_OP_WRITE_RSP,
   OS_MGMT_ID_RESET,
   SMP_DEFAULT_BUF_COUNT,
   SMP_DEFAULT_BUF_SIZE_BYTES,
+  SMP_HDR_FLAGS_OFFSET,
+  SMP_HDR_GROUP_OFFSET,
+  SMP_HDR_ID_OFFSET,
+  SMP_HDR_LEN_OFFSET,
+  SMP_HDR_OP_OFFSET,
+  SMP_HDR_SEQ_OFFSET,
+  SMP_HEADER_BYTES,
+  SMP_OP_MASK,
   SMP_SERIAL_BUF_OVERHEAD_BYTES,
   SMP_SERIAL_RX_LINE_BUFFER_BYTES,
   SMP_VERSION_1,
   SMP_VERSION_2,
+  SMP_VERSION_MASK,
+  SMP_VERSION_SHIFT,
   MGMT_ERR_UNSUPPORTED_TOO_NEW,
 } from './constants.ts';
 import { SmpError } from './errors.ts';
-import { decodeHeader, decodeMessage, encodeMessage, responseHeader, type SmpHeader } from './message.ts';
+import { encodeHeader, type SmpHeader } from './message.ts';
+import { zcborEncode } from './zcbor-encode.ts';
+import { OsMgmt, type OsMgmtOptions } from './os-mgmt.ts';
+import { StatMgmt, type StatGroup } from './stat-mgmt.ts';
+import type { HandlerResult, MgmtGroup } from './mgmt-handler.ts';
 import { BleSmpTransport, SerialSmpTransport, type SmpByteLink, type SmpPacketLink, type SmpTransport } from './transport.ts';
 
-/** What a group handler returns: a body, an SMP-layer rc, or a group-specific error. */
-export type HandlerResult = { body: SmpBody } | { rc: number } | { groupRc: number; v1Rc: number };
+export type { HandlerResult } from './mgmt-handler.ts';
 
-/**
- * A management group's handler (Zephyr's mgmt group callbacks): answers one request of its group, and
- * forgets its RAM state when the device resets.
- */
-export interface SmpGroupHandler {
-  handle(op: number, command: number, body: SmpBody): HandlerResult | Promise<HandlerResult>;
-  resetState(): void;
-}
-
-export interface SmpServerOptions<I extends SmpGroupHandler = SmpGroupHandler> {
-  /** The image group (img_mgmt): on a board, the MCUboot-backed handler of src/fota/mgmt/img-mgmt.ts. */
-  img: I;
+export interface SmpServerOptions {
+  /**
+   * The IMAGE group (Zephyr's img_mgmt): MCUboot logic answering SMP, so it lives above this layer
+   * (src/fota/mgmt/img-mgmt.ts on a board) and is handed in. Its errors are translated for v1 clients
+   * by its own table; give it the same `legacyRc` as the server.
+   */
+  img: MgmtGroup;
   /** Reported by os params and enforced on receive (default 384 / 4, Zephyr's). */
   bufSize?: number;
   bufCount?: number;
+  /**
+   * Older Zephyr's v1 answers (before SMP v2, Zephyr 3.2 and earlier; CONFIG_MCUMGR_SMP_LEGACY_RC_BEHAVIOUR):
+   * img_mgmt errors translated by the old table (bad magic, too large: EINVAL; no free slot: ENOMEM;
+   * hash not found: ENOENT) and `rc: 0` in every successful v1 answer. Default: current Zephyr.
+   */
+  legacyRc?: boolean;
+  /** Milliseconds for the emulated RTC (os datetime) and the smp_svr `ticks` stat. */
+  now?: () => number;
+  /** Stat groups (default: smp_svr's `smp_svr_stats` with its `ticks` counter). */
+  stats?: ReadonlyArray<StatGroup>;
+  /** OS group details (taskstat threads, info strings, MCUboot mode). */
+  os?: Partial<Omit<OsMgmtOptions, 'bufSize' | 'bufCount' | 'now'>>;
   /** Called after the reset response went out (the device model reboots: MCUboot runs, RAM is lost). */
   onReset?: () => void | Promise<void>;
 }
 
-export class SmpServer<I extends SmpGroupHandler = SmpGroupHandler> {
+const MS_PER_S = 1000;
+
+/** The header as Zephyr's struct smp_hdr reads it: reserved bits ignored, nothing refused. */
+function readRequestHeader(b: Uint8Array): SmpHeader {
+  const b0 = b[SMP_HDR_OP_OFFSET]!;
+  return {
+    version: (b0 >> SMP_VERSION_SHIFT) & SMP_VERSION_MASK,
+    op: b0 & SMP_OP_MASK,
+    flags: b[SMP_HDR_FLAGS_OFFSET]!,
+    length: readU16BE(b, SMP_HDR_LEN_OFFSET),
+    group: readU16BE(b, SMP_HDR_GROUP_OFFSET),
+    sequence: b[SMP_HDR_SEQ_OFFSET]!,
+    command: b[SMP_HDR_ID_OFFSET]!,
+  };
+}
+
+/** smp_make_rsp_hdr: read → read response, anything else → write response; version at most v2. */
+function zephyrResponseHeader(h: SmpHeader): Omit<SmpHeader, 'length'> {
+  return {
+    version: Math.min(h.version, SMP_VERSION_2),
+    op: h.op === MGMT_OP_READ ? MGMT_OP_READ_RSP : MGMT_OP_WRITE_RSP,
+    flags: 0,
+    group: h.group,
+    sequence: h.sequence,
+    command: h.command,
+  };
+}
+
+export class SmpServer {
   readonly bufSize: number;
   readonly bufCount: number;
-  readonly img: I;
+  readonly img: MgmtGroup;
+  readonly os: OsMgmt;
+  readonly stat: StatMgmt;
+  /** Every group this server answers, by group id (Zephyr's registered mgmt_group list). */
+  readonly groups: ReadonlyMap<number, MgmtGroup>;
+  private readonly legacyRc: boolean;
   private readonly onReset: (() => void | Promise<void>) | undefined;
   private readonly transports: SmpTransport[] = [];
   /** Counters: requests answered, requests dropped (unreadable header, framing errors), errors answered. */
@@ -65,72 +134,107 @@ export class SmpServer<I extends SmpGroupHandler = SmpGroupHandler> {
   lastError: SmpError | undefined;
   /** Requests are handled one at a time, in order, as Zephyr's single mcumgr work queue does. */
   private queue: Promise<void> = Promise.resolve();
-  /** Requests received and not yet answered (each holds one of the buf_count buffers). */
-  private queued = 0;
+  /** Buffers of the buf_count pool in use: received requests not yet answered, answers being built. */
+  private buffersInUse = 0;
   /** Set by an answered OS reset: the reset runs once the response went out. */
   private pendingReset = false;
 
-  constructor(o: SmpServerOptions<I>) {
+  constructor(o: SmpServerOptions) {
     this.bufSize = o.bufSize ?? SMP_DEFAULT_BUF_SIZE_BYTES;
     this.bufCount = o.bufCount ?? SMP_DEFAULT_BUF_COUNT;
+    this.legacyRc = o.legacyRc === true;
     this.onReset = o.onReset;
+    const now = o.now;
     this.img = o.img;
+    this.os = new OsMgmt({ ...o.os, bufSize: this.bufSize, bufCount: this.bufCount, ...(now ? { now } : {}) });
+    this.stat = new StatMgmt(o.stats ?? [{ name: 'smp_svr_stats', fields: () => ({ ticks: Math.floor((now ? now() : 0) / MS_PER_S) }) }]);
+    this.groups = new Map<number, MgmtGroup>([this.os, this.img, this.stat].map((g) => [g.groupId, g]));
   }
 
   /**
-   * Handles one request message; resolves with the response message, or undefined when the request
-   * cannot be answered (header unreadable or not a request) or is too big for the buffer.
+   * Handles one request packet; resolves with the first response, or undefined when nothing is
+   * answered (fewer than 8 bytes). See handlePacket for packets holding several requests.
    */
   async handle(request: Uint8Array): Promise<Uint8Array | undefined> {
-    let header: SmpHeader;
+    return (await this.handlePacket(request))[0];
+  }
+
+  /**
+   * Every response to one packet, in order: requests are taken one after another from the packet
+   * until it is used up; an error answer ends the packet (smp_process_request_packet).
+   */
+  async handlePacket(packet: Uint8Array): Promise<Uint8Array[]> {
+    // UDP's receive buffer is its MTU (= buf_size here): a longer datagram arrives cut short.
+    let rest = packet.length > this.bufSize ? packet.subarray(0, this.bufSize) : packet;
+    const out: Uint8Array[] = [];
+    while (rest.length > 0) {
+      if (rest.length < SMP_HEADER_BYTES) {
+        this.drop(new SmpError('SMP_BAD_HEADER', `smp.server: ${rest.length} bytes, a header needs ${SMP_HEADER_BYTES}`, { length: rest.length }));
+        break;
+      }
+      const header = readRequestHeader(rest);
+      const total = SMP_HEADER_BYTES + header.length;
+      if (rest.length < total) {
+        out.push(this.answer(header, { rc: MGMT_ERR_ECORRUPT }));
+        break;
+      }
+      const result = await this.handleOne(header, rest.subarray(SMP_HEADER_BYTES, total));
+      out.push(this.answer(header, result));
+      if (!('body' in result)) break;
+      if (header.group === MGMT_GROUP_ID_OS && header.command === OS_MGMT_ID_RESET && header.op === MGMT_OP_WRITE) this.pendingReset = true;
+      rest = rest.subarray(total);
+    }
+    return out;
+  }
+
+  private async handleOne(header: SmpHeader, payload: Uint8Array): Promise<HandlerResult> {
+    if (header.op !== MGMT_OP_READ && header.op !== MGMT_OP_WRITE) return { rc: MGMT_ERR_ENOTSUP };
+    if (header.version > SMP_VERSION_2) return { rc: MGMT_ERR_UNSUPPORTED_TOO_NEW };
+    const handler = this.groups.get(header.group)?.handlers[header.command];
+    const fn = header.op === MGMT_OP_READ ? handler?.read : handler?.write;
+    if (!fn) return { rc: MGMT_ERR_ENOTSUP };
+    let body: SmpBody | undefined;
+    if (payload.length > 0) {
+      try {
+        const v = cborDecode(payload);
+        // Not a map: zcbor_map_decode_bulk fails the same way as on no map at all.
+        body = v !== null && typeof v === 'object' && !Array.isArray(v) && !(v instanceof Uint8Array) ? (v as SmpBody) : undefined;
+      } catch (e) {
+        this.lastError = e as SmpError;
+        body = undefined;
+      }
+    }
     try {
-      header = decodeHeader(request);
-    } catch (e) {
-      this.drop(e as SmpError);
-      return undefined;
-    }
-    if (header.op !== MGMT_OP_READ && header.op !== MGMT_OP_WRITE) {
-      this.drop(new SmpError('SMP_BAD_HEADER', `smp.server: op ${header.op} is not a request`, { op: header.op }));
-      return undefined;
-    }
-    if (request.length > this.bufSize) {
-      this.drop(new SmpError('SMP_MSGSIZE', `smp.server: request of ${request.length} bytes exceeds buf_size ${this.bufSize}`, { length: request.length }));
-      return undefined;
-    }
-    let result: HandlerResult;
-    let reset = false;
-    if (header.version > SMP_VERSION_2) {
-      // A newer protocol than this server speaks: answered in v2, as Zephyr does.
-      this.stats.requests++;
-      this.stats.errors++;
-      return encodeMessage(responseHeader(header), { rc: MGMT_ERR_UNSUPPORTED_TOO_NEW });
-    }
-    try {
-      const { body } = decodeMessage(request);
-      result = await this.route(header, body);
-      reset = header.group === MGMT_GROUP_ID_OS && header.command === OS_MGMT_ID_RESET && 'body' in result;
+      return await fn({ header, body });
     } catch (e) {
       // A power cut is the device dying, not an answer; anything else is answered, never fatal.
       if (e instanceof PowerCutError) throw e;
       if (e instanceof SmpError) {
         this.lastError = e;
-        result = { rc: MGMT_ERR_EINVAL };
-      } else {
-        this.lastError = new SmpError('SMP_HANDLER_FAILED', `smp.server: group ${header.group} command ${header.command} failed: ${(e as Error)?.message ?? e}`, {}, { cause: e });
-        result = { rc: MGMT_ERR_EUNKNOWN };
+        return { rc: MGMT_ERR_EINVAL };
       }
+      this.lastError = new SmpError('SMP_HANDLER_FAILED', `smp.server: group ${header.group} command ${header.command} failed: ${(e as Error)?.message ?? e}`, {}, { cause: e });
+      return { rc: MGMT_ERR_EUNKNOWN };
     }
+  }
+
+  /** Encodes the answer to `header`: a body, an SMP-layer rc, or a group error for this version. */
+  private answer(header: SmpHeader, result: HandlerResult): Uint8Array {
     this.stats.requests++;
     let body: SmpBody;
-    if ('body' in result) body = header.version === SMP_VERSION_1 && Object.keys(result.body).length === 0 ? { rc: 0 } : result.body;
-    else {
+    if ('body' in result) {
+      body = this.legacyRc && header.version === SMP_VERSION_1 ? { rc: 0, ...result.body } : result.body;
+    } else {
       this.stats.errors++;
       if ('rc' in result) body = { rc: result.rc };
-      else body = header.version === SMP_VERSION_1 ? { rc: result.v1Rc } : { err: { group: header.group, rc: result.groupRc } };
+      else body = header.version === SMP_VERSION_1 ? { rc: result.v1Rc } : { err: { group: result.group ?? header.group, rc: result.groupRc } };
     }
-    const response = encodeMessage(responseHeader(header), body);
-    if (reset) this.pendingReset = true;
-    return response;
+    // Encoded as zcbor does on the device: the same bytes, length field included, as smp_svr sends.
+    const cbor = zcborEncode(body);
+    const out = new Uint8Array(SMP_HEADER_BYTES + cbor.length);
+    out.set(encodeHeader({ ...zephyrResponseHeader(header), length: cbor.length }), 0);
+    out.set(cbor, SMP_HEADER_BYTES);
+    return out;
   }
 
   private drop(e: SmpError): void {
@@ -138,46 +242,40 @@ export class SmpServer<I extends SmpGroupHandler = SmpGroupHandler> {
     this.lastError = e;
   }
 
-  private async route(h: SmpHeader, body: SmpBody): Promise<HandlerResult> {
-    if (h.group === MGMT_GROUP_ID_OS) return this.osMgmt(h, body);
-    if (h.group === MGMT_GROUP_ID_IMAGE) return this.img.handle(h.op, h.command, body);
-    return { rc: MGMT_ERR_ENOTSUP };
-  }
-
-  /** os_mgmt: echo, reset, mcumgr params. */
-  private osMgmt(h: SmpHeader, body: SmpBody): HandlerResult {
-    if (h.command === OS_MGMT_ID_ECHO && h.op === MGMT_OP_WRITE) {
-      if (typeof body.d !== 'string') return { rc: MGMT_ERR_EINVAL };
-      return { body: { r: body.d } };
-    }
-    if (h.command === OS_MGMT_ID_RESET && h.op === MGMT_OP_WRITE) return { body: {} };
-    if (h.command === OS_MGMT_ID_MCUMGR_PARAMS && h.op === MGMT_OP_READ) return { body: { buf_size: this.bufSize, buf_count: this.bufCount } };
-    return { rc: MGMT_ERR_ENOTSUP };
-  }
-
   /** Serves requests arriving on `transport`, one at a time, answering on the same transport. */
   attach(transport: SmpTransport): SmpTransport {
     this.transports.push(transport);
     transport.onError((e) => this.drop(e));
     transport.onMessage((m) => {
-      // Each queued request holds one of the device's buf_count buffers; with none free it is lost.
-      if (this.queued >= this.bufCount) {
+      // A received request takes one of the buf_count buffers; with none free it is lost.
+      if (this.buffersInUse >= this.bufCount) {
         this.drop(new SmpError('SMP_BUSY', `smp.server: all ${this.bufCount} buffers busy, request dropped`, { bufCount: this.bufCount }));
         return;
       }
-      this.queued++;
+      this.buffersInUse++;
       this.queue = this.queue.then(async () => {
+        // The answer needs a buffer of its own (smp_alloc_rsp); without one the request is answered
+        // ENOMEM in its own buffer.
+        const answerBuffer = this.buffersInUse < this.bufCount;
+        if (answerBuffer) this.buffersInUse++;
         try {
-          const response = await this.handle(m).finally(() => this.queued--);
-          if (!response) return;
-          await transport.send(response);
-          await this.afterResponse();
+          const responses = answerBuffer ? await this.handlePacket(m) : this.noMemory(m);
+          for (const r of responses) await transport.send(r);
+          if (responses.length > 0) await this.afterResponse();
         } catch (e) {
           this.drop(e instanceof SmpError ? e : new SmpError('SMP_SERVER_FAILED', `smp.server: ${(e as Error)?.message ?? e}`, {}, { cause: e }));
+        } finally {
+          this.buffersInUse -= answerBuffer ? 2 : 1;
         }
       });
     });
     return transport;
+  }
+
+  /** The ENOMEM answer to a request no answer buffer was free for (nothing if its header is unreadable). */
+  private noMemory(m: Uint8Array): Uint8Array[] {
+    if (m.length < SMP_HEADER_BYTES) return [];
+    return [this.answer(readRequestHeader(m), { rc: MGMT_ERR_ENOMEM })];
   }
 
   /** Serves a serial console link with Zephyr's UART limits (128-byte line buffer, buf_size - 4 messages). */
@@ -201,7 +299,7 @@ export class SmpServer<I extends SmpGroupHandler = SmpGroupHandler> {
   async afterResponse(): Promise<void> {
     if (!this.pendingReset) return;
     this.pendingReset = false;
-    this.img.resetState();
+    for (const group of this.groups.values()) group.resetState?.();
     await this.onReset?.();
   }
 

@@ -7,7 +7,10 @@ import { SmpClient } from '../../../src/transport/smp/client.ts';
 import { createUartPair } from '../../../src/transport/smp/sim-links.ts';
 import { SerialSmpTransport } from '../../../src/transport/smp/transport.ts';
 import { uploadImage } from '../../../src/transport/smp/upload.ts';
-import { toHex } from '../../../src/hal/bytes.ts';
+import { fromHex, toHex } from '../../../src/hal/bytes.ts';
+import { decodeMessage } from '../../../src/transport/smp/message.ts';
+import type { SmpTransport } from '../../../src/transport/smp/transport.ts';
+import { smpVectors } from './vectors.ts';
 
 async function serialSetup(o: { bufSize?: number; baud?: number } = {}) {
   const clock = new VirtualClock();
@@ -50,6 +53,43 @@ test('uploads an image with full chunks, tests it, resets into it and confirms i
   assert.equal(images.map((i) => [i.slot, i.version, i.confirmed, i.active]), [[0, '2.0.0', false, true], [1, '1.0.0', true, false]]);
   images = await client.imageConfirm();
   assert.equal(images.map((i) => [i.slot, i.version, i.confirmed, i.active]), [[0, '2.0.0', true, true], [1, '1.0.0', false, false]]);
+  await client.close();
+});
+
+test('the client (what `fotakit smp` sends) and the emulated board agree with the shared SMP vectors', async () => {
+  const { device, host } = await serialSetup();
+  const sent: Uint8Array[] = [];
+  const inner = new SerialSmpTransport(host);
+  const tap: SmpTransport = {
+    kind: 'serial',
+    maxMessageBytes: (b) => inner.maxMessageBytes(b),
+    send: (m) => {
+      sent.push(m);
+      return inner.send(m);
+    },
+    onMessage: (l) => inner.onMessage(l),
+    onError: (l) => inner.onError(l),
+    close: () => inner.close(),
+  };
+  const client = new SmpClient(tap, { clock: new VirtualClock() });
+  await client.echo('Hello world!');
+  await client.imageState();
+  await client.params();
+  await client.reset();
+  const vector = (prefix: string) => fromHex(smpVectors.find((v) => v.name.startsWith(prefix))!.hex!);
+  // Same bytes but the sequence number (byte 6), which is the client's own count.
+  const withoutSeq = (m: Uint8Array) => toHex(Uint8Array.from(m).fill(0, 6, 7));
+  assert.equal(sent.map(withoutSeq), [vector('os echo write request'), vector('image state read request'), vector('os mcumgr params read request'), vector('os reset write request')].map(withoutSeq));
+  // The board answers each request vector; headers as the response vectors, bodies as Zephyr's.
+  const echo = decodeMessage((await device.server.handle(vector('os echo write request')))!);
+  assert.equal([echo.header.op, echo.header.sequence, echo.body], [3, 139, { r: 'Hello world!' }]);
+  const params = decodeMessage((await device.server.handle(vector('os mcumgr params read request')))!);
+  const paramsVector = decodeMessage(fromHex(smpVectors.find((v) => v.name.startsWith('os mcumgr params read response'))!.hex!));
+  assert.equal([params.header.version, params.header.op, params.header.group, params.header.command], [paramsVector.header.version, paramsVector.header.op, paramsVector.header.group, paramsVector.header.command]);
+  assert.equal(Object.keys(params.body), Object.keys(paramsVector.body));
+  const resetVector = smpVectors.find((v) => v.name.startsWith('os reset write request'))!;
+  const reset = decodeMessage((await device.server.handle(fromHex(resetVector.hex!)))!);
+  assert.equal([reset.header.op, reset.header.command, reset.body], [decodeMessage(fromHex(resetVector.response_hex!)).header.op, 5, {}]);
   await client.close();
 });
 
