@@ -13,6 +13,10 @@ import { ImageError } from './errors.ts';
 export const INTEL_HEX_GAP_FILL = 0xff;
 /** Data bytes per record line, as Python's IntelHex writes them. */
 export const INTEL_HEX_LINE_BYTES = 16;
+/** Addresses one record reaches without an extended linear address record. */
+const INTEL_HEX_SEGMENT_BYTES = 0x10000;
+/** Extended linear address record for the first 64 KiB. */
+const INTEL_HEX_ELA_ZERO_RECORD = ':020000040000FA';
 /** Largest address span accepted when flattening a HEX file (a HEX file addresses 4 GiB; a slot is far smaller). */
 export const INTEL_HEX_MAX_SPAN_BYTES = 64 * 1024 * 1024;
 
@@ -61,5 +65,9 @@ export function writeIntelHex(blocks: ReadonlyArray<readonly [number, Uint8Array
     }
   }
   const map = new MemoryMap(blocks.map(([a, b]) => [a, b] as [number, Uint8Array]));
-  return map.asHexString(INTEL_HEX_LINE_BYTES) + '\n';
+  let text = map.asHexString(INTEL_HEX_LINE_BYTES);
+  // Like Python's IntelHex (imgtool), no extended-address record at all when every byte lies below 64 KiB.
+  const top = Math.max(...blocks.map(([a, b]) => a + b.length));
+  if (top <= INTEL_HEX_SEGMENT_BYTES && text.startsWith(INTEL_HEX_ELA_ZERO_RECORD)) text = text.slice(INTEL_HEX_ELA_ZERO_RECORD.length).replace(/^\r?\n/, '');
+  return text + '\n';
 }
