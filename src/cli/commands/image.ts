@@ -200,7 +200,7 @@ const GETPUB: CommandSpec = {
   },
   help: {
     key: 'key file (PEM)',
-    encoding: 'pem, raw (DER bytes), lang-c (or c) or lang-rust (or rust)',
+    encoding: 'pem, raw (DER bytes), lang-c (or c) or lang-rust',
     output: 'write to this file instead of stdout',
     'name-suffix': 'appended to the C/Rust symbol names',
     ...PASSPHRASE_HELP,
@@ -750,12 +750,12 @@ async function cmdGetpub(argv: string[]): Promise<number> {
   const encoding = stringValue(p, 'encoding') ?? 'lang-c';
   const k = readPem(p, file);
   const { type, der } = anyPublicKeyFromPem(k.pem, k.passphrase);
-  const suffix = nameSuffix(p, encoding, ['c', 'lang-c', 'rust', 'lang-rust']);
+  const suffix = nameSuffix(p, encoding, ['c', 'lang-c', 'lang-rust']);
   let out: Uint8Array | string;
   if (encoding === 'pem') out = publicKeyPem(k.pem, k.passphrase);
   else if (encoding === 'raw') out = der;
   else if (encoding === 'c' || encoding === 'lang-c') out = publicKeyAsC(type, der, suffix);
-  else if (encoding === 'rust' || encoding === 'lang-rust') out = publicKeyAsRust(type, der, suffix);
+  else if (encoding === 'lang-rust') out = publicKeyAsRust(type, der, suffix);
   else throw new UsageError(`--encoding: '${encoding}' is not pem, raw, lang-c or lang-rust`);
   emit(p, out);
   return EXIT_OK;
