@@ -206,7 +206,9 @@ test('imgtool-flags options: ROM_FIXED/RAM_LOAD/NON_BOOTABLE flags and load addr
   assert.is(h.getUint32(16, true), 0x10);
   for (const [key, len] of [['ecdsa-p256', 72], ['ecdsa-p384', 103]] as const) {
     const img = await signImage(p, { ...base, signer: createPemSigner(flagsText(`keys/${key}.pem`)), padSig: true });
-    assert.is(walkImage(img).tlvs.find((t) => t.type === 0x22)!.len, len, key);
+    // imgtool pads up to 72 / 103; a P-384 DER of 104 bytes (both integers with a sign byte) stays as is.
+    const got = walkImage(img).tlvs.find((t) => t.type === 0x22)!.len;
+    assert.ok(got === len || (key === 'ecdsa-p384' && got === 104), `${key}: ${got}`);
   }
   const t = await createSignedImage(p, { ...base, test: true, maxAlign: 16 });
   assert.equal(t.trailerWrites.map(([o, b]) => [o, b.length, b[0]]), [[0x40000 - 32, 16, 0xff], [0x40000 - 16, 16, 0x10]]);
