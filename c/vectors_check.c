@@ -133,7 +133,12 @@ static void check_images(void)
 				uint16_t type = le16(v->data + off), len = le16(v->data + off + 2);
 
 				CHECK(off + 4 + len <= end, "%s: TLV %u runs past the area", v->name, type);
-				if ((type == IMAGE_TLV_SHA256 && len == 32) || (type == IMAGE_TLV_SHA384 && len == 48) || (type == IMAGE_TLV_SHA512 && len == 64)) hash_found = 1;
+				if ((type == IMAGE_TLV_SHA256 && len == 32) || (type == IMAGE_TLV_SHA384 && len == 48) || (type == IMAGE_TLV_SHA512 && len == 64)) {
+					const char *want = type == IMAGE_TLV_SHA256 ? "sha256" : type == IMAGE_TLV_SHA384 ? "sha384" : "sha512";
+
+					if (!hash_found) CHECK(strcmp(v->hash, want) == 0, "%s: hash field %s, hash TLV %s", v->name, v->hash, want);
+					hash_found = 1;
+				}
 				off += 4 + len;
 			}
 			CHECK(off == end, "%s: TLV entries fill the area exactly", v->name);
@@ -141,8 +146,13 @@ static void check_images(void)
 			if (v->len == FOTAKIT_VECTOR_IMAGE_SLOT_SIZE) {
 				CHECK(memcmp(v->data + v->len - BOOT_MAGIC_SZ, fotakit_boot_magic_a8, BOOT_MAGIC_SZ) == 0, "%s: padded image ends in the boot magic", v->name);
 			} else {
-				CHECK(end == v->len, "%s: image length is header + body + TLVs", v->name);
+				size_t k;
+
+				/* Anything after the TLVs (trailing_bytes) is erased flash, which bootutil never reads. */
+				CHECK(end <= v->len, "%s: image length covers header + body + TLVs", v->name);
+				for (k = end; k < v->len; k++) CHECK(v->data[k] == 0xff, "%s: byte %lu after the TLVs is not erased", v->name, (unsigned long)k);
 			}
+			CHECK(v->mcuboot_options != NULL && (v->key_type == NULL) == (v->mcuboot_options[0] == '\0'), "%s: MCUboot options name the signature type", v->name);
 		}
 	}
 }

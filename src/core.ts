@@ -39,5 +39,6 @@ export * from './fota/dfu/flash-slot.ts';
 // MCUboot images (parse, verify, sign) and boot model (trailer, swap table, bootloader), as a namespace.
 export * as mcuboot from './fota/mcuboot/index.ts';
 export { portableCrypto, createPortableCrypto } from './hal/portable/crypto.ts';
+export { portableEncryption } from './hal/portable/crypto-enc.ts';
 export { FlashSettings } from './hal/portable/flash-settings.ts';
 export { MemorySettings } from './hal/portable/memory-settings.ts';

@@ -1,10 +1,12 @@
 /**
  * A small C99 header writer for the test vectors: include guard, a "generated" banner, `#define`s
  * (each under `#ifndef` so the header sits beside MCUboot's and Zephyr's own definitions of the same
- * constants), enums, byte arrays as `static const uint8_t name[] = {...}; static const size_t
- * name_len = N;`, and free text for struct types and tables. Output is plain ASCII, byte-identical on
- * every run. Compiles with `gcc -std=c99 -Wall -Wextra -Werror` (static consts in a header do not
- * trigger -Wunused-const-variable for C).
+ * constants), enums, byte arrays as `static const uint8_t name[] = {...}; #define name_len
+ * ((size_t)N)`, and free text for struct types and tables. Lengths are macros, not `static const
+ * size_t` objects: a table initialised from an object is not a constant expression in ISO C (tcc
+ * refuses it), a macro is, in C99 and C++ alike. Output is plain ASCII, byte-identical on every run.
+ * Compiles with `gcc -std=c99 -Wall -Wextra -Werror -pedantic`, tcc, and `g++ -std=c++17 -Wall
+ * -Wextra -Werror` (static consts in a header do not trigger -Wunused-const-variable).
  */
 import { FotaError } from '../hal/errors.ts';
 
@@ -89,7 +91,7 @@ export class CHeaderWriter {
     return this;
   }
 
-  /** `static const uint8_t name[] = {...}; static const size_t name_len = N;` */
+  /** `static const uint8_t name[] = {...}; #define name_len ((size_t)N)` (a constant expression for tables). */
   bytes(name: string, data: Uint8Array): this {
     this.claim(name);
     this.claim(`${name}_len`);
@@ -100,7 +102,7 @@ export class CHeaderWriter {
     }
     // C99 has no empty initialiser: an empty vector is one 0x00 with length 0.
     if (data.length === 0) lines.push('\t0x00, /* empty: see the _len */');
-    this.parts.push(`static const uint8_t ${name}[] = {`, ...lines, '};', `static const size_t ${name}_len = ${data.length};`);
+    this.parts.push(`static const uint8_t ${name}[] = {`, ...lines, '};', `#define ${name}_len ((size_t)${data.length})`);
     return this;
   }
 
@@ -115,7 +117,9 @@ export class CHeaderWriter {
   table(structType: string, name: string, rows: ReadonlyArray<ReadonlyArray<string>>, countName: string): this {
     this.claim(name);
     this.claim(countName);
-    const body = rows.length === 0 ? ['\t{ 0 }, /* empty: see the count */'] : rows.map((r) => `\t{ ${r.join(', ')} },`);
+    // An empty table still needs one row: `{ 0 }` in C (the universal zero initialiser, no warning),
+    // `{}` in C++ (g++ -Wextra flags the missing members of `{ 0 }`).
+    const body = rows.length === 0 ? ['#ifdef __cplusplus', '\t{}, /* empty: see the count */', '#else', '\t{ 0 }, /* empty: see the count */', '#endif'] : rows.map((r) => `\t{ ${r.join(', ')} },`);
     this.parts.push(`static const struct ${structType} ${name}[] = {`, ...body, '};', `#define ${countName} ${rows.length}`);
     return this;
   }

@@ -8,7 +8,7 @@
  */
 import { concatBytes, readU16LE, readU32LE, toHex, utf8Encode, writeU16LE, writeU32LE } from '../hal/bytes.ts';
 import { nodeCrypto as crypto } from '../hal/node/crypto.ts';
-import { hash } from '../hal/crypto.ts';
+import { hash, type HashAlgorithm } from '../hal/crypto.ts';
 import {
   IH_HDR_SIZE_OFFSET,
   IH_IMG_SIZE_OFFSET,
@@ -80,7 +80,42 @@ interface ImageCase {
   bytes: Uint8Array;
   keyType?: ImageKeyType;
   allowUnsigned: boolean;
+  /** The image's hash algorithm (its hash TLV). */
+  hash: HashAlgorithm;
+  /** MCUboot options (mcuboot_config.h) the image needs beyond its signature type's (HW_KEY, SHA512, SIGN_PURE). */
+  extraOptions?: string[];
 }
+
+/** The MCUboot signature option each key type needs (mcuboot_config.h; Kconfig BOOT_SIGNATURE_TYPE_*). */
+const MCUBOOT_SIGN_OPTIONS: Readonly<Record<ImageKeyType, string>> = {
+  ed25519: 'MCUBOOT_SIGN_ED25519',
+  'ecdsa-p256': 'MCUBOOT_SIGN_EC256',
+  'ecdsa-p384': 'MCUBOOT_SIGN_EC384 MCUBOOT_SHA384',
+  'rsa-2048': 'MCUBOOT_SIGN_RSA MCUBOOT_SIGN_RSA_LEN=2048',
+  'rsa-3072': 'MCUBOOT_SIGN_RSA MCUBOOT_SIGN_RSA_LEN=3072',
+};
+
+/** The MCUboot build options a vector needs: its signature type's, plus any extra; "" for an unsigned image. */
+function mcubootOptions(c: ImageCase): string {
+  return [c.keyType ? MCUBOOT_SIGN_OPTIONS[c.keyType] : '', ...(c.extraOptions ?? [])].filter((x) => x !== '').join(' ');
+}
+
+/**
+ * Where fotakit refuses an image before bootutil would (or for another reason), per bootutil's source
+ * (mcuboot 2d4bacc3: tlv.c bootutil_tlv_iter_begin, image_validate.c bootutil_img_validate); read, not run.
+ */
+const BOOTUTIL_NOTES: Readonly<Record<string, string>> = {
+  hdr_size_small:
+    'fotakit is stricter: it refuses ih_hdr_size < 32 at the header. bootutil has no lower bound; it looks for the TLV info at ih_hdr_size + ih_img_size, finds body bytes, and fails in bootutil_tlv_iter_begin (it_magic != IMAGE_TLV_INFO_MAGIC).',
+  hdr_size_zero:
+    'fotakit is stricter: it refuses ih_hdr_size 0 at the header. bootutil fails later, in bootutil_tlv_iter_begin (no TLV info magic at ih_hdr_size + ih_img_size).',
+  protect_size_2:
+    'fotakit refuses ih_protect_tlv_size 1..3 at the header. bootutil hashes first, then bootutil_tlv_iter_begin fails (unprotected magic while ih_protect_tlv_size != 0).',
+  protect_size_unannounced:
+    'bootutil refuses it too: bootutil_tlv_iter_begin sees IMAGE_TLV_PROT_INFO_MAGIC with ih_protect_tlv_size (0) != it_tlv_tot. fotakit names it IMAGE_PROTECTED_SIZE_MISMATCH while parsing.',
+  too_many_tlvs:
+    'fotakit is stricter: it stops at IMAGE_MAX_TLV_COUNT (128) entries per area. bootutil has no count limit: it walks every entry, the hash matches, and it rejects the image only for want of a verified signature.',
+};
 
 interface Outcome {
   valid: boolean;
@@ -114,8 +149,14 @@ async function validCases(payload: Uint8Array): Promise<ImageCase[]> {
   const signed = async (name: string, description: string, keyType: ImageKeyType | undefined, extra: Partial<SignOptions> = {}, seedLabel?: string): Promise<ImageCase> => {
     const opts: SignOptions = { ...base(), ...extra };
     if (keyType) opts.signer = vectorSigner(keyType, seedLabel);
-    const c: ImageCase = { name, description, bytes: await signImage(payload, opts), allowUnsigned: keyType === undefined };
+    const hashAlg: HashAlgorithm = extra.pure ? 'sha512' : (extra.hashAlgorithm ?? (keyType === 'ecdsa-p384' ? 'sha384' : 'sha256'));
+    const c: ImageCase = { name, description, bytes: await signImage(payload, opts), allowUnsigned: keyType === undefined, hash: hashAlg };
     if (keyType) c.keyType = keyType;
+    const extraOptions: string[] = [];
+    if (extra.publicKeyFormat === 'full') extraOptions.push('MCUBOOT_HW_KEY');
+    if (hashAlg === 'sha512') extraOptions.push('MCUBOOT_SHA512');
+    if (extra.pure) extraOptions.push('MCUBOOT_SIGN_PURE');
+    if (extraOptions.length > 0) c.extraOptions = extraOptions;
     return c;
   };
   return [
@@ -175,7 +216,7 @@ async function badCases(valid: ImageCase[]): Promise<ImageCase[]> {
   const bodyStart = h.hdrSize;
   const out: ImageCase[] = [];
   const add = (name: string, description: string, bytes: Uint8Array, allowUnsigned = false): void => {
-    out.push({ name, description, bytes, keyType: 'ed25519', allowUnsigned });
+    out.push({ name, description, bytes, keyType: 'ed25519', allowUnsigned, hash: 'sha256' });
   };
   const u16At = (off: number, v: number) => (b: Uint8Array) => writeU16LE(b, off, v);
   const u32At = (off: number, v: number) => (b: Uint8Array) => writeU32LE(b, off, v);
@@ -246,7 +287,7 @@ async function badCases(valid: ImageCase[]): Promise<ImageCase[]> {
   for (const [name, type] of [['ecdsa_p256_sig_flip', 'ecdsa-p256'], ['rsa2048_sig_flip', 'rsa-2048']] as const) {
     const img = valid.find((c) => c.keyType === type)!.bytes;
     const sig = parseImage(img).unprotectedArea.entries.find((t) => t.type === IMAGE_TLV_ECDSA_SIG || t.type === IMAGE_TLV_RSA2048_PSS)!;
-    out.push({ name, description: `${type} signature byte flipped`, bytes: edited(img, flip(sig.offset + IMAGE_TLV_ENTRY_HEADER_SIZE + 12)), keyType: type, allowUnsigned: false });
+    out.push({ name, description: `${type} signature byte flipped`, bytes: edited(img, flip(sig.offset + IMAGE_TLV_ENTRY_HEADER_SIZE + 12)), keyType: type, allowUnsigned: false, hash: 'sha256' });
   }
   return out;
 }
@@ -295,6 +336,11 @@ export async function generateImageVectors(): Promise<VectorCategory> {
         kind,
         description: c.description,
         key_type: c.keyType ?? null,
+        hash: c.hash,
+        mcuboot_options: mcubootOptions(c),
+        non_default_build: (c.extraOptions ?? []).length > 0,
+        bootutil_note: BOOTUTIL_NOTES[c.name] ?? null,
+        is_valid_case: o.valid,
         allow_unsigned: c.allowUnsigned,
         length: c.bytes.length,
         header: { magic: hdr.magic, hdr_size: hdr.hdrSize, protect_tlv_size: hdr.protectTlvSize, img_size: hdr.imgSize },
@@ -338,8 +384,13 @@ export async function generateImageVectors(): Promise<VectorCategory> {
       '\tconst char *name;',
       '\tconst uint8_t *data;',
       '\tsize_t len;',
-      '\tint is_valid_case; /* 1: a valid image, 0: from the bad-input corpus */',
+      '\tint is_valid_case; /* 1: expected VALID (a corpus entry MCUboot accepts, like trailing_bytes, too) */',
       '\tint allow_unsigned;',
+      '\tconst char *key_type; /* "ed25519", "ecdsa-p256", "ecdsa-p384", "rsa-2048", "rsa-3072", or NULL (unsigned) */',
+      '\tconst char *hash; /* the hash TLV: "sha256", "sha384" or "sha512" */',
+      '\tconst char *mcuboot_options; /* mcuboot_config.h options the image needs (signature type, HW_KEY, SHA512, SIGN_PURE) */',
+      '\tint non_default_build; /* 1: needs an option a default build of its signature type lacks (HW_KEY, SHA512, SIGN_PURE) */',
+      '\tconst char *bootutil_note; /* where fotakit refuses earlier or otherwise than bootutil, or NULL */',
       '\tenum fotakit_image_result expect;',
       '\tconst char *expect_code;',
       '\tconst char *parse_code; /* parseImage (structure only): "OK" or the code */',
@@ -355,10 +406,11 @@ export async function generateImageVectors(): Promise<VectorCategory> {
   w.table(
     'fotakit_image_vector',
     'fotakit_image_vectors',
-    results.map(({ c, kind, o }) => {
+    results.map(({ c, o }) => {
       const n = `fotakit_img_${cIdent(c.name)}`;
       const hdr = rawHeader(c.bytes);
-      return [cString(c.name), n, `${n}_len`, kind === 'valid' ? '1' : '0', c.allowUnsigned ? '1' : '0', enumName(o.code), cString(o.code), cString(o.parseCode), `0x${hdr.magic.toString(16)}U`, String(hdr.hdrSize), String(hdr.protectTlvSize), `${hdr.imgSize}U`];
+      const note = BOOTUTIL_NOTES[c.name];
+      return [cString(c.name), n, `${n}_len`, o.valid ? '1' : '0', c.allowUnsigned ? '1' : '0', c.keyType ? cString(c.keyType) : 'NULL', cString(c.hash), cString(mcubootOptions(c)), (c.extraOptions ?? []).length > 0 ? '1' : '0', note ? cString(note) : 'NULL', enumName(o.code), cString(o.code), cString(o.parseCode), `0x${hdr.magic.toString(16)}U`, String(hdr.hdrSize), String(hdr.protectTlvSize), `${hdr.imgSize}U`];
     }),
     'FOTAKIT_IMAGE_VECTOR_COUNT',
   );

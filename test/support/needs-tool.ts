@@ -13,6 +13,8 @@ import { test as uvuTest, type Test } from 'uvu';
 export const OUTSIDE_TOOLS = {
   socat: { command: 'socat', debianPackage: 'socat' },
   gcc: { command: 'gcc', debianPackage: 'gcc' },
+  tcc: { command: 'tcc', debianPackage: 'tcc' },
+  gxx: { command: 'g++', debianPackage: 'g++' },
   chromium: { command: 'chromium', debianPackage: 'chromium' },
 } as const;
 
@@ -45,12 +47,15 @@ export function toolMode(tool: OutsideTool, env: NodeJS.ProcessEnv = process.env
  * uvu's `test` for tests that need `tool`: the real one when the tool is here; otherwise a stand-in
  * whose tests are skipped (or, in CI, fail saying what to install) and whose hooks do nothing.
  */
-export function testNeeding(tool: OutsideTool, base: Test = uvuTest, mode: ToolMode = toolMode(tool)): Test {
-  if (mode === 'run') return base;
-  const { command, debianPackage } = OUTSIDE_TOOLS[tool];
+export function testNeeding(tools: OutsideTool | OutsideTool[], base: Test = uvuTest, mode?: ToolMode): Test {
+  const list = Array.isArray(tools) ? tools : [tools];
+  const missing = mode === undefined ? list.find((t) => toolMode(t) !== 'run') : list[0];
+  const effective = mode ?? (missing === undefined ? 'run' : toolMode(missing));
+  if (effective === 'run' || missing === undefined) return base;
+  const { command, debianPackage } = OUTSIDE_TOOLS[missing];
   const why = `needs ${command}, which is not on PATH (apt-get install -y ${debianPackage})`;
   const register = (name: string, fn: Parameters<Test>[1]): void => {
-    if (mode === 'skip') base.skip(`${name} [skipped: ${why}]`, fn);
+    if (effective === 'skip') base.skip(`${name} [skipped: ${why}]`, fn);
     else
       base(name, () => {
         throw new Error(`${why}; CI must install it (.ci/run)`);

@@ -1,6 +1,8 @@
 /**
  * The vectors from C: every generated header compiles alone with gcc -std=c99 -Wall -Wextra -Werror
- * (-pedantic too), and c/vectors_check.c, built against all of them, passes its invariant checks.
+ * (-pedantic too), with tcc (a strict ISO C compiler: table initialisers must be constant
+ * expressions) and with g++ -std=c++17 -Wall -Wextra -Werror; c/vectors_check.c, built against all of
+ * them by each of the three, passes its invariant checks.
  */
 import { testNeeding } from '../support/needs-tool.ts';
 import * as assert from 'uvu/assert';
@@ -13,10 +15,14 @@ import { generateVectors, writeVectors, type WrittenCategory } from '../../src/v
 
 /** Every test here compiles the generated headers with gcc. */
 const gccTest = testNeeding('gcc');
+/** These also need tcc (a strict ISO C compiler) and g++. */
+const cTest = testNeeding(['gcc', 'tcc', 'gxx']);
 
 const CHECK_SOURCE = fileURLToPath(new URL('../../c/vectors_check.c', import.meta.url));
 const GCC_FLAGS = ['-std=c99', '-Wall', '-Wextra', '-Werror', '-pedantic'];
 const GCC_TIMEOUT_MS = 60_000;
+const TCC_FLAGS = ['-Wall', '-Werror'];
+const GXX_FLAGS = ['-std=c++17', '-Wall', '-Wextra', '-Werror', '-x', 'c++'];
 
 const dir = mkdtempSync(join(tmpdir(), 'fotakit-vectors-c-'));
 let written: WrittenCategory[] = [];
@@ -33,6 +39,40 @@ function gcc(args: string[], include = dir): { status: number | null; stderr: st
   if (r.error) throw r.error;
   return { status: r.status, stderr: r.stderr };
 }
+
+function compile(cc: 'tcc' | 'g++', args: string[], include = dir): { status: number | null; stderr: string } {
+  const r = spawnSync(cc, [...(cc === 'tcc' ? TCC_FLAGS : GXX_FLAGS), `-I${include}`, ...args], { encoding: 'utf8', timeout: GCC_TIMEOUT_MS });
+  if (r.error) throw r.error;
+  return { status: r.status, stderr: r.stderr };
+}
+
+cTest('tcc and g++ are installed (CI installs the Debian packages tcc and g++ when missing)', () => {
+  for (const cc of ['tcc', 'g++']) assert.is(spawnSync(cc, ['-v'], { encoding: 'utf8' }).status, 0, `${cc} -v`);
+});
+
+cTest('each generated header compiles on its own under tcc and g++ -std=c++17 -Wall -Wextra -Werror', () => {
+  for (const cc of ['tcc', 'g++'] as const) {
+    for (const w of written) {
+      const src = join(dir, `only_${cc === 'tcc' ? 'tcc' : 'gxx'}_${w.name}.c`);
+      writeFileSync(src, `#include "${w.headerFile}"\n#include "${w.headerFile}" /* include guard */\nint main(void) { return 0; }\n`);
+      const r = compile(cc, ['-c', src, '-o', `${src}.o`]);
+      assert.is(r.stderr, '', `${cc} ${w.headerFile}: ${r.stderr}`);
+      assert.is(r.status, 0, `${cc} ${w.headerFile}`);
+    }
+  }
+});
+
+cTest('c/vectors_check.c built by tcc and by g++ passes the same checks as the gcc build', () => {
+  for (const cc of ['tcc', 'g++'] as const) {
+    const bin = join(dir, `vectors_check_${cc === 'tcc' ? 'tcc' : 'gxx'}`);
+    const build = compile(cc, [CHECK_SOURCE, '-o', bin]);
+    assert.is(build.stderr, '', `${cc}: ${build.stderr}`);
+    assert.is(build.status, 0, cc);
+    const r = spawnSync(bin, [], { encoding: 'utf8', timeout: GCC_TIMEOUT_MS });
+    assert.is(r.status, 0, `${cc}: ${r.stdout}`);
+    assert.match(r.stdout, /^\d+ checks passed$/m);
+  }
+});
 
 gccTest('gcc is installed (CI installs it when missing)', () => {
   const r = spawnSync('gcc', ['--version'], { encoding: 'utf8' });

@@ -8,8 +8,8 @@ test('byte arrays come with their _len, sixteen bytes a line; an empty one stays
   w.bytes('a', Uint8Array.from({ length: 17 }, (_, i) => i));
   w.bytes('e', new Uint8Array(0));
   const text = w.toString();
-  assert.match(text, 'static const uint8_t a[] = {\n\t0x00, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08, 0x09, 0x0a, 0x0b, 0x0c, 0x0d, 0x0e, 0x0f,\n\t0x10,\n};\nstatic const size_t a_len = 17;');
-  assert.match(text, 'static const uint8_t e[] = {\n\t0x00, /* empty: see the _len */\n};\nstatic const size_t e_len = 0;');
+  assert.match(text, 'static const uint8_t a[] = {\n\t0x00, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08, 0x09, 0x0a, 0x0b, 0x0c, 0x0d, 0x0e, 0x0f,\n\t0x10,\n};\n#define a_len ((size_t)17)');
+  assert.match(text, 'static const uint8_t e[] = {\n\t0x00, /* empty: see the _len */\n};\n#define e_len ((size_t)0)');
 });
 
 test('defines sit under #ifndef so MCUboot and Zephyr headers can define them first', () => {

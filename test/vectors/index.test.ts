@@ -95,6 +95,29 @@ test('image vectors: one valid image per signature type, and the corpus names th
   assert.ok(list.filter((i) => i.kind === 'bad').length >= 30);
 });
 
+test('image vectors say what MCUboot build each needs, which cases are valid, and where bootutil differs', async () => {
+  const [images] = await generateVectors(['images']);
+  type Row = { name: string; is_valid_case: boolean; hash: string; mcuboot_options: string; non_default_build: boolean; bootutil_note: string | null; expect: { code: string } };
+  const list = (images!.json as { images: Row[] }).images;
+  const row = (name: string) => list.find((i) => i.name === name)!;
+  assert.is(row('trailing_bytes').expect.code, 'VALID');
+  assert.is(row('trailing_bytes').is_valid_case, true);
+  for (const r of list) assert.is(r.is_valid_case, r.expect.code === 'VALID', r.name);
+  assert.equal(
+    list.filter((r) => r.non_default_build).map((r) => [r.name, r.mcuboot_options]),
+    [
+      ['ed25519_pubkey', 'MCUBOOT_SIGN_ED25519 MCUBOOT_HW_KEY'],
+      ['ed25519_sha512', 'MCUBOOT_SIGN_ED25519 MCUBOOT_SHA512'],
+      ['ed25519_pure', 'MCUBOOT_SIGN_ED25519 MCUBOOT_SHA512 MCUBOOT_SIGN_PURE'],
+    ],
+  );
+  assert.is(row('ecdsa_p384').hash, 'sha384');
+  assert.is(row('unsigned').mcuboot_options, '');
+  assert.match(row('hdr_size_small').bootutil_note!, 'fotakit is stricter');
+  assert.match(row('too_many_tlvs').bootutil_note!, 'no count limit');
+  assert.is(row('body_flip').bootutil_note, null);
+});
+
 test('trailer vectors cover every swap-table row for each max-align and erased value', async () => {
   const [trailers] = await generateVectors(['trailers']);
   const swaps = (trailers!.json as { swap_vectors: Array<{ max_align: number; erased_val: number; row: number }> }).swap_vectors;

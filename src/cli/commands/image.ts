@@ -1,32 +1,55 @@
 /**
  * `fotakit image`: MCUboot images, imgtool-compatible (same flags, same bytes, same key files).
- *   sign    -k KEY [-H N] [--pad-header] [-S N] [-v V] [-s N|auto] [-d "(id,ver),..."] [--align N]
- *           [--max-align N] [--pad] [--confirm] [-R 0|0xff] [--public-key-format hash|full] [--pure]
- *           [--sha 256|384|512] IN OUT
- *   verify  [-k KEY ...] IMG        exit 0 "valid", 1 with the reason code
- *   info    IMG [--json]            header, every TLV, hashes, trailer state
- *   keygen  -k FILE -t ed25519|ecdsa-p256|ecdsa-p384|rsa-2048|rsa-3072
- *   getpub  -k FILE [-e pem|raw|c] [-o FILE]
+ *   sign      -k KEY [-H N] [--pad-header] [-S N] [-v V] [-s N|auto] [-d "(id,ver),..."] [--align N]
+ *             [--max-align N] [--pad] [--confirm] [--test] [-R 0|0xff] [--public-key-format hash|full]
+ *             [--pure] [--sha 256|384|512] [-M N] [--overwrite-only] [--boot-record T] [-L A] [-F A]
+ *             [-x A] [--custom-tlv TAG VAL] [--custom-tlv-file TAG FILE] [--pad-sig] [--non-bootable]
+ *             [--vid V] [--cid C] [-E KEY [--encrypt-keylen 128|256] [--hmac-sha 256|512] [-c]]
+ *             [--save-enctlv] [--vector-to-sign payload|digest] [--sig-out F] [--fix-sig F
+ *             --fix-sig-pubkey K] IN OUT      (IN/OUT ending in .hex are Intel HEX)
+ *   verify    [-k KEY ...] [--enc-key PRIV] IMG   exit 0 "valid", 1 with the reason code
+ *   info      IMG [--json] (alias dumpinfo)       header, every TLV, hashes, trailer state
+ *   keygen    -k FILE -t ed25519|ecdsa-p256|ecdsa-p384|rsa-2048|rsa-3072|x25519 [-p]
+ *   getpub    -k FILE [-e pem|raw|lang-c|lang-rust] [-o FILE]
+ *   getpubhash -k FILE [-e lang-c|raw] [-o FILE]; getpriv -k FILE [-f pkcs8|openssl]; keyinfo -k FILE; version
+ * -p: the key is passphrase-protected; the passphrase comes from $FOTAKIT_KEY_PASSPHRASE, else stdin's first line.
  * Exit codes: 0 ok, 1 invalid image, 2 usage or unreadable input.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { basename } from 'node:path';
-import { readU32LE, toHex } from '../../hal/bytes.ts';
+import { readU32LE, toHex, utf8Encode } from '../../hal/bytes.ts';
 import { hash, type HashAlgorithm } from '../../hal/crypto.ts';
 import { UsageError } from '../../hal/errors.ts';
 import { nodeCrypto } from '../../hal/node/crypto.ts';
-import { createPemSigner, generateImageKeyPem, IMAGE_KEY_TYPES, publicKeyFromPem, publicKeyPem } from '../../boards/image-keys.ts';
+import {
+  anyPublicKeyFromPem,
+  createPemSigner,
+  decryptionKeyFromPem,
+  encryptionKeyFromPem,
+  generateImageKeyPem,
+  isEncryptedPem,
+  KEYGEN_TYPES,
+  keyKind,
+  privateKeyDer,
+  publicKeyFromPem,
+  publicKeyPem,
+  sha1,
+} from '../../boards/image-keys.ts';
+import { portableEncryption } from '../../hal/portable/crypto-enc.ts';
+import { decryptImage } from '../../fota/mcuboot/encryption.ts';
+import { readIntelHex, writeIntelHex } from '../../fota/mcuboot/intel-hex.ts';
+import { imgtoolUuid, UUID_NAMESPACE_DNS } from '../../fota/mcuboot/uuid.ts';
 import { ImageError } from '../../fota/mcuboot/errors.ts';
 import { flagNames, hashedRegionLength } from '../../fota/mcuboot/header.ts';
 import { parseImage } from '../../fota/mcuboot/image.ts';
 import { imageKeyFromDer, type ImageKeyType } from '../../fota/mcuboot/keys.ts';
 import type { ImageDependency } from '../../fota/mcuboot/protected.ts';
-import { signImage, type SignOptions } from '../../fota/mcuboot/sign.ts';
+import { createSignedImage, type SignOptions, type Signer } from '../../fota/mcuboot/sign.ts';
 import { tlvTypeName, type Tlv } from '../../fota/mcuboot/tlv.ts';
 import { HASH_TLV_ALGORITHMS } from '../../fota/mcuboot/verdict.ts';
 import { verifyImage } from '../../fota/mcuboot/verify.ts';
 import { formatVersion, parseVersion } from '../../fota/mcuboot/version.ts';
-import { BOOT_MAGIC_SZ, flagStateName, magicStateName, swapTypeName, trailerLayout, trailerStateFromBytes } from '../../fota/mcuboot/trailer.ts';
+import { BOOT_MAGIC_SZ, flagStateName, magicStateName, maxAlignFromMagic, swapTypeName, trailerLayout, trailerStateFromBytes } from '../../fota/mcuboot/trailer.ts';
 import { IMAGE_U16_MAX, IMAGE_U32_MAX, IMGTOOL_DEFAULT_MAX_ALIGN } from '../../fota/mcuboot/constants.ts';
 import {
   EXIT_NEGATIVE,
@@ -48,6 +71,12 @@ export const IMAGE_SIGN_DEFAULT_HEADER_BYTES = 0x200;
 const DEPENDENCY_IMAGE_ID_MAX = 0xff;
 /** Bytes per line of `getpub -e c`, as imgtool writes them. */
 const C_ARRAY_BYTES_PER_LINE = 8;
+/** The imgtool release whose behaviour fotakit's image commands follow. */
+export const IMGTOOL_COMPATIBLE_VERSION = '2.4.0';
+/** Where `-p` takes a key passphrase from (else stdin's first line). */
+export const KEY_PASSPHRASE_ENV = 'FOTAKIT_KEY_PASSPHRASE';
+const PASSPHRASE_OPTION = { password: { type: 'boolean', short: 'p' } } as const;
+const PASSPHRASE_HELP = { password: `the key is passphrase-protected: passphrase from $${KEY_PASSPHRASE_ENV}, else stdin's first line` };
 
 const SIGN: CommandSpec = {
   usage: 'fotakit image sign [-k KEY] [options] IN OUT',
@@ -68,6 +97,27 @@ const SIGN: CommandSpec = {
     'public-key-format': { type: 'string' },
     pure: { type: 'boolean' },
     sha: { type: 'string' },
+    test: { type: 'boolean' },
+    'max-sectors': { type: 'string', short: 'M' },
+    'overwrite-only': { type: 'boolean' },
+    'boot-record': { type: 'string' },
+    'load-addr': { type: 'string', short: 'L' },
+    'rom-fixed': { type: 'string', short: 'F' },
+    'hex-addr': { type: 'string', short: 'x' },
+    'pad-sig': { type: 'boolean' },
+    'non-bootable': { type: 'boolean' },
+    vid: { type: 'string' },
+    cid: { type: 'string' },
+    encrypt: { type: 'string', short: 'E' },
+    'encrypt-keylen': { type: 'string' },
+    'hmac-sha': { type: 'string' },
+    clear: { type: 'boolean', short: 'c' },
+    'save-enctlv': { type: 'boolean' },
+    'vector-to-sign': { type: 'string' },
+    'sig-out': { type: 'string' },
+    'fix-sig': { type: 'string' },
+    'fix-sig-pubkey': { type: 'string' },
+    ...PASSPHRASE_OPTION,
   },
   help: {
     key: 'private key (PKCS#8 PEM, as imgtool keygen writes)',
@@ -85,6 +135,27 @@ const SIGN: CommandSpec = {
     'public-key-format': 'hash (KEYHASH, default) or full (PUBKEY)',
     pure: 'ed25519 signature over the whole image (SHA-512, SIG_PURE)',
     sha: 'hash: 256, 384 or 512 (default by key type)',
+    test: 'like --pad, image_ok left erased (a test swap)',
+    'max-sectors': 'sectors the trailer allows for in the size check (default 128)',
+    'overwrite-only': 'overwrite-only upgrades: smaller trailer, --confirm writes no image_ok',
+    'boot-record': 'BOOT_RECORD TLV with this sw_type (max 12 characters)',
+    'load-addr': 'RAM load address (ih_load_addr, RAM_LOAD flag)',
+    'rom-fixed': 'flash address the image is built for (ih_load_addr, ROM_FIXED flag)',
+    'hex-addr': 'base address of a .hex output (default: from a .hex input)',
+    'pad-sig': 'pad ECDSA signatures to a fixed length (72 / 103 bytes)',
+    'non-bootable': 'set NON_BOOTABLE',
+    vid: 'UUID_VID: raw UUID or vendor domain name',
+    cid: 'UUID_CID: raw UUID or image class name (in the vendor namespace)',
+    encrypt: 'encrypt for this public key (x25519, P-256 or RSA-2048 PEM)',
+    'encrypt-keylen': 'AES key length: 128 (default) or 256',
+    'hmac-sha': 'ECIES HKDF/HMAC hash: 256 (default) or 512 (x25519 only)',
+    clear: 'with -E: keep the body in clear (flags and key TLV still written)',
+    'save-enctlv': 'trailer keeps key TLVs (BOOT_SWAP_SAVE_ENCTLV; size check)',
+    'vector-to-sign': 'write what would be signed (payload) or its digest instead of the image',
+    'sig-out': 'also write the signature, base64',
+    'fix-sig': 'use this base64 signature (made elsewhere, e.g. an HSM) instead of signing',
+    'fix-sig-pubkey': 'public key of --fix-sig',
+    ...PASSPHRASE_HELP,
   },
   positionals: { min: 2, max: 2, names: 'IN OUT' },
 };
@@ -92,8 +163,12 @@ const SIGN: CommandSpec = {
 const VERIFY: CommandSpec = {
   usage: 'fotakit image verify [-k KEY ...] IMG',
   summary: 'Checks the hash and, with keys, the signature of an image. Exit 0 "valid", 1 with the reason code.',
-  options: { key: { type: 'string', short: 'k', multiple: true } },
-  help: { key: 'trusted key: PEM (private or public) or MCUboot DER; repeatable. Without: hash only' },
+  options: { key: { type: 'string', short: 'k', multiple: true }, 'enc-key': { type: 'string' }, ...PASSPHRASE_OPTION },
+  help: {
+    key: 'trusted key: PEM (private or public) or MCUboot DER; repeatable. Without: hash only',
+    'enc-key': "device's private key (x25519, P-256, RSA-2048 PEM): decrypt an encrypted image, then check the plaintext",
+    ...PASSPHRASE_HELP,
+  },
   positionals: { min: 1, max: 1, names: 'IMG' },
 };
 
@@ -101,23 +176,73 @@ const INFO: CommandSpec = {
   usage: 'fotakit image info IMG [--json]',
   summary: 'Shows the header, every TLV, the hash check and the trailer state of a padded image.',
   options: { 'max-align': { type: 'string' } },
-  help: { 'max-align': 'BOOT_MAX_ALIGN of the trailer (default 8)' },
+  help: { 'max-align': 'BOOT_MAX_ALIGN of the trailer (default: from the magic, as imgtool dumpinfo; else 8)' },
   positionals: { min: 1, max: 1, names: 'IMG' },
 };
 
 const KEYGEN: CommandSpec = {
-  usage: 'fotakit image keygen -k FILE -t TYPE',
-  summary: `Writes a new private key (PKCS#8 PEM, like imgtool keygen). TYPE: ${IMAGE_KEY_TYPES.join(', ')}.`,
-  options: { key: { type: 'string', short: 'k' }, type: { type: 'string', short: 't' } },
-  help: { key: 'output key file', type: 'key type' },
+  usage: 'fotakit image keygen -k FILE -t TYPE [-p]',
+  summary: `Writes a new private key (PKCS#8 PEM, like imgtool keygen). TYPE: ${KEYGEN_TYPES.join(', ')}.`,
+  options: { key: { type: 'string', short: 'k' }, type: { type: 'string', short: 't' }, ...PASSPHRASE_OPTION },
+  help: { key: 'output key file', type: 'key type', password: `protect the key with a passphrase ($${KEY_PASSPHRASE_ENV}, else stdin's first line)` },
   positionals: { min: 0, max: 0, names: 'no arguments' },
 };
 
 const GETPUB: CommandSpec = {
-  usage: 'fotakit image getpub -k FILE [-e pem|raw|c] [-o FILE]',
-  summary: 'Prints the public key as MCUboot embeds it: PEM, raw DER, or a C array (default c, like imgtool).',
-  options: { key: { type: 'string', short: 'k' }, encoding: { type: 'string', short: 'e' }, output: { type: 'string', short: 'o' } },
-  help: { key: 'key file (PEM)', encoding: 'pem, raw (DER bytes) or c (lang-c)', output: 'write to this file instead of stdout' },
+  usage: 'fotakit image getpub -k FILE [-e pem|raw|lang-c|lang-rust] [-o FILE]',
+  summary: 'Prints the public key as MCUboot embeds it: PEM, raw DER, a C array (default, like imgtool) or a Rust slice.',
+  options: {
+    key: { type: 'string', short: 'k' },
+    encoding: { type: 'string', short: 'e' },
+    output: { type: 'string', short: 'o' },
+    'name-suffix': { type: 'string' },
+    ...PASSPHRASE_OPTION,
+  },
+  help: {
+    key: 'key file (PEM)',
+    encoding: 'pem, raw (DER bytes), lang-c (or c) or lang-rust',
+    output: 'write to this file instead of stdout',
+    'name-suffix': 'appended to the C/Rust symbol names',
+    ...PASSPHRASE_HELP,
+  },
+  positionals: { min: 0, max: 0, names: 'no arguments' },
+};
+
+const GETPUBHASH: CommandSpec = {
+  usage: 'fotakit image getpubhash -k FILE [-e lang-c|raw] [-o FILE]',
+  summary: 'Prints the SHA-256 of the public key (as MCUboot embeds it), like imgtool getpubhash.',
+  options: {
+    key: { type: 'string', short: 'k' },
+    encoding: { type: 'string', short: 'e' },
+    output: { type: 'string', short: 'o' },
+    'name-suffix': { type: 'string' },
+    ...PASSPHRASE_OPTION,
+  },
+  help: { key: 'key file (PEM)', encoding: 'lang-c (default) or raw', output: 'write to this file instead of stdout', 'name-suffix': 'appended to the C symbol names', ...PASSPHRASE_HELP },
+  positionals: { min: 0, max: 0, names: 'no arguments' },
+};
+
+const GETPRIV: CommandSpec = {
+  usage: 'fotakit image getpriv -k FILE [-f pkcs8|openssl]',
+  summary: 'Prints the private key as a C array (enc_priv_key), like imgtool getpriv: for building an encryption key into MCUboot.',
+  options: { key: { type: 'string', short: 'k' }, format: { type: 'string', short: 'f' }, minimal: { type: 'boolean' }, ...PASSPHRASE_OPTION },
+  help: { key: 'private key file (PEM)', format: 'pkcs8 (default; RSA: openssl) or openssl (SEC1 / PKCS#1)', minimal: 'not supported (refused)', ...PASSPHRASE_HELP },
+  positionals: { min: 0, max: 0, names: 'no arguments' },
+};
+
+const KEYINFO: CommandSpec = {
+  usage: 'fotakit image keyinfo -k FILE [--require private|public]',
+  summary: 'Prints whether the key file is a private (keypair) or a public key, like imgtool keyinfo.',
+  options: { key: { type: 'string', short: 'k' }, require: { type: 'string' } },
+  help: { key: 'key file (PEM)', require: 'exit 2 when the key is not of this kind' },
+  positionals: { min: 0, max: 0, names: 'no arguments' },
+};
+
+const VERSION: CommandSpec = {
+  usage: 'fotakit image version',
+  summary: 'Prints the imgtool version whose behaviour the image commands follow.',
+  options: {},
+  help: {},
   positionals: { min: 0, max: 0, names: 'no arguments' },
 };
 
@@ -127,9 +252,13 @@ const GROUP_HELP = [
   'commands:',
   '  sign      sign a binary into an MCUboot image (imgtool sign)',
   '  verify    check hash and signature of an image',
-  '  info      header, TLVs, hashes and trailer of an image',
-  '  keygen    new signing key (PKCS#8 PEM)',
-  '  getpub    public key as PEM, raw DER or C array',
+  '  info      header, TLVs, hashes and trailer of an image (alias: dumpinfo)',
+  '  keygen    new signing or encryption key (PKCS#8 PEM)',
+  '  getpub    public key as PEM, raw DER, C array or Rust slice',
+  '  getpubhash  SHA-256 of the public key (C array or raw)',
+  '  getpriv   private key as a C array (for MCUboot encryption keys)',
+  '  keyinfo   private or public key',
+  '  version   the imgtool version followed',
 ].join('\n');
 
 function readInput(path: string, what: string): Uint8Array {
@@ -147,6 +276,83 @@ function writeOutput(path: string, bytes: Uint8Array | string, mode?: number): v
   } catch (e) {
     throw new UsageError(`image: cannot write '${path}': ${(e as Error).message}`);
   }
+}
+
+function isHexPath(path: string): boolean {
+  return path.toLowerCase().endsWith('.hex');
+}
+
+/** An image or payload file: Intel HEX when its name ends in .hex (as imgtool decides), else raw bytes. */
+function readImageInput(path: string, what: string): { bytes: Uint8Array; baseAddr?: number } {
+  const raw = readInput(path, what);
+  if (!isHexPath(path)) return { bytes: raw };
+  const hex = readIntelHex(utf8(raw));
+  return { bytes: hex.bytes, baseAddr: hex.baseAddr };
+}
+
+let cachedPassphrase: string | undefined;
+/** The passphrase of `-p`: $FOTAKIT_KEY_PASSPHRASE, else the first line of stdin (read once). */
+function passphrase(p: Parsed): string | undefined {
+  if (p.values.password !== true) return undefined;
+  if (cachedPassphrase !== undefined) return cachedPassphrase;
+  const env = process.env[KEY_PASSPHRASE_ENV];
+  if (env !== undefined) return (cachedPassphrase = env);
+  let text: string;
+  try {
+    text = readFileSync(0, 'utf8');
+  } catch {
+    throw new UsageError(`-p: set $${KEY_PASSPHRASE_ENV} or pipe the passphrase on stdin`);
+  }
+  return (cachedPassphrase = text.split(/\r?\n/)[0] ?? '');
+}
+
+/** Reads a PEM key file; a protected one without -p is a usage error that says so. */
+function readPem(p: Parsed, path: string): { pem: string; passphrase?: string } {
+  const pem = utf8(readInput(path, 'key'));
+  const pw = passphrase(p);
+  if (isEncryptedPem(pem) && pw === undefined) throw new UsageError(`image: the key '${path}' is passphrase-protected: add -p`);
+  return pw === undefined ? { pem } : { pem, passphrase: pw };
+}
+
+/** `--custom-tlv TAG VALUE` and `--custom-tlv-file TAG FILE` take two values (imgtool's nargs=2): taken out before parsing. */
+function takePairOptions(argv: string[], names: ReadonlyArray<string>): { rest: string[]; pairs: Array<{ name: string; a: string; b: string }> } {
+  const rest: string[] = [];
+  const pairs: Array<{ name: string; a: string; b: string }> = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg === '--') {
+      rest.push(...argv.slice(i));
+      break;
+    }
+    const name = names.find((n) => arg === `--${n}`);
+    if (!name) {
+      rest.push(arg);
+      continue;
+    }
+    if (argv[i + 1] === undefined || argv[i + 2] === undefined) throw new UsageError(`--${name}: needs two values (TAG VALUE)`);
+    pairs.push({ name, a: argv[i + 1]!, b: argv[i + 2]! });
+    i += 2;
+  }
+  return { rest, pairs };
+}
+
+/** imgtool's custom TLV values: 0x-prefixed hex (even length), else the UTF-8 text; or a file's bytes. */
+function customTlvs(pairs: Array<{ name: string; a: string; b: string }>): Array<{ type: number; value: Uint8Array }> {
+  return pairs.map(({ name, a, b }) => {
+    const type = parseInteger(name, a, IMAGE_U16_MAX);
+    if (name === 'custom-tlv-file') return { type, value: Uint8Array.from(readInput(b, 'custom TLV file')) };
+    if (b.startsWith('0x')) {
+      const hex = b.slice(2);
+      if (hex.length % 2 !== 0 || !/^[0-9a-fA-F]*$/.test(hex)) throw new UsageError(`--custom-tlv: '${b}' is not an even-length hex value`);
+      return { type, value: Uint8Array.from(Buffer.from(hex, 'hex')) };
+    }
+    return { type, value: utf8Encode(b) };
+  });
+}
+
+/** A Signer that returns a signature made elsewhere (--fix-sig, base64), for its public key. */
+function fixedSigner(signature: Uint8Array, pub: { type: ImageKeyType; der: Uint8Array }): Signer {
+  return { keyType: pub.type, publicKeyDer: pub.der, sign: () => signature };
 }
 
 function requireString(p: Parsed, name: string, usage: string): string {
@@ -178,8 +384,11 @@ export function parseDependencies(text: string): ImageDependency[] {
 
 const SHA_CHOICES: Record<string, HashAlgorithm | undefined> = { '256': 'sha256', '384': 'sha384', '512': 'sha512', auto: undefined };
 
+const HMAC_CHOICES: Record<string, 'sha256' | 'sha512' | undefined> = { '256': 'sha256', '512': 'sha512', auto: undefined };
+
 async function cmdSign(argv: string[]): Promise<number> {
-  const p = parseCommand(SIGN, argv);
+  const { rest, pairs } = takePairOptions(argv, ['custom-tlv', 'custom-tlv-file']);
+  const p = parseCommand(SIGN, rest);
   if (p.help) return printHelp(SIGN);
   const [input, output] = p.positionals as [string, string];
   const options: SignOptions = {
@@ -187,7 +396,19 @@ async function cmdSign(argv: string[]): Promise<number> {
     headerSize: IMAGE_SIGN_DEFAULT_HEADER_BYTES,
   };
   const key = stringValue(p, 'key');
-  if (key !== undefined) options.signer = createPemSigner(utf8(readInput(key, 'key')));
+  const fixSig = stringValue(p, 'fix-sig');
+  if (key !== undefined && fixSig !== undefined) throw new UsageError('--fix-sig: cannot sign with a key and use a fixed signature at once');
+  if (key !== undefined) {
+    const k = readPem(p, key);
+    options.signer = createPemSigner(k.pem, k.passphrase);
+  }
+  if (fixSig !== undefined) {
+    const pubPath = stringValue(p, 'fix-sig-pubkey');
+    if (pubPath === undefined) throw new UsageError('--fix-sig: the public key of the fixed signature is not given (--fix-sig-pubkey)');
+    const k = readPem(p, pubPath);
+    const sig = Uint8Array.from(Buffer.from(utf8(readInput(fixSig, 'signature')).trim(), 'base64'));
+    options.signer = fixedSigner(sig, publicKeyFromPem(k.pem, k.passphrase));
+  }
   const num = (name: string, max?: number): number | undefined => {
     const v = stringValue(p, name);
     return v === undefined ? undefined : parseInteger(name, v, max);
@@ -199,16 +420,36 @@ async function cmdSign(argv: string[]): Promise<number> {
   if (align !== undefined) options.align = align;
   const maxAlign = num('max-align');
   if (maxAlign !== undefined) options.maxAlign = maxAlign;
-  if (p.values['pad-header'] === true) options.padHeader = true;
-  if (p.values.pad === true) options.pad = true;
-  if (p.values.confirm === true) options.confirm = true;
-  if (p.values.pure === true) options.pure = true;
+  const maxSectors = num('max-sectors');
+  if (maxSectors !== undefined) options.maxSectors = maxSectors;
+  const loadAddr = num('load-addr', IMAGE_U32_MAX);
+  if (loadAddr !== undefined) options.loadAddr = loadAddr;
+  const romFixed = num('rom-fixed', IMAGE_U32_MAX);
+  if (romFixed !== undefined) options.romFixed = romFixed;
+  const hexAddr = num('hex-addr', IMAGE_U32_MAX);
+  const flag = (name: string): boolean => p.values[name] === true;
+  if (flag('pad-header')) options.padHeader = true;
+  if (flag('pad')) options.pad = true;
+  if (flag('confirm')) options.confirm = true;
+  if (flag('test')) options.test = true;
+  if (flag('pure')) options.pure = true;
+  if (flag('overwrite-only')) options.overwriteOnly = true;
+  if (flag('pad-sig')) options.padSig = true;
+  if (flag('non-bootable')) options.nonBootable = true;
+  if (flag('save-enctlv')) options.saveEncTlv = true;
   const version = stringValue(p, 'version');
   if (version !== undefined) options.version = parseVersion(version);
   const sc = stringValue(p, 'security-counter');
   if (sc !== undefined) options.securityCounter = sc === 'auto' ? 'auto' : parseInteger('security-counter', sc, IMAGE_U32_MAX);
   const deps = stringValue(p, 'dependencies');
   if (deps !== undefined) options.dependencies = parseDependencies(deps);
+  const bootRecord = stringValue(p, 'boot-record');
+  if (bootRecord !== undefined) options.bootRecord = bootRecord;
+  const vid = stringValue(p, 'vid');
+  if (vid !== undefined) options.vid = imgtoolUuid(sha1, UUID_NAMESPACE_DNS, vid);
+  const cid = stringValue(p, 'cid');
+  if (cid !== undefined) options.cid = imgtoolUuid(sha1, options.vid, cid);
+  if (pairs.length > 0) options.customTlvs = customTlvs(pairs);
   const erased = stringValue(p, 'erased-val');
   if (erased !== undefined) {
     if (erased !== '0' && erased.toLowerCase() !== '0xff') throw new UsageError(`--erased-val: '${erased}' is not 0 or 0xff`);
@@ -225,9 +466,49 @@ async function cmdSign(argv: string[]): Promise<number> {
     const alg = SHA_CHOICES[sha];
     if (alg) options.hashAlgorithm = alg;
   }
-  const image = await signImage(readInput(input, 'input'), options);
-  writeOutput(output, image);
-  if (p.json) console.log(JSON.stringify({ ok: true, out: output, bytes: image.length }));
+  const encrypt = stringValue(p, 'encrypt');
+  const keylen = stringValue(p, 'encrypt-keylen');
+  const hmacSha = stringValue(p, 'hmac-sha');
+  if (encrypt !== undefined) {
+    const k = readPem(p, encrypt);
+    options.encryption = { crypto: portableEncryption, key: encryptionKeyFromPem(k.pem, k.passphrase) };
+    if (keylen !== undefined) {
+      if (keylen !== '128' && keylen !== '256') throw new UsageError(`--encrypt-keylen: '${keylen}' is not 128 or 256`);
+      options.encryption.keyBits = keylen === '256' ? 256 : 128;
+    }
+    if (hmacSha !== undefined) {
+      if (!(hmacSha in HMAC_CHOICES)) throw new UsageError(`--hmac-sha: '${hmacSha}' is not 256, 512 or auto`);
+      const alg = HMAC_CHOICES[hmacSha];
+      if (alg) options.encryption.hmac = alg;
+    }
+    if (flag('clear')) options.encryption.clear = true;
+  } else if (flag('clear') || keylen !== undefined || hmacSha !== undefined) {
+    throw new UsageError('--clear, --encrypt-keylen and --hmac-sha need -E/--encrypt');
+  }
+  const vts = stringValue(p, 'vector-to-sign');
+  if (vts !== undefined) {
+    if (vts !== 'payload' && vts !== 'digest') throw new UsageError(`--vector-to-sign: '${vts}' is not payload or digest`);
+    options.vectorToSign = vts;
+  }
+
+  const inFile = readImageInput(input, 'input');
+  const signed = await createSignedImage(inFile.bytes, options);
+  if (signed.vector) writeOutput(output, signed.vector);
+  else if (isHexPath(output)) {
+    // imgtool: the header moves the image down by hdr_size when --pad-header is given.
+    let base = inFile.baseAddr !== undefined && options.padHeader ? inFile.baseAddr - options.headerSize : inFile.baseAddr;
+    if (hexAddr !== undefined) base = hexAddr;
+    if (base === undefined) throw new UsageError('image sign: a .hex output needs an address: a .hex input or -x/--hex-addr');
+    if (base < 0) throw new UsageError(`image sign: the header would start below address 0 (input at 0x${inFile.baseAddr!.toString(16)})`);
+    const blocks: Array<[number, Uint8Array]> = [[base, signed.image], ...signed.trailerWrites.map(([o, b]): [number, Uint8Array] => [base! + o, b])];
+    writeOutput(output, writeIntelHex(blocks));
+  } else writeOutput(output, signed.bytes);
+  const sigOut = stringValue(p, 'sig-out');
+  if (sigOut !== undefined) {
+    if (!signed.signature) throw new UsageError('--sig-out: the image has no signature (no -k or --fix-sig)');
+    writeOutput(sigOut, Buffer.from(signed.signature).toString('base64'));
+  }
+  if (p.json) console.log(JSON.stringify({ ok: true, out: output, bytes: signed.bytes.length }));
   return EXIT_OK;
 }
 
@@ -236,19 +517,30 @@ function utf8(b: Uint8Array): string {
 }
 
 /** A trusted key from a file: PEM (private or public) or MCUboot DER. */
-function loadTrustedKey(path: string): Uint8Array {
+function loadTrustedKey(p: Parsed, path: string): Uint8Array {
   const bytes = readInput(path, 'key');
   const text = utf8(bytes);
-  if (text.includes('-----BEGIN')) return publicKeyFromPem(text).der;
+  if (text.includes('-----BEGIN')) {
+    const k = readPem(p, path);
+    return publicKeyFromPem(k.pem, k.passphrase).der;
+  }
   return imageKeyFromDer(bytes).der;
 }
 
 async function cmdVerify(argv: string[]): Promise<number> {
   const p = parseCommand(VERIFY, argv);
   if (p.help) return printHelp(VERIFY);
-  const keys = stringList(p, 'key').map(loadTrustedKey);
-  const bytes = readInput(p.positionals[0]!, 'image');
+  const keys = stringList(p, 'key').map((k) => loadTrustedKey(p, k));
+  const encKeyPath = stringValue(p, 'enc-key');
+  let decryptionKey;
+  if (encKeyPath !== undefined) {
+    const k = readPem(p, encKeyPath);
+    decryptionKey = decryptionKeyFromPem(k.pem, k.passphrase);
+  }
+  let bytes = readImageInput(p.positionals[0]!, 'image').bytes;
   try {
+    // MCUboot decrypts the secondary slot with the device key, then checks hash and signature over the plaintext.
+    if (decryptionKey) bytes = decryptImage(portableEncryption, bytes, decryptionKey);
     const v = await verifyImage(bytes, { crypto: nodeCrypto, trustedKeys: keys, allowUnsigned: keys.length === 0 });
     if (p.json) {
       console.log(
@@ -307,11 +599,10 @@ async function cmdInfo(argv: string[]): Promise<number> {
   const p = parseCommand(INFO, argv);
   if (p.help) return printHelp(INFO);
   const path = p.positionals[0]!;
-  const bytes = readInput(path, 'image');
-  const maxAlignText = stringValue(p, 'max-align');
-  const maxAlign = maxAlignText === undefined ? IMGTOOL_DEFAULT_MAX_ALIGN : parseInteger('max-align', maxAlignText);
+  let bytes: Uint8Array;
   let img;
   try {
+    bytes = readImageInput(path, 'image').bytes;
     img = parseImage(bytes);
   } catch (e) {
     if (!(e instanceof ImageError)) throw e;
@@ -327,6 +618,9 @@ async function cmdInfo(argv: string[]): Promise<number> {
       const computed = hash(nodeCrypto, alg, bytes.subarray(0, hashedRegionLength(h)));
       return { algorithm: alg, tlv: toHex(t.value), computed: toHex(computed), match: toHex(computed) === toHex(t.value) };
     });
+  // As imgtool dumpinfo: BOOT_MAX_ALIGN from the magic when it names one, unless given.
+  const maxAlignText = stringValue(p, 'max-align');
+  const maxAlign = maxAlignText !== undefined ? parseInteger('max-align', maxAlignText) : (maxAlignFromMagic(bytes) ?? IMGTOOL_DEFAULT_MAX_ALIGN);
   const trailer = img.trailingBytes > 0 ? trailerJson(bytes, maxAlign) : undefined;
   const info = {
     filename: basename(path),
@@ -391,42 +685,133 @@ async function cmdKeygen(argv: string[]): Promise<number> {
   if (p.help) return printHelp(KEYGEN);
   const file = requireString(p, 'key', 'fotakit image keygen');
   const type = requireString(p, 'type', 'fotakit image keygen');
-  if (!(IMAGE_KEY_TYPES as ReadonlyArray<string>).includes(type)) {
-    throw new UsageError(`--type: '${type}' is not one of ${IMAGE_KEY_TYPES.join(', ')}`);
+  if (!(KEYGEN_TYPES as ReadonlyArray<string>).includes(type)) {
+    throw new UsageError(`--type: '${type}' is not one of ${KEYGEN_TYPES.join(', ')}`);
   }
-  writeOutput(file, generateImageKeyPem(type as ImageKeyType), 0o600);
+  writeOutput(file, generateImageKeyPem(type as ImageKeyType | 'x25519', passphrase(p)), 0o600);
   if (p.json) console.log(JSON.stringify({ ok: true, key: file, type }));
   return EXIT_OK;
 }
 
-/** imgtool's `getpub -e lang-c` text. */
-export function publicKeyAsC(type: ImageKeyType, der: Uint8Array): string {
-  const name = type === 'ed25519' ? 'ed25519_pub_key' : type.startsWith('ecdsa') ? 'ecdsa_pub_key' : 'rsa_pub_key';
-  const lines = ['/* Autogenerated by imgtool.py, do not edit. */', `const unsigned char ${name}[] = {`];
-  for (let i = 0; i < der.length; i += C_ARRAY_BYTES_PER_LINE) {
-    const row = Array.from(der.subarray(i, i + C_ARRAY_BYTES_PER_LINE), (b) => `0x${b.toString(16).padStart(2, '0')},`);
-    lines.push(`    ${row.join(' ')}`);
+/** imgtool's key short names, which name the C and Rust symbols. */
+const KEY_SHORT_NAMES: Readonly<Record<ImageKeyType | 'x25519', string>> = {
+  ed25519: 'ed25519',
+  'ecdsa-p256': 'ecdsa',
+  'ecdsa-p384': 'ecdsap384',
+  'rsa-2048': 'rsa',
+  'rsa-3072': 'rsa',
+  x25519: 'x25519',
+};
+
+const AUTOGEN_LINE = '/* Autogenerated by imgtool.py, do not edit. */';
+const SYMBOL_SUFFIX = /^[A-Za-z0-9_]*$/;
+
+function byteRows(bytes: Uint8Array): string[] {
+  const rows: string[] = [];
+  for (let i = 0; i < bytes.length; i += C_ARRAY_BYTES_PER_LINE) {
+    rows.push(`    ${Array.from(bytes.subarray(i, i + C_ARRAY_BYTES_PER_LINE), (b) => `0x${b.toString(16).padStart(2, '0')},`).join(' ')}`);
   }
-  lines.push('};', `const unsigned int ${name}_len = ${der.length};`);
-  return lines.join('\n') + '\n';
+  return rows;
+}
+
+/** A C array as imgtool emits it (`const unsigned char NAME[] = {...}; const unsigned int NAME_len = N;`). */
+export function cArray(name: string, bytes: Uint8Array): string {
+  return [AUTOGEN_LINE, `const unsigned char ${name}[] = {`, ...byteRows(bytes), '};', `const unsigned int ${name}_len = ${bytes.length};`].join('\n') + '\n';
+}
+
+/** imgtool's `getpub -e lang-c` text. */
+export function publicKeyAsC(type: ImageKeyType | 'x25519', der: Uint8Array, suffix = ''): string {
+  return cArray(`${KEY_SHORT_NAMES[type]}_pub_key${suffix}`, der);
+}
+
+/** imgtool's `getpub -e lang-rust` text. */
+export function publicKeyAsRust(type: ImageKeyType | 'x25519', der: Uint8Array, suffix = ''): string {
+  const name = `${KEY_SHORT_NAMES[type].toUpperCase()}_PUB_KEY${suffix.toUpperCase()}`;
+  return [AUTOGEN_LINE, `static ${name}: &[u8] = &[`, ...byteRows(der), '];'].join('\n') + '\n';
+}
+
+function emit(p: Parsed, out: Uint8Array | string): void {
+  const output = stringValue(p, 'output');
+  if (output !== undefined) writeOutput(output, out);
+  else process.stdout.write(out);
+}
+
+function nameSuffix(p: Parsed, encoding: string, textEncodings: ReadonlyArray<string>): string {
+  const suffix = stringValue(p, 'name-suffix') ?? '';
+  if (!SYMBOL_SUFFIX.test(suffix)) throw new UsageError(`--name-suffix: '${suffix}' must contain only [A-Za-z0-9_]`);
+  if (suffix && !textEncodings.includes(encoding)) throw new UsageError(`--name-suffix is only meaningful for ${textEncodings.join(' / ')}`);
+  return suffix;
 }
 
 async function cmdGetpub(argv: string[]): Promise<number> {
   const p = parseCommand(GETPUB, argv);
   if (p.help) return printHelp(GETPUB);
   const file = requireString(p, 'key', 'fotakit image getpub');
-  const encoding = stringValue(p, 'encoding') ?? 'c';
-  const pem = utf8(readInput(file, 'key'));
-  const { type, der } = publicKeyFromPem(pem);
+  const encoding = stringValue(p, 'encoding') ?? 'lang-c';
+  const k = readPem(p, file);
+  const { type, der } = anyPublicKeyFromPem(k.pem, k.passphrase);
+  const suffix = nameSuffix(p, encoding, ['c', 'lang-c', 'lang-rust']);
   let out: Uint8Array | string;
-  if (encoding === 'pem') out = publicKeyPem(pem);
+  if (encoding === 'pem') out = publicKeyPem(k.pem, k.passphrase);
   else if (encoding === 'raw') out = der;
-  else if (encoding === 'c' || encoding === 'lang-c') out = publicKeyAsC(type, der);
-  else throw new UsageError(`--encoding: '${encoding}' is not pem, raw or c`);
-  const output = stringValue(p, 'output');
-  if (output !== undefined) writeOutput(output, out);
-  else if (typeof out === 'string') process.stdout.write(out);
-  else process.stdout.write(out);
+  else if (encoding === 'c' || encoding === 'lang-c') out = publicKeyAsC(type, der, suffix);
+  else if (encoding === 'lang-rust') out = publicKeyAsRust(type, der, suffix);
+  else throw new UsageError(`--encoding: '${encoding}' is not pem, raw, lang-c or lang-rust`);
+  emit(p, out);
+  return EXIT_OK;
+}
+
+async function cmdGetpubhash(argv: string[]): Promise<number> {
+  const p = parseCommand(GETPUBHASH, argv);
+  if (p.help) return printHelp(GETPUBHASH);
+  const file = requireString(p, 'key', 'fotakit image getpubhash');
+  const encoding = stringValue(p, 'encoding') ?? 'lang-c';
+  const k = readPem(p, file);
+  const { type, der } = anyPublicKeyFromPem(k.pem, k.passphrase);
+  const suffix = nameSuffix(p, encoding, ['lang-c']);
+  // imgtool hashes with SHA-256 whatever the key (an image's KEYHASH follows its hash TLV instead).
+  const digest = hash(nodeCrypto, 'sha256', der);
+  if (encoding === 'raw') emit(p, digest);
+  else if (encoding === 'lang-c') emit(p, cArray(`${KEY_SHORT_NAMES[type]}_pub_key_hash${suffix}`, digest));
+  else throw new UsageError(`--encoding: '${encoding}' is not lang-c or raw`);
+  return EXIT_OK;
+}
+
+async function cmdGetpriv(argv: string[]): Promise<number> {
+  const p = parseCommand(GETPRIV, argv);
+  if (p.help) return printHelp(GETPRIV);
+  const file = requireString(p, 'key', 'fotakit image getpriv');
+  if (p.values.minimal === true) throw new UsageError('--minimal: not supported by fotakit (use the full pkcs8 / openssl form)');
+  const k = readPem(p, file);
+  const format = stringValue(p, 'format');
+  if (format !== undefined && format !== 'pkcs8' && format !== 'openssl') throw new UsageError(`--format: '${format}' is not pkcs8 or openssl`);
+  const { type } = anyPublicKeyFromPem(k.pem, k.passphrase);
+  const isRsa = type === 'rsa-2048' || type === 'rsa-3072';
+  // imgtool's formats: RSA only openssl (PKCS#1, its default); the others pkcs8 (default), ECDSA also openssl (SEC1).
+  if (format === 'pkcs8' && isRsa) throw new UsageError('--format: rsa does not support pkcs8');
+  const der = privateKeyDer(k.pem, format ?? (isRsa ? 'openssl' : 'pkcs8'), k.passphrase);
+  process.stdout.write(cArray('enc_priv_key', der));
+  return EXIT_OK;
+}
+
+async function cmdKeyinfo(argv: string[]): Promise<number> {
+  const p = parseCommand(KEYINFO, argv);
+  if (p.help) return printHelp(KEYINFO);
+  const file = requireString(p, 'key', 'fotakit image keyinfo');
+  const pem = utf8(readInput(file, 'key'));
+  if (isEncryptedPem(pem)) throw new UsageError(`image keyinfo: cannot inspect ${file}: the key is passphrase-protected`);
+  const kind = keyKind(pem);
+  const require = stringValue(p, 'require');
+  if (require !== undefined && require !== 'private' && require !== 'public') throw new UsageError(`--require: '${require}' is not private or public`);
+  console.log(kind);
+  if (require !== undefined && kind !== require) throw new UsageError(`image keyinfo: key ${file} is ${kind}, but ${require} was required`);
+  return EXIT_OK;
+}
+
+async function cmdVersion(argv: string[]): Promise<number> {
+  const p = parseCommand(VERSION, argv);
+  if (p.help) return printHelp(VERSION);
+  console.log(IMGTOOL_COMPATIBLE_VERSION);
   return EXIT_OK;
 }
 
@@ -439,8 +824,13 @@ const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
   sign: cmdSign,
   verify: cmdVerify,
   info: cmdInfo,
+  dumpinfo: cmdInfo,
   keygen: cmdKeygen,
   getpub: cmdGetpub,
+  getpubhash: cmdGetpubhash,
+  getpriv: cmdGetpriv,
+  keyinfo: cmdKeyinfo,
+  version: cmdVersion,
 };
 
 export async function run(argv: string[]): Promise<number> {

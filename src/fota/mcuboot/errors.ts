@@ -45,6 +45,11 @@ export const IMAGE_ERROR_CODES = {
   IMAGE_PURE_NEEDS_REREAD: 'IMAGE_PURE_NEEDS_REREAD',
   /** Stream verifier used out of order (update after finish, finish before the end of the image). */
   IMAGE_STREAM_STATE: 'IMAGE_STREAM_STATE',
+  // New codes go last: the C vectors number them in this order.
+  /** An Intel HEX file that cannot be read (malformed record, bad checksum, no data). */
+  IMAGE_BAD_HEX: 'IMAGE_BAD_HEX',
+  /** An encrypted image whose key TLV cannot be opened with the given key (wrong key, MAC mismatch, bad length). */
+  IMAGE_BAD_ENC_KEY: 'IMAGE_BAD_ENC_KEY',
 } as const;
 
 export type ImageErrorCode = keyof typeof IMAGE_ERROR_CODES;

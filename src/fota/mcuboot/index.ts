@@ -14,3 +14,7 @@ export * from './trailer.ts';
 export * from './swap-table.ts';
 export * from './boot-requests.ts';
 export * from './bootloader.ts';
+export * from './encryption.ts';
+export * from './intel-hex.ts';
+export * from './uuid.ts';
+export * from './boot-record.ts';

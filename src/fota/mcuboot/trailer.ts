@@ -157,6 +157,20 @@ export function bootMagic(maxAlign: number = BOOT_MAX_ALIGN_DEFAULT): Uint8Array
   return out;
 }
 
+/**
+ * The BOOT_MAX_ALIGN a slot's magic was written for, as imgtool's dumpinfo derives it: the historic
+ * magic means 8; the other form carries u16le(A) before its 14-byte tail. Undefined when the last 16
+ * bytes are neither (erased, damaged, or an A that MCUboot does not support).
+ */
+export function maxAlignFromMagic(slot: Uint8Array): number | undefined {
+  if (slot.length < BOOT_MAGIC_SZ) return undefined;
+  const magic = slot.subarray(slot.length - BOOT_MAGIC_SZ);
+  if (bytesEqual(magic, BOOT_IMG_MAGIC_ALIGN8)) return BOOT_MAX_ALIGN_DEFAULT;
+  if (!bytesEqual(magic.subarray(2), BOOT_IMG_MAGIC_TAIL)) return undefined;
+  const align = magic[0]! | (magic[1]! << 8);
+  return BOOT_MAX_ALIGN_VALUES.includes(align) && align !== BOOT_MAX_ALIGN_DEFAULT ? align : undefined;
+}
+
 /** Where each trailer field of a slot of `slotSize` bytes lives. */
 export function trailerLayout(slotSize: number, maxAlignOrOptions: number | TrailerOptions = {}): TrailerLayout {
   const op = 'trailer.trailerLayout';

@@ -114,6 +114,29 @@ const KEYHASH_ALGORITHM_BY_LENGTH: ReadonlyMap<number, HashAlgorithm> = new Map(
   [HASH_BYTES.sha512, 'sha512'],
 ]);
 
+/** DER SEQUENCE tag and the long-form length marker for one length byte. */
+const DER_SEQUENCE_TAG = 0x30;
+const DER_LENGTH_ONE_BYTE = 0x81;
+const DER_SHORT_LENGTH_MAX = 0x7f;
+
+/**
+ * The ECDSA signature without imgtool's `--pad-sig` padding: imgtool appends zero bytes after the
+ * DER (r, s) to reach a fixed length (72 for P-256, 103 for P-384), and bootutil accepts them (its
+ * mbedTLS path strips trailing zeros; its tinycrypt/cc310 path parses the SEQUENCE and ignores what
+ * follows). Only zero bytes after a complete SEQUENCE are dropped; anything else is left for the
+ * verifier to refuse.
+ */
+export function stripEcdsaSignaturePadding(sig: Uint8Array): Uint8Array {
+  if (sig.length < 2 || sig[0] !== DER_SEQUENCE_TAG) return sig;
+  let total: number;
+  if (sig[1]! <= DER_SHORT_LENGTH_MAX) total = 2 + sig[1]!;
+  else if (sig[1] === DER_LENGTH_ONE_BYTE && sig.length >= 3) total = 3 + sig[2]!;
+  else return sig;
+  if (total >= sig.length) return sig;
+  for (let i = total; i < sig.length; i++) if (sig[i] !== 0) return sig;
+  return sig.subarray(0, total);
+}
+
 /** Parses trusted keys once (IMAGE_BAD_KEY for a key that is not MCUboot's). */
 export function prepareTrustedKeys(keys: ReadonlyArray<TrustedKey> | undefined): ImageKey[] {
   return (keys ?? []).map(imageKeyFromTrusted);
@@ -235,7 +258,8 @@ export async function decideVerdict(img: ReceivedImage, options: VerifyOptions, 
       if (!message) continue;
       let ok: boolean;
       try {
-        ok = crypto.verify(signatureAlgorithm(key.type), key.der, message, t.value);
+        const signature = t.type === IMAGE_TLV_ECDSA_SIG ? stripEcdsaSignaturePadding(t.value) : t.value;
+        ok = crypto.verify(signatureAlgorithm(key.type), key.der, message, signature);
       } catch {
         ok = false;
       }

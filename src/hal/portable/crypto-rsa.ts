@@ -46,7 +46,7 @@ export function rsaPublicOp(modulus: Uint8Array, exponent: Uint8Array, signature
   return bigIntToBytes(result, modulus.length);
 }
 
-function mgf1(digest: DigestFn, seed: Uint8Array, length: number): Uint8Array {
+export function mgf1(digest: DigestFn, seed: Uint8Array, length: number): Uint8Array {
   const out = new Uint8Array(length);
   let filled = 0;
   for (let counter = 0; filled < length; counter++) {

@@ -10,6 +10,8 @@ import { portableCrypto } from '../../../src/hal/portable/crypto.ts';
 import { createPemSigner, publicKeyFromPem } from '../../../src/boards/image-keys.ts';
 import { toHex } from '../../../src/hal/bytes.ts';
 import { vector, vectorText } from './vectors.ts';
+import { createSignedImage } from '../../../src/fota/mcuboot/sign.ts';
+import { flagsFile, flagsText, walkImage } from './imgtool-flags.ts';
 
 /** The reference images' imgtool flags: --pad-header -H 0x200 -S 0x70000 -v 1.2.3+4. */
 const BASE = { crypto, headerSize: 0x200, padHeader: true, slotSize: 0x70000, version: '1.2.3+4' } satisfies Partial<SignOptions>;
@@ -188,6 +190,42 @@ test('the Node signer reads imgtool key files and gives the MCUboot public key',
     assert.equal(signer(t).publicKeyDer, vector(`keys/${t}.pub.der`), t);
     assert.equal(publicKeyFromPem(vectorText(`keys/${t}.pub.pem`)).der, vector(`keys/${t}.pub.der`), t);
   }
+});
+
+test('imgtool-flags options: ROM_FIXED/RAM_LOAD/NON_BOOTABLE flags and load address, --pad-sig lengths, trailer writes', async () => {
+  const p = flagsFile('payload.bin');
+  const ed = createPemSigner(flagsText('keys/ed25519.pem'));
+  const base = { crypto, signer: ed, headerSize: 0x200, padHeader: true, slotSize: 0x40000, version: '2.7.1+99' } as const;
+  const hdr = async (o: Partial<SignOptions>) => new DataView((await signImage(p, { ...base, ...o })).buffer);
+  let h = await hdr({ romFixed: 0x10000 });
+  assert.is(h.getUint32(4, true), 0x10000);
+  assert.is(h.getUint32(16, true), 0x100);
+  h = await hdr({ loadAddr: 0x20000000 });
+  assert.is(h.getUint32(16, true), 0x20);
+  h = await hdr({ nonBootable: true });
+  assert.is(h.getUint32(16, true), 0x10);
+  for (const [key, len] of [['ecdsa-p256', 72], ['ecdsa-p384', 103]] as const) {
+    const img = await signImage(p, { ...base, signer: createPemSigner(flagsText(`keys/${key}.pem`)), padSig: true });
+    // imgtool pads up to 72 / 103; a P-384 DER of 104 bytes (both integers with a sign byte) stays as is.
+    const got = walkImage(img).tlvs.find((t) => t.type === 0x22)!.len;
+    assert.ok(got === len || (key === 'ecdsa-p384' && got === 104), `${key}: ${got}`);
+  }
+  const t = await createSignedImage(p, { ...base, test: true, maxAlign: 16 });
+  assert.equal(t.trailerWrites.map(([o, b]) => [o, b.length, b[0]]), [[0x40000 - 32, 16, 0xff], [0x40000 - 16, 16, 0x10]]);
+  const o = await createSignedImage(p, { ...base, confirm: true, overwriteOnly: true });
+  assert.is(o.trailerWrites.length, 1);
+});
+
+test('imgtool-flags options imgtool refuses: -L with -F, custom TLV clashing or twice, --vector-to-sign outputs', async () => {
+  const p = flagsFile('payload.bin');
+  const base = { crypto, signer: createPemSigner(flagsText('keys/ed25519.pem')), headerSize: 0x200, padHeader: true, version: '2.7.1+99' } as const;
+  assert.is(await codeOf(signImage(p, { ...base, loadAddr: 0x20000000, romFixed: 0x10000 })), 'IMAGE_BAD_OPTIONS');
+  assert.is(await codeOf(signImage(p, { ...base, customTlvs: [{ type: 0xa0, value: Uint8Array.of(1) }, { type: 0xa0, value: Uint8Array.of(2) }] })), 'IMAGE_BAD_OPTIONS');
+  assert.is(await codeOf(signImage(p, { ...base, customTlvs: [{ type: 0x74, value: Uint8Array.of(1) }] })), 'IMAGE_BAD_OPTIONS');
+  const d = await createSignedImage(p, { ...base, vectorToSign: 'digest' });
+  assert.is(toHex(d.bytes), '0b3d5bb2b6a6fb5c56cbdd9408d94003bfadcf0d9816582792d41b4661c84c12');
+  const pl = await createSignedImage(p, { ...base, vectorToSign: 'payload' });
+  assert.is(pl.bytes.length, 0x200 + p.length);
 });
 
 test.run();

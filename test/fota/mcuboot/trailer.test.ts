@@ -24,6 +24,8 @@ import {
 } from '../../../src/fota/mcuboot/trailer.ts';
 import { MemArea } from './mem-flash.ts';
 import { vector } from './vectors.ts';
+import { maxAlignFromMagic } from '../../../src/fota/mcuboot/trailer.ts';
+import { flagsFile } from './imgtool-flags.ts';
 
 const SLOT = 0x70000;
 
@@ -139,6 +141,17 @@ test('swap_info TEST for image 0 reads back as TEST', async () => {
   await writeSwapInfo(area, l, BOOT_SWAP_TYPE_TEST, 0);
   assert.is(area.bytes[l.swapInfoOff], 0x02);
   assert.is((await readTrailerState(area)).swapType, BOOT_SWAP_TYPE_TEST);
+});
+
+test('maxAlignFromMagic: 8 for the historic magic, 16 and 32 from the u16 before the tail, undefined otherwise', () => {
+  assert.is(maxAlignFromMagic(flagsFile('img/ed_test.bin')), 8);
+  assert.is(maxAlignFromMagic(flagsFile('img/ed_align16_confirm.bin')), 16);
+  assert.is(maxAlignFromMagic(flagsFile('img/ed_align8_maxalign32_confirm.bin')), 32);
+  assert.is(maxAlignFromMagic(new Uint8Array(64).fill(0xff)), undefined);
+  const odd = Uint8Array.from(flagsFile('img/ed_align16_confirm.bin'));
+  odd[odd.length - 16] = 12; // an alignment MCUboot does not support
+  assert.is(maxAlignFromMagic(odd), undefined);
+  assert.is(maxAlignFromMagic(new Uint8Array(4)), undefined);
 });
 
 test.run();

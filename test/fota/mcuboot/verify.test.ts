@@ -6,6 +6,10 @@ import { nodeCrypto } from '../../../src/hal/node/crypto.ts';
 import { portableCrypto } from '../../../src/hal/portable/crypto.ts';
 import { toHex } from '../../../src/hal/bytes.ts';
 import { REFERENCE_DIGEST_HEX, REFERENCE_IMAGES, vector } from './vectors.ts';
+import { stripEcdsaSignaturePadding } from '../../../src/fota/mcuboot/verdict.ts';
+import { createPemSigner, publicKeyFromPem } from '../../../src/boards/image-keys.ts';
+import { signImage } from '../../../src/fota/mcuboot/sign.ts';
+import { flagsFile, flagsText, walkImage } from './imgtool-flags.ts';
 
 const HALS = [
   ['node', nodeCrypto],
@@ -133,6 +137,37 @@ test('ignores slot padding after the TLVs (a padded image verifies like the bare
   const v = await verifyImage(vector('img/ed25519_pad.bin'), { crypto: nodeCrypto, trustedKeys: [vector('keys/ed25519.pub.der')] });
   assert.is(v.valid, true);
   assert.is(v.imageSize, 100656);
+});
+
+test('accepts ECDSA signatures with --pad-sig zero padding (P-256 to 72 bytes, P-384 to 103), on both crypto HALs', async () => {
+  // The imgtool references happen to hold full-length DER signatures (no padding byte): they verify as is,
+  // and signatures that really are padded are made here until the DER is short.
+  for (const [img, key] of [['img/p256_pad_sig.bin', 'ecdsa-p256'], ['img/p384_pad_sig.bin', 'ecdsa-p384']] as const) {
+    const trustedKeys = [publicKeyFromPem(flagsText(`keys/${key}.pub.pem`)).der];
+    for (const crypto of [nodeCrypto, portableCrypto]) assert.ok((await verifyImage(flagsFile(img), { crypto, trustedKeys })).valid, img);
+    const signer = createPemSigner(flagsText(`keys/${key}.pem`));
+    let padded: Uint8Array | undefined;
+    for (let i = 0; i < 64 && !padded; i++) {
+      const out = await signImage(flagsFile('payload.bin'), { crypto: nodeCrypto, signer, headerSize: 0x200, padHeader: true, padSig: true });
+      const sig = walkImage(out).tlvs.find((t) => t.type === 0x22)!;
+      if (out[sig.off + sig.len - 1] === 0 && stripEcdsaSignaturePadding(out.subarray(sig.off, sig.off + sig.len)).length < sig.len) padded = out;
+    }
+    assert.ok(padded, `${key}: a short DER signature within 64 tries`);
+    for (const crypto of [nodeCrypto, portableCrypto]) {
+      const v = await verifyImage(padded!, { crypto, trustedKeys });
+      assert.ok(v.valid, `${key}: ${v.code}`);
+    }
+  }
+});
+
+test('ECDSA padding must be zeros after a complete DER SEQUENCE: a non-zero byte there is IMAGE_BAD_SIGNATURE', async () => {
+  const bytes = Uint8Array.from(flagsFile('img/p256_pad_sig.bin'));
+  const sig = walkImage(bytes).tlvs.find((t) => t.type === 0x22)!;
+  bytes[sig.off + sig.len - 1] = 0x01;
+  const v = await verifyImage(bytes, { crypto: nodeCrypto, trustedKeys: [publicKeyFromPem(flagsText('keys/ecdsa-p256.pub.pem')).der] });
+  assert.is(v.code, 'IMAGE_BAD_SIGNATURE');
+  assert.equal(stripEcdsaSignaturePadding(Uint8Array.of(0x30, 0x02, 0x01, 0x02, 0x00, 0x00)), Uint8Array.of(0x30, 0x02, 0x01, 0x02));
+  assert.equal(stripEcdsaSignaturePadding(Uint8Array.of(0x30, 0x02, 0x01, 0x02, 0x00, 0x03)), Uint8Array.of(0x30, 0x02, 0x01, 0x02, 0x00, 0x03));
 });
 
 test.run();
