@@ -3,10 +3,12 @@
  * synchronous host calls through `onCall`, and takes deliveries (a boot, an operation's completion, an
  * event) one at a time, each run until the guest's job queue is empty — the event loop of a device's
  * main thread, pumped by its host. Two implementations: XS (./xs.ts, Moddable's engine in xsnap's
- * worker process) and QuickJS (./quickjs.ts, quickjs-ng compiled to WebAssembly).
+ * worker process) and QuickJS (./quickjs.ts, quickjs-ng compiled to WebAssembly); V8 in a node:vm
+ * context (./v8-vm.ts) is the baseline.
  */
-export type EngineName = 'xs' | 'quickjs';
-export const ENGINE_NAMES: readonly EngineName[] = ['xs', 'quickjs'];
+export type EngineName = 'xs' | 'quickjs' | 'v8';
+/** `v8` is the baseline: the same bundle and boundary in a node:vm context (./v8-vm.ts). */
+export const ENGINE_NAMES: readonly EngineName[] = ['xs', 'quickjs', 'v8'];
 
 /** The guest's call into its host: a frame in, a frame out, synchronously. */
 export type HostCall = (frame: Uint8Array) => Uint8Array;
@@ -16,6 +18,8 @@ export interface EngineMemory {
   heapBytes: number;
   /** The most seen at any sample since the engine started. */
   peakHeapBytes: number;
+  /** Right after the bundle loaded (its functions, objects, atoms): what the run adds is peak − this. */
+  loadedHeapBytes: number;
   /** Bytecode of the loaded program, when the engine tells. */
   bytecodeBytes?: number;
   /** What the figures count. */
@@ -38,6 +42,8 @@ export interface EngineStartOptions {
   /** The device bundle (an ES2020 script). */
   code: string;
   onCall: HostCall;
-  /** Sample the heap at every host call too (slower; for the memory bench). */
+  /** Sample the heap as finely as the engine allows (QuickJS: at every host call; XS: a collection after each turn). Slower. */
   sampleEveryCall?: boolean;
+  /** No heap sampling at all (timing runs). */
+  noSampling?: boolean;
 }

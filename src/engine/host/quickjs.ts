@@ -27,6 +27,8 @@ class QuickJsEngine implements GuestEngine {
   private peak: QuickJsMemoryUsage | undefined;
   private last: QuickJsMemoryUsage | undefined;
   bytecodeBytes = 0;
+  loadedBytes = 0;
+  sampling = true;
 
   constructor(
     private readonly rt: QuickJSRuntime,
@@ -70,7 +72,7 @@ class QuickJsEngine implements GuestEngine {
       }
       if (jobs.value === 0) break;
     }
-    this.sample();
+    if (this.sampling) this.sample();
   }
 
   memory(): EngineMemory {
@@ -79,6 +81,7 @@ class QuickJsEngine implements GuestEngine {
     return {
       heapBytes: now.memory_used_size,
       peakHeapBytes: peak.memory_used_size,
+      loadedHeapBytes: this.loadedBytes,
       bytecodeBytes: this.bytecodeBytes,
       basis: 'QuickJS memory_used_size (every live allocation of the runtime, the loaded program included)',
       atPeak: { ...peak },
@@ -115,7 +118,10 @@ export async function startQuickJs(o: EngineStartOptions): Promise<GuestEngine> 
   }
   r.value.dispose();
   rt.executePendingJobs();
-  engine.bytecodeBytes = engine.usage().js_func_code_size;
+  const loaded = engine.usage();
+  engine.bytecodeBytes = loaded.js_func_code_size;
+  engine.loadedBytes = loaded.memory_used_size;
+  engine.sampling = !o.noSampling;
   engine.sample();
   return engine;
 }

@@ -7,6 +7,8 @@
  */
 import type { AgentEventRecord, AgentResult } from '../../fota/agent/agent.ts';
 import type { CertProbe } from '../../fota/cert-select.ts';
+import type { Crypto } from '../../hal/crypto.ts';
+import type { Modem } from '../../hal/net.ts';
 import type { SimDeviceContext } from '../../cli/sim-run.ts';
 import type { DeviceConfig, DeviceReport } from '../device/main.ts';
 import { encodeWire, type WireValue } from '../wire.ts';
@@ -21,18 +23,27 @@ export interface EngineRunOptions {
   engine: EngineName;
   /** `host`: hashing and signatures on the board's hardware crypto (default); `engine`: in JavaScript, in the engine. */
   crypto?: EngineCryptoMode;
-  /** Sample the engine's heap at every host call (QuickJS; slower, for the memory bench). */
+  /** Sample the engine's heap as finely as it allows (slower, for the memory bench). */
   sampleEveryCall?: boolean;
+  /** No heap sampling (timing runs). */
+  noSampling?: boolean;
   /** Told after each boot's application ends (or halts): the engine's memory and what crossed. */
   onBootEnd?: (m: EngineMemory, counts: HalServerCounts) => void;
 }
+
+/** What one boot's application needs: SimDeviceContext, or any board with these parts (the bench's). */
+export type EngineAppContext = Omit<SimDeviceContext, 'board' | 'modem' | 'crypto'> & {
+  board: Pick<SimDeviceContext['board'], 'flash' | 'settings' | 'clock' | 'system'>;
+  modem: Modem;
+  crypto: Crypto;
+};
 
 /** A `runSim` deviceApp that runs the application in the named engine. */
 export function engineDeviceApp(o: EngineRunOptions): (ctx: SimDeviceContext) => Promise<AgentResult> {
   return (ctx) => runEngineApp(o, ctx);
 }
 
-function dispatch(ctx: SimDeviceContext, r: DeviceReport): void {
+function dispatch(ctx: EngineAppContext, r: DeviceReport): void {
   switch (r.kind) {
     case 'agent':
       ctx.report.agentEvent(r.event as AgentEventRecord);
@@ -52,7 +63,7 @@ function dispatch(ctx: SimDeviceContext, r: DeviceReport): void {
   }
 }
 
-export async function runEngineApp(o: EngineRunOptions, ctx: SimDeviceContext): Promise<AgentResult> {
+export async function runEngineApp(o: EngineRunOptions, ctx: EngineAppContext): Promise<AgentResult> {
   const bundle = await deviceBundle();
   const server = new HalServer({
     board: {
@@ -67,7 +78,7 @@ export async function runEngineApp(o: EngineRunOptions, ctx: SimDeviceContext): 
     },
     onReport: (r) => dispatch(ctx, r as unknown as DeviceReport),
   });
-  const engine = await startEngine(o.engine, { code: bundle.code, onCall: (f) => server.handle(f), ...(o.sampleEveryCall ? { sampleEveryCall: true } : {}) });
+  const engine = await startEngine(o.engine, { code: bundle.code, onCall: (f) => server.handle(f), ...(o.sampleEveryCall ? { sampleEveryCall: true } : {}), ...(o.noSampling ? { noSampling: true } : {}) });
   try {
     const config: DeviceConfig = { ...ctx.config, crypto: o.crypto ?? 'host' };
     await engine.deliver(encodeWire({ t: 'boot', config: config as unknown as WireValue }));

@@ -30,6 +30,9 @@ globalThis.__fotakitHost = (frame) => issueCommand(frame);
 globalThis.handleCommand = (frame) => { globalThis.__fotakitDeliver(frame); return new ArrayBuffer(0); };
 `;
 
+/** Run after each delivery when sampling: a full collection, so the turn's slot count is what is live. */
+const XS_COLLECT = Buffer.from('gc();', 'utf8');
+
 /** Path of the release xsnap-worker binary `npm ci` built, or undefined. */
 export function xsnapWorkerPath(): string | undefined {
   try {
@@ -92,6 +95,7 @@ class XsEngine implements GuestEngine {
   readonly name = 'xs' as const;
   private peakSlots = 0;
   private slots = 0;
+  loadedSlots = 0;
   private exited = false;
 
   constructor(
@@ -131,20 +135,27 @@ class XsEngine implements GuestEngine {
     }
   }
 
-  deliver(frame: Uint8Array): Promise<void> {
-    return this.turn('?', frame);
+  async deliver(frame: Uint8Array): Promise<void> {
+    await this.turn('?', frame);
+    // Live slots: XS collects only when its heap is full, so without a collection the count includes garbage.
+    if (this.o.sampleEveryCall) await this.turn('e', XS_COLLECT);
   }
 
   sample(): void {
     // xsnap reports the heap at the end of each turn only.
   }
 
+  currentSlots(): number {
+    return this.slots;
+  }
+
   memory(): EngineMemory {
     return {
       heapBytes: this.slots * XS_SLOT_BYTES_32BIT,
       peakHeapBytes: this.peakSlots * XS_SLOT_BYTES_32BIT,
-      basis: `XS live slots × ${XS_SLOT_BYTES_32BIT} B (32-bit MCU slot size), sampled at the end of each turn; chunks (strings, ArrayBuffer storage) not reported by xsnap`,
-      atPeak: { slots: this.peakSlots },
+      loadedHeapBytes: this.loadedSlots * XS_SLOT_BYTES_32BIT,
+      basis: `XS slots × ${XS_SLOT_BYTES_32BIT} B (32-bit MCU slot size) at the end of each turn${this.o.sampleEveryCall ? ' after a full collection (live)' : ' (garbage included)'}; chunks (strings, ArrayBuffer storage) are not reported by xsnap`,
+      atPeak: { slots: this.peakSlots, loadedSlots: this.loadedSlots },
     };
   }
 
@@ -165,6 +176,8 @@ export async function startXs(o: EngineStartOptions): Promise<GuestEngine> {
   const engine = new XsEngine(child, to, from, o);
   try {
     await engine.turn('e', Buffer.from(XS_GLUE + o.code, 'utf8'));
+    await engine.turn('e', XS_COLLECT);
+    engine.loadedSlots = engine.currentSlots();
   } catch (e) {
     await engine.close();
     throw e;
