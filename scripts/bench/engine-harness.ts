@@ -9,6 +9,7 @@
  * the board live in this process; the engine's heap is its own, so nothing of theirs is counted.
  */
 import { fieldOrderCandidates, simPayload } from '../../src/cli/sim-run.ts';
+import { deviceBundle } from '../../src/engine/host/bundle.ts';
 import { runEngineApp, type EngineCryptoMode } from '../../src/engine/host/run-app.ts';
 import type { EngineMemory, EngineName } from '../../src/engine/host/engine.ts';
 import type { HalServerCounts } from '../../src/engine/host/hal-server.ts';
@@ -26,6 +27,7 @@ import { NCS_MCUBOOT_PARTITION_BYTES, NRF9160_PROFILE, NRF_FLASH_PAGE_BYTES, SIM
 import { SimSystem } from '../../src/hal/sim/system.ts';
 import { BoardResetSignal } from '../../src/hal/system.ts';
 import { startUpdateServer } from '../../src/server/update-server.ts';
+import type { BenchFigure } from './summary.ts';
 
 export const KIB = 1024;
 export const MIB = 1024 * KIB;
@@ -134,4 +136,99 @@ export async function runEngineBoot(o: { engine: EngineName; crypto: EngineCrypt
     await modem.closeAll();
     await server.close();
   }
+}
+
+/** LTE-M's downlink (~300 kbit/s, src/hal/sim/link.ts): the agent must handle a KiB faster than this. */
+const LTE_M_MS_PER_KIB = (KIB * 8 * 1000) / 300_000;
+/** Goals for an nRF52840/nRF9160-class device (256 KiB RAM, 1 MiB flash), from issue 17. */
+const BYTECODE_GOAL_KIB = 256;
+const PEAK_HEAP_GOAL_KIB = 96;
+const GROWTH_GOAL_KIB = 4;
+const SMALL_MIB = 1;
+/** The big image; FOTAKIT_ENGINE_BENCH_BIG_MIB makes it smaller on a loaded machine (the line says which). */
+const BIG_MIB = Number(process.env.FOTAKIT_ENGINE_BENCH_BIG_MIB ?? 16);
+/** QuickJS allocation kinds shown when a heap goal is missed (sizes in bytes). */
+const QUICKJS_KINDS = ['obj_size', 'prop_size', 'shape_size', 'str_size', 'atom_size', 'js_func_size', 'fast_array_elements', 'binary_object_size'];
+
+const kib = (bytes: number) => (bytes / KIB).toFixed(1);
+
+function runHeap(r: EngineBootRun): number {
+  return r.memory.peakHeapBytes - r.memory.loadedHeapBytes;
+}
+
+/** Which kinds of allocation grew from load to peak (QuickJS), largest first. */
+function heldBy(r: EngineBootRun): string {
+  const at = r.memory.atPeak;
+  const base = r.memory.atLoad;
+  if (!at || !base) return JSON.stringify(at ?? {});
+  return QUICKJS_KINDS.map((k) => [k, (at[k] ?? 0) - (base[k] ?? 0)] as const)
+    .filter(([, d]) => d !== 0)
+    .sort((a, b) => b[1] - a[1])
+    .map(([k, d]) => `${k} ${d > 0 ? '+' : ''}${k === 'fast_array_elements' ? d : `${kib(d)} KiB`}`)
+    .join(', ');
+}
+
+
+/**
+ * One engine bench: the bundle, a 1 MiB and a big image's first boot with heap sampling, and (host
+ * crypto) the download's time per KiB against the same bundle in V8 without sampling. Prints
+ * `engine: <name> bundle X KiB, bytecode Y KiB, peak heap Z KiB (1 MiB image) / W KiB (16 MiB image), <crypto> crypto`.
+ */
+export async function benchEngine(engine: 'xs' | 'quickjs', crypto: EngineCryptoMode): Promise<BenchFigure[]> {
+  const bundle = await deviceBundle();
+  // XS counts garbage until it collects: its sampling collects after every turn to count what is live.
+  const sampleEveryCall = engine === 'xs';
+  const small = await runEngineBoot({ engine, crypto, payloadBytes: SMALL_MIB * MIB, sampleEveryCall });
+  const big = await runEngineBoot({ engine, crypto, payloadBytes: BIG_MIB * MIB, sampleEveryCall });
+  const z = runHeap(small);
+  const w = runHeap(big);
+  const growth = w - z;
+  const bytecode = small.memory.bytecodeBytes;
+  const cryptoName = crypto === 'host' ? 'host crypto' : 'in-engine crypto';
+  console.log(
+    `engine: ${engine} bundle ${kib(bundle.bytes)} KiB, bytecode ${bytecode === undefined ? 'n/a (XS compiles at load; xsnap does not report it)' : `${kib(bytecode)} KiB`}, ` +
+      `peak heap ${kib(z)} KiB (${SMALL_MIB} MiB image) / ${kib(w)} KiB (${BIG_MIB} MiB image), ${cryptoName}`,
+  );
+  console.log(`  heap = peak over the loaded program (${kib(small.memory.loadedHeapBytes)} KiB after load); ${small.memory.basis}`);
+  console.log(`  crossings per boot (${BIG_MIB} MiB): ${big.counts.calls} calls, ${big.counts.starts} operations, ${kib(big.counts.bytesIn)} KiB in, ${kib(big.counts.bytesOut)} KiB out`);
+  if (engine === 'quickjs') console.log(`  held at the peak over load (${SMALL_MIB} MiB): ${heldBy(small)}; (${BIG_MIB} MiB): ${heldBy(big)}`);
+  const figures: BenchFigure[] = [
+    {
+      name: `engine ${engine} peak heap, ${cryptoName}`,
+      value: Math.max(z, w) / KIB,
+      unit: 'KiB',
+      goal: `≤ ${PEAK_HEAP_GOAL_KIB} KiB`,
+      met: Math.max(z, w) <= PEAK_HEAP_GOAL_KIB * KIB,
+      baseline: `${kib(small.memory.loadedHeapBytes)} KiB after load`,
+    },
+    {
+      name: `engine ${engine} heap growth ${SMALL_MIB}→${BIG_MIB} MiB, ${cryptoName}`,
+      value: growth / KIB,
+      unit: 'KiB',
+      goal: `≤ ${GROWTH_GOAL_KIB} KiB`,
+      met: growth <= GROWTH_GOAL_KIB * KIB,
+      baseline: `${SMALL_MIB} MiB peak ${kib(z)} KiB`,
+    },
+  ];
+  if (bytecode !== undefined) {
+    figures.push({ name: `engine ${engine} bytecode`, value: bytecode / KIB, unit: 'KiB', goal: `≤ ${BYTECODE_GOAL_KIB} KiB`, met: bytecode <= BYTECODE_GOAL_KIB * KIB, baseline: `bundle ${kib(bundle.bytes)} KiB` });
+  }
+  if (crypto === 'host') {
+    const timed = await runEngineBoot({ engine, crypto, payloadBytes: SMALL_MIB * MIB, noSampling: true });
+    const v8 = await runEngineBoot({ engine: 'v8', crypto, payloadBytes: SMALL_MIB * MIB, noSampling: true });
+    const per = (r: EngineBootRun) => r.downloadMs / (r.imageBytes / KIB);
+    console.log(
+      `engine: ${engine} ${per(timed).toFixed(2)} ms per downloaded KiB vs V8 ${per(v8).toFixed(2)} ms (same bundle and boundary, node:vm), ` +
+        `${(per(timed) / per(v8)).toFixed(2)}×; LTE-M delivers a KiB every ${LTE_M_MS_PER_KIB.toFixed(1)} ms`,
+    );
+    figures.push({
+      name: `engine ${engine} download time per KiB`,
+      value: per(timed),
+      unit: 'ms/KiB',
+      goal: `≤ ${LTE_M_MS_PER_KIB.toFixed(1)} ms/KiB (LTE-M)`,
+      met: per(timed) <= LTE_M_MS_PER_KIB,
+      baseline: `V8 ${per(v8).toFixed(2)} ms/KiB (${(per(timed) / per(v8)).toFixed(2)}×)`,
+    });
+  }
+  return figures;
 }
