@@ -26,6 +26,8 @@ export interface EngineMemory {
   basis: string;
   /** Engine-specific break-down at the peak (allocation counts and sizes by kind). */
   atPeak?: Record<string, number>;
+  /** The same break-down right after load (what the peak is compared with). */
+  atLoad?: Record<string, number>;
 }
 
 export interface GuestEngine {

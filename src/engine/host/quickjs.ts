@@ -28,6 +28,7 @@ class QuickJsEngine implements GuestEngine {
   private last: QuickJsMemoryUsage | undefined;
   bytecodeBytes = 0;
   loadedBytes = 0;
+  loaded: QuickJsMemoryUsage | undefined;
   sampling = true;
 
   constructor(
@@ -85,6 +86,7 @@ class QuickJsEngine implements GuestEngine {
       bytecodeBytes: this.bytecodeBytes,
       basis: 'QuickJS memory_used_size (every live allocation of the runtime, the loaded program included)',
       atPeak: { ...peak },
+      ...(this.loaded ? { atLoad: { ...this.loaded } } : {}),
     };
   }
 
@@ -121,6 +123,7 @@ export async function startQuickJs(o: EngineStartOptions): Promise<GuestEngine> 
   const loaded = engine.usage();
   engine.bytecodeBytes = loaded.js_func_code_size;
   engine.loadedBytes = loaded.memory_used_size;
+  engine.loaded = loaded;
   engine.sampling = !o.noSampling;
   engine.sample();
   return engine;

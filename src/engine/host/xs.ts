@@ -27,11 +27,14 @@ const METER_SEPARATOR = 1;
 /** The glue: the guest's host call is xsnap's issueCommand; deliveries arrive as commands. */
 const XS_GLUE = `
 globalThis.__fotakitHost = (frame) => issueCommand(frame);
-globalThis.handleCommand = (frame) => { globalThis.__fotakitDeliver(frame); return new ArrayBuffer(0); };
+globalThis.handleCommand = (frame) => { if (frame.byteLength === 0) gc(); else globalThis.__fotakitDeliver(frame); return new ArrayBuffer(0); };
 `;
 
-/** Run after each delivery when sampling: a full collection, so the turn's slot count is what is live. */
-const XS_COLLECT = Buffer.from('gc();', 'utf8');
+/**
+ * Sent after each delivery when sampling: an empty command, on which the glue runs a full collection, so
+ * the turn's slot count is what is live. (Not an `e` turn: XS keeps every evaluated script, a slot each.)
+ */
+const XS_COLLECT = new Uint8Array(0);
 
 /** Path of the release xsnap-worker binary `npm ci` built, or undefined. */
 export function xsnapWorkerPath(): string | undefined {
@@ -138,7 +141,7 @@ class XsEngine implements GuestEngine {
   async deliver(frame: Uint8Array): Promise<void> {
     await this.turn('?', frame);
     // Live slots: XS collects only when its heap is full, so without a collection the count includes garbage.
-    if (this.o.sampleEveryCall) await this.turn('e', XS_COLLECT);
+    if (this.o.sampleEveryCall) await this.turn('?', XS_COLLECT);
   }
 
   sample(): void {
@@ -176,7 +179,7 @@ export async function startXs(o: EngineStartOptions): Promise<GuestEngine> {
   const engine = new XsEngine(child, to, from, o);
   try {
     await engine.turn('e', Buffer.from(XS_GLUE + o.code, 'utf8'));
-    await engine.turn('e', XS_COLLECT);
+    await engine.turn('?', XS_COLLECT);
     engine.loadedSlots = engine.currentSlots();
   } catch (e) {
     await engine.close();
