@@ -126,7 +126,9 @@ class XsEngine implements GuestEngine {
           const meter = JSON.parse(m.subarray(1, sep).toString('utf8')) as { currentHeapCount?: number };
           if (typeof meter.currentHeapCount === 'number') {
             this.slots = meter.currentHeapCount;
-            this.peakSlots = Math.max(this.peakSlots, this.slots);
+            // When sampling, only the count after a collection is what is live; a delivery's own count
+            // includes the garbage of that turn.
+            if (!this.o.sampleEveryCall || body.length === 0) this.peakSlots = Math.max(this.peakSlots, this.slots);
           }
         }
         return;
