@@ -12,9 +12,12 @@
  *
  * Options: --payload-bytes N (default 8192), --seeds N (flash partial-effect seeds, default 1),
  * --stride K (every K-th cut point, default 1), --revert, --board nrf9160|nrf52833 (the image goes to
- * the companion over SMP; the cuts hit the nRF9160, which holds the agent's state), --json.
+ * the companion over SMP; the cuts hit the nRF9160, which holds the agent's state), --engine xs|quickjs
+ * (the device application runs in that embedded engine, src/engine/), --json.
  */
 import { runSim, type SimOptions } from '../../src/boards/sim-run.ts';
+import { ENGINE_NAMES, type EngineName } from '../../src/engine/host/engine.ts';
+import { engineDeviceApp } from '../../src/engine/host/run-app.ts';
 import { parseInteger } from '../../src/cli/args.ts';
 import { xorshift32 } from '../../src/hal/prng.ts';
 import type { ServerFaults } from '../../src/server/faults.ts';
@@ -27,7 +30,13 @@ export interface AgentSweepOptions {
   revert: boolean;
   /** Where the image goes: the nRF9160's own slot, or the companion nRF52833 over SMP. */
   target?: 'nrf9160' | 'nrf52833';
+  /** Run the device application in this embedded engine instead of V8. */
+  engine?: EngineName;
   onFailure?: (line: string) => void;
+}
+
+function inEngine(engine: EngineName | undefined): Pick<SimOptions, 'deviceApp'> {
+  return engine ? { deviceApp: engineDeviceApp({ engine }) } : {};
 }
 
 export interface AgentSweepResult {
@@ -39,7 +48,7 @@ export interface AgentSweepResult {
 
 /** Runs the sweep; a failure line names the seed, the cut index and what went wrong. */
 export async function sweepAgentPowerCuts(o: AgentSweepOptions): Promise<AgentSweepResult> {
-  const base: SimOptions = { world: localUpdateServer(), link: 'none', payloadBytes: o.payloadBytes, ...(o.revert ? { failSelftest: true } : {}), ...(o.target ? { target: o.target } : {}) };
+  const base: SimOptions = { world: localUpdateServer(), link: 'none', payloadBytes: o.payloadBytes, ...(o.revert ? { failSelftest: true } : {}), ...(o.target ? { target: o.target } : {}), ...inEngine(o.engine) };
   const expected = o.revert ? { final: 'rolled-back', version: '1.0.0' } : { final: 'confirmed', version: '1.1.0' };
   const clean = await runSim(base);
   if (clean.summary.final !== expected.final) throw new Error(`agent campaign: the run without a cut ended ${clean.summary.final}`);
@@ -88,8 +97,8 @@ export interface ChaosResult {
 }
 
 /** Seeded schedules of a server fault plus a power cut; each must end confirmed with 1.1.0 running. */
-export async function chaosAgent(o: { schedules: number; seed: number; payloadBytes: number; onFailure?: (line: string) => void }): Promise<ChaosResult> {
-  const base: SimOptions = { world: localUpdateServer(), link: 'none', payloadBytes: o.payloadBytes };
+export async function chaosAgent(o: { schedules: number; seed: number; payloadBytes: number; engine?: EngineName; onFailure?: (line: string) => void }): Promise<ChaosResult> {
+  const base: SimOptions = { world: localUpdateServer(), link: 'none', payloadBytes: o.payloadBytes, ...inEngine(o.engine) };
   const clean = await runSim(base);
   const failed: string[] = [];
   for (let i = 0; i < o.schedules; i++) {
@@ -119,12 +128,19 @@ export async function run(args: string[]): Promise<number> {
     return i >= 0 ? args[i + 1] : undefined;
   };
   const json = args.includes('--json');
+  const engineName = value('engine');
+  if (engineName !== undefined && !ENGINE_NAMES.includes(engineName as EngineName)) {
+    console.error(`agent campaign: --engine must be one of ${ENGINE_NAMES.join(', ')}, not '${engineName}'`);
+    return 2;
+  }
+  const engine = engineName as EngineName | undefined;
   const chaos = value('chaos');
   if (chaos !== undefined) {
     const r = await chaosAgent({
       schedules: Math.max(1, parseInteger('chaos', chaos, 100_000)),
       seed: parseInteger('seed', value('seed') ?? '1'),
       payloadBytes: parseInteger('payload-bytes', value('payload-bytes') ?? '8192', 400 * 1024),
+      ...(engine ? { engine } : {}),
       onFailure: (line) => console.log(`FAILED ${line}`),
     });
     console.log(`agent-chaos: ${r.schedules} schedules, ${r.converged} converged, ${r.failed.length} failed`);
@@ -136,6 +152,7 @@ export async function run(args: string[]): Promise<number> {
     stride: Math.max(1, parseInteger('stride', value('stride') ?? '1', 100_000)),
     revert: args.includes('--revert'),
     ...(value('board') === 'nrf52833' ? { target: 'nrf52833' as const } : {}),
+    ...(engine ? { engine } : {}),
     onFailure: (line) => console.log(`FAILED ${line}`),
   });
   if (json) console.log(JSON.stringify({ cutPoints: r.cutPoints, converged: r.converged, failed: r.failed.length, operationsPerFlow: r.operations }));

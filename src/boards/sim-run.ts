@@ -22,10 +22,10 @@ import { FotaError } from '../hal/errors.ts';
 import { FLASH_AREA_PRIMARY } from '../hal/flash.ts';
 import { silentLog, type Log } from '../hal/log.ts';
 import { MODEM_TLS_MAX_RECORD_BYTES } from '../hal/net.ts';
-import { FotaAgent, type AgentResult } from '../fota/agent/agent.ts';
+import { FotaAgent, type AgentEventRecord, type AgentResult } from '../fota/agent/agent.ts';
 import { mcubootVerifier } from '../fota/agent/mcuboot-verifier.ts';
 import { rangeDownloadPort, releasePort, selectCertFor } from '../fota/agent/network-ports.ts';
-import { CertSelector, type CertCandidate, type CertMode } from '../fota/cert-select.ts';
+import { CertSelector, type CertCandidate, type CertMode, type CertProbe } from '../fota/cert-select.ts';
 import { runDevice } from '../fota/device-runner.ts';
 import { FlashSlotTarget } from '../fota/dfu/flash-slot.ts';
 import type { SlotTarget } from '../fota/dfu/slot-target.ts';
@@ -58,6 +58,7 @@ const SIM_BLE_PACKETS_PER_INTERVAL = 4;
 /** Device identity sent to the release API. */
 const SIM_DEVICE_SERIAL = 'fotakit-sim-0001';
 const SIM_SOFTWARE_TYPE = 'app';
+const SIM_USER_AGENT = 'fotakit-sim/0.1';
 
 /** The release a run's world serves: the image, and the version the release API announces. */
 export interface SimRelease {
@@ -119,6 +120,43 @@ export interface SimOptions {
   seed?: number;
   log?: Log;
   onEntry?: (e: RunLogEntry) => void;
+  /** Runs the device application somewhere other than V8 (an embedded JS engine, src/engine/), at every boot. */
+  deviceApp?: (ctx: SimDeviceContext) => Promise<AgentResult>;
+}
+
+/**
+ * What the device application of a sim run is given (when `deviceApp` runs it elsewhere): the board's
+ * parts, its configuration, and the run log's hooks, which it calls as the V8 application's callbacks do.
+ */
+export interface SimDeviceContext {
+  board: SimBoard;
+  modem: SimModem;
+  crypto: typeof nodeCrypto;
+  config: {
+    apiUrl: string;
+    projectKey: string;
+    identity: { deviceSerial: string; hardwareVersion: string; softwareType: string };
+    candidates: CertCandidate[];
+    certMode?: CertMode;
+    trustedKeys: Uint8Array[];
+    recordLimitBytes: number;
+    pipelineDepth?: number;
+    failSelftest: boolean;
+    strategy: BootStrategyName;
+    slot: 'flash' | 'smp';
+    slotName: string;
+    userAgent: string;
+  };
+  /** The BLE link to the companion (the central end), when the image goes over SMP. */
+  ble?: ReturnType<typeof createBleLinkPair>[0];
+  log: Log;
+  report: {
+    probe: (p: CertProbe) => void;
+    connected: (host: string) => void;
+    agentEvent: (e: AgentEventRecord) => void;
+    companionFlushed: (upload: SmpSlotTarget['lastUpload'], ms: number) => void;
+    companionReset: () => void;
+  };
 }
 
 export interface SimResult {
@@ -266,25 +304,27 @@ export async function runSim(o: SimOptions): Promise<SimResult> {
     let makeSlot: () => SlotTarget;
     /** Resets of the companion nRF52833 (its MCUboot runs; counted apart from the nRF9160's reboots). */
     let companionReboots = 0;
+    let bleCentral: SimDeviceContext['ble'];
+    let companionFlushed: SimDeviceContext['report']['companionFlushed'] = () => {};
+    let companionReset: SimDeviceContext['report']['companionReset'] = () => {};
     if (target === 'nrf52833') {
       const device = await SimSmpDevice.create({ crypto, trustedKeys, initialImage: await buildTestImage(crypto, payloadBytes, SIM_FROM_VERSION, 1) });
       const [central, peripheral] = createBleLinkPair({ clock, mtu: SIM_BLE_MTU, connectionIntervalMs: SIM_BLE_INTERVAL_MS, packetsPerInterval: SIM_BLE_PACKETS_PER_INTERVAL });
       device.server.attachBle(peripheral);
+      bleCentral = central;
+      companionFlushed = (u, ms) => {
+        if (u) emit({ kind: 'upload', target: 'nrf52833 over BLE (SMP)', bytes: u.bytes, requests: u.requests, resumedFrom: u.resumedFrom, ...(u.match !== undefined ? { match: u.match } : {}), ms });
+      };
+      companionReset = () => {
+        companionReboots++;
+        const b = device.boots.at(-1);
+        if (b) emit({ kind: 'board-boot', board: 'nrf52833', reason: 'smp reset', ...(b.version ? { version: b.version } : {}), swap: b.swap });
+      };
       const smp = new SmpClient(new BleSmpTransport(central), { clock });
       closers.push(() => smp.close());
       makeSlot = () => {
         const slot = new SmpSlotTarget(smp, { name: 'nrf52833 over BLE (SMP)' });
-        return observeCompanion(slot, clock, {
-          flushed: (ms) => {
-            const u = slot.lastUpload;
-            if (u) emit({ kind: 'upload', target: slot.name, bytes: u.bytes, requests: u.requests, resumedFrom: u.resumedFrom, ...(u.match !== undefined ? { match: u.match } : {}), ms });
-          },
-          reset: () => {
-            companionReboots++;
-            const b = device.boots.at(-1);
-            if (b) emit({ kind: 'board-boot', board: 'nrf52833', reason: 'smp reset', ...(b.version ? { version: b.version } : {}), swap: b.swap });
-          },
-        });
+        return observeCompanion(slot, clock, { flushed: (ms) => companionFlushed(slot.lastUpload, ms), reset: () => companionReset() });
       };
     } else {
       makeSlot = () =>
@@ -321,6 +361,40 @@ export async function runSim(o: SimOptions): Promise<SimResult> {
       },
     };
 
+    // The run log's hooks, called by the application wherever it runs (here in V8, or in an engine).
+    const onProbe = (p: CertProbe): void => {
+      probes++;
+      emit({ kind: 'probe', ...p });
+    };
+    const onConnected = (host: string): void => {
+      records.reset(host);
+      emit({ kind: 'connection', host, what: 'connect' });
+    };
+    const onAgentEvent = (e: AgentEventRecord): void => {
+      if (e.kind === 'progress') {
+        bytes = e.bytes;
+        requests.see(e.requests);
+        retries.see(e.retries);
+        maxRecord = Math.max(maxRecord, e.maxRecordBytes);
+        const headerBytes = e.headBytes ?? 0;
+        emit({
+          kind: 'response',
+          host: downloadHost,
+          status: 206,
+          rangeBytes: e.rangeBytes,
+          headerBytes,
+          bodyBytes: e.rangeBytes,
+          recordBytes: records.take(downloadHost, headerBytes + e.rangeBytes),
+          recordLimit,
+        });
+      }
+      if (e.kind === 'check' && fromVersion === undefined) fromVersion = e.running;
+      if (e.kind === 'check' && e.url) downloadHost = parseUrl(e.url).host;
+      emit({ ...e });
+    };
+    const identity = { deviceSerial: SIM_DEVICE_SERIAL, hardwareVersion: target === 'nrf52833' ? 'nrf52833' : 'nrf9160dk', softwareType: SIM_SOFTWARE_TYPE };
+    const deviceApp = o.deviceApp;
+
     const { result, powerCuts, boots } = await runDevice({
       maxBoots: SIM_MAX_BOOTS,
       powerOn: () => {},
@@ -332,6 +406,31 @@ export async function runSim(o: SimOptions): Promise<SimResult> {
         return outcome;
       },
       app: async () => {
+        if (deviceApp) {
+          return deviceApp({
+            board,
+            modem,
+            crypto,
+            config: {
+              apiUrl,
+              projectKey,
+              identity,
+              candidates,
+              ...(o.certMode ? { certMode: o.certMode } : {}),
+              trustedKeys,
+              recordLimitBytes: recordLimit,
+              ...(o.pipelineDepth !== undefined ? { pipelineDepth: o.pipelineDepth } : {}),
+              failSelftest: o.failSelftest === true,
+              strategy: SIM_STRATEGY,
+              slot: target === 'nrf52833' ? 'smp' : 'flash',
+              slotName: target === 'nrf52833' ? 'nrf52833 over BLE (SMP)' : 'nrf9160 slot1_partition',
+              userAgent: SIM_USER_AGENT,
+            },
+            ...(bleCentral ? { ble: bleCentral } : {}),
+            log,
+            report: { probe: onProbe, connected: onConnected, agentEvent: onAgentEvent, companionFlushed, companionReset },
+          });
+        }
         // A fresh application after every reset: nothing survives in RAM, the record is in settings.
         const selector = new CertSelector({
           modem,
@@ -340,18 +439,14 @@ export async function runSim(o: SimOptions): Promise<SimResult> {
           clock,
           crypto,
           ...(o.certMode ? { mode: o.certMode } : {}),
-          onProbe: (p) => {
-            probes++;
-            emit({ kind: 'probe', ...p });
-          },
+          onProbe,
         });
         const connect = async (host: string, port: number) => {
           const socket = await selector.connect(host, port);
-          records.reset(host);
-          emit({ kind: 'connection', host, what: 'connect' });
+          onConnected(host);
           return socket;
         };
-        const newClient = () => new HttpClient({ connect, clock, userAgent: 'fotakit-sim/0.1' });
+        const newClient = () => new HttpClient({ connect, clock, userAgent: SIM_USER_AGENT });
         const http = newClient();
         try {
           const agent = new FotaAgent({
@@ -359,11 +454,7 @@ export async function runSim(o: SimOptions): Promise<SimResult> {
             clock,
             log,
             slot: makeSlot(),
-            release: releasePort({
-              newClient,
-              api: { baseUrl: apiUrl, projectKey },
-              identity: { deviceSerial: SIM_DEVICE_SERIAL, hardwareVersion: target === 'nrf52833' ? 'nrf52833' : 'nrf9160dk', softwareType: SIM_SOFTWARE_TYPE },
-            }),
+            release: releasePort({ newClient, api: { baseUrl: apiUrl, projectKey }, identity }),
             downloader: rangeDownloadPort({
               client: http,
               clock,
@@ -375,28 +466,7 @@ export async function runSim(o: SimOptions): Promise<SimResult> {
             createVerifier: mcubootVerifier({ crypto, trustedKeys }),
             selectCert: selectCertFor(selector),
             selfTest: async () => !o.failSelftest,
-            onEvent: (e) => {
-              if (e.kind === 'progress') {
-                bytes = e.bytes;
-                requests.see(e.requests);
-                retries.see(e.retries);
-                maxRecord = Math.max(maxRecord, e.maxRecordBytes);
-                const headerBytes = e.headBytes ?? 0;
-                emit({
-                  kind: 'response',
-                  host: downloadHost,
-                  status: 206,
-                  rangeBytes: e.rangeBytes,
-                  headerBytes,
-                  bodyBytes: e.rangeBytes,
-                  recordBytes: records.take(downloadHost, headerBytes + e.rangeBytes),
-                  recordLimit,
-                });
-              }
-              if (e.kind === 'check' && fromVersion === undefined) fromVersion = e.running;
-              if (e.kind === 'check' && e.url) downloadHost = parseUrl(e.url).host;
-              emit({ ...e });
-            },
+            onEvent: onAgentEvent,
           });
           return await agent.run({ check: true });
         } finally {

@@ -20,7 +20,7 @@ const LAYERS: ReadonlyArray<{ name: string; rank: number; prefixes: readonly str
   { name: 'hal', rank: 0, prefixes: ['src/hal/'] },
   { name: 'transport', rank: 1, prefixes: ['src/transport/'] },
   { name: 'fota', rank: 2, prefixes: ['src/fota/'] },
-  { name: 'boards', rank: 3, prefixes: ['src/boards/'] },
+  { name: 'boards', rank: 3, prefixes: ['src/boards/', 'src/engine/'] },
   { name: 'server/report/vectors', rank: 4, prefixes: ['src/server/', 'src/report/', 'src/vectors/'] },
   { name: 'cli', rank: 5, prefixes: ['src/cli/'] },
 ];

@@ -19,6 +19,8 @@ import { renderReport } from '../../report/report.ts';
 import { EXIT_NEGATIVE, EXIT_OK, helpText, parseCommand, parseInteger, stringList, stringValue, type CommandSpec } from '../args.ts';
 import { checkServerUrl, remoteReleaseApi, runSim, type SimOptions } from '../../boards/sim-run.ts';
 import { readCandidates } from '../cert-files.ts';
+import { ENGINE_NAMES, type EngineName } from '../../engine/host/engine.ts';
+import { engineDeviceApp, type EngineCryptoMode } from '../../engine/host/run-app.ts';
 
 const LINKS: readonly LinkProfileName[] = ['lte-m', 'nb-iot', 'none'];
 /** sec_tag of the first --ca certificate (Memfault's base 1000 + 1); the next ones follow. */
@@ -28,7 +30,7 @@ const MS_PER_S = 1000;
 const SPEC: CommandSpec = {
   usage:
     'fotakit sim [--board nrf9160|nrf52833] [--link lte-m|nb-iot|none] [--power-cut-at N] [--fail-selftest] [--state DIR] ' +
-    '[--server URL --project-key K] [--ca PEM...] [--image FILE --key PEM] [--report FILE.html] [--json]',
+    '[--server URL --project-key K] [--ca PEM...] [--image FILE --key PEM] [--report FILE.html] [--json] [--engine xs|quickjs [--engine-crypto host|engine]]',
   summary:
     'Runs a full FOTA on a simulated nRF9160 (strict flash, MCUboot, the modem with real TLS and its 2303-byte record ' +
     'limit, a shaped LTE link) against the local update server: root-CA probes per host, range download, verify, ' +
@@ -53,6 +55,8 @@ const SPEC: CommandSpec = {
     pipeline: { type: 'string' },
     'max-record': { type: 'string' },
     report: { type: 'string' },
+    engine: { type: 'string' },
+    'engine-crypto': { type: 'string' },
   },
   help: {
     board: 'where the image goes: nrf9160 (its own slot, default) or nrf52833 (companion over SMP/BLE)',
@@ -73,6 +77,8 @@ const SPEC: CommandSpec = {
     pipeline: 'range requests in flight (default 6)',
     'max-record': "the modem's TLS record limit in bytes (default 2303)",
     report: 'write the run as a self-contained HTML report',
+    engine: 'run the device application inside an embedded JS engine: xs (Moddable XS) or quickjs; the HAL is served by the simulated board',
+    'engine-crypto': 'with --engine: host (hashing and signatures on the board\'s hardware crypto, default) or engine (in JavaScript, in the engine)',
   },
   positionals: { min: 0, max: 0, names: 'no arguments' },
 };
@@ -151,6 +157,17 @@ function options(p: ReturnType<typeof parseCommand>): SimCommandOptions {
   if (pipeline !== undefined) o.pipelineDepth = parseInteger('pipeline', pipeline, 16);
   const record = stringValue(p, 'max-record');
   if (record !== undefined) o.recordLimitBytes = parseInteger('max-record', record, 18437);
+  const engine = stringValue(p, 'engine');
+  const engineCrypto = stringValue(p, 'engine-crypto');
+  if (engine !== undefined) {
+    if (!ENGINE_NAMES.includes(engine as EngineName)) throw new UsageError(`sim: --engine must be one of ${ENGINE_NAMES.join(', ')}, not '${engine}'`);
+    if (engineCrypto !== undefined && engineCrypto !== 'host' && engineCrypto !== 'engine') {
+      throw new UsageError(`sim: --engine-crypto must be host or engine, not '${engineCrypto}'`);
+    }
+    o.deviceApp = engineDeviceApp({ engine: engine as EngineName, crypto: (engineCrypto ?? 'host') as EngineCryptoMode });
+  } else if (engineCrypto !== undefined) {
+    throw new UsageError('sim: --engine-crypto needs --engine');
+  }
   return o;
 }
 

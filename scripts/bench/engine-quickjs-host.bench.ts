@@ -1,0 +1,12 @@
+/**
+ * Engine bench: the device application in quickjs with the board's hardware crypto (SHA-256, signature verification served by the host),
+ * a 1 MiB and a 16 MiB image (scripts/bench/engine-harness.ts says what runs and what is counted).
+ * Prints `engine: quickjs bundle X KiB, bytecode Y KiB, peak heap Z KiB (1 MiB image) / W KiB (16 MiB image), host crypto`
+ * and the download's time per KiB against V8.
+ */
+import { benchEngine } from './engine-harness.ts';
+import type { BenchFigure } from './summary.ts';
+
+export function run(): Promise<BenchFigure[]> {
+  return benchEngine('quickjs', 'host');
+}

@@ -1,0 +1,67 @@
+/**
+ * Builds the device bundle: src/engine/device/entry.ts and only what it reaches (agent, cert selection,
+ * update check, downloader, HTTP, MCUboot stream verifier, DFU slot targets, SMP client), tree-shaken
+ * and minified by esbuild into one ES2020 script, the language level both embedded engines run. Any
+ * Node builtin reached fails the build. Built in memory once per process.
+ */
+import { build, type Plugin } from 'esbuild';
+import { builtinModules } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import { FotaError } from '../../hal/errors.ts';
+
+/** The engines' language level (XS and QuickJS both implement ES2020 and later). */
+export const DEVICE_BUNDLE_TARGET = 'es2020';
+const ENTRY = fileURLToPath(new URL('../device/entry.ts', import.meta.url));
+
+export interface DeviceBundle {
+  code: string;
+  /** UTF-8 size of the minified script. */
+  bytes: number;
+  /** Bytes each input contributes to the output (esbuild's metafile), largest first. */
+  inputs: { path: string; bytes: number }[];
+}
+
+const nodeBuiltins = new Set([...builtinModules, ...builtinModules.map((m) => `node:${m}`)]);
+const refuseNodeBuiltins: Plugin = {
+  name: 'refuse-node-builtins',
+  setup(b) {
+    b.onResolve({ filter: /.*/ }, (args) =>
+      nodeBuiltins.has(args.path) || args.path.startsWith('node:')
+        ? { errors: [{ text: `the device bundle reaches the Node builtin '${args.path}' (from ${args.importer})` }] }
+        : undefined,
+    );
+  },
+};
+
+let cached: Promise<DeviceBundle> | undefined;
+
+export function deviceBundle(): Promise<DeviceBundle> {
+  cached ??= buildDeviceBundle();
+  return cached;
+}
+
+async function buildDeviceBundle(): Promise<DeviceBundle> {
+  const r = await build({
+    entryPoints: [ENTRY],
+    bundle: true,
+    platform: 'neutral',
+    format: 'iife',
+    target: DEVICE_BUNDLE_TARGET,
+    mainFields: ['module', 'main'],
+    minify: true,
+    // Error classes name themselves from new.target.name; the names cross the boundary.
+    keepNames: true,
+    treeShaking: true,
+    write: false,
+    metafile: true,
+    plugins: [refuseNodeBuiltins],
+    logLevel: 'silent',
+  });
+  const out = r.outputFiles[0];
+  if (!out) throw new FotaError('ENGINE_BUNDLE', 'engine.bundle: esbuild wrote no output');
+  const outputs = Object.values(r.metafile.outputs)[0];
+  const inputs = Object.entries(outputs?.inputs ?? {})
+    .map(([path, v]) => ({ path, bytes: v.bytesInOutput }))
+    .sort((a, b) => b.bytes - a.bytes);
+  return { code: out.text, bytes: out.contents.length, inputs };
+}
