@@ -59,6 +59,8 @@ export { DOWNLOAD_PIPELINE_FAILURES_BEFORE_SEQUENTIAL } from './pipeline-control
 
 /** Socket failures worth a reconnect (TLS verdicts and unknown hosts are not). */
 const RETRYABLE_NET_CODES = ['ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'ENOTCONN', 'EPIPE', 'ENOMEM', 'ECONNABORTED'];
+/** Refused record sizes kept for the result (the count is `emsgsize`). */
+export const DOWNLOAD_REFUSED_RECORDS_KEPT = 32;
 /** HTTP failures worth a reconnect. */
 const RETRYABLE_HTTP_CODES = ['HTTP_TRUNCATED', 'HTTP_RESPONSE_TIMEOUT'];
 /** Statuses that say "try again later". */
@@ -92,7 +94,12 @@ export interface DownloadResult {
   restarts: number;
   connections: number;
   emsgsize: number;
+  /** Largest TLS record accepted (0 when the modem cannot tell). */
   maxRecordBytes: number;
+  /** Sizes of the records the modem refused (EMSGSIZE), header included, when it told them. */
+  refusedRecordBytes: number[];
+  /** False when the modem cannot see TLS records (the serial modem): record sizes are unknown. */
+  recordSizesKnown: boolean;
   /** Largest response head seen. */
   maxHeadBytes: number;
   /** Pipeline depth at the end (1 after a fall back). */
@@ -183,6 +190,8 @@ class RangeDownload {
   /** The URL whose server gave the bytes accepted so far (a 206 from another one must prove the same file). */
   private bytesFrom: string | undefined;
   private maxRecordBytes = 0;
+  private readonly refusedRecords: number[] = [];
+  private recordSizesKnown = true;
   private maxHeadBytes = 0;
   private inflight: InFlight[] = [];
   private inflightPlaintext = 0;
@@ -241,6 +250,8 @@ class RangeDownload {
       connections: this.client.connectionsOpened - connectionsBefore,
       emsgsize: this.emsgsize,
       maxRecordBytes: this.maxRecordBytes,
+      refusedRecordBytes: [...this.refusedRecords],
+      recordSizesKnown: this.recordSizesKnown,
       maxHeadBytes: this.maxHeadBytes,
       pipelineDepth: this.depth(),
       pipeline: this.pipeline.summary(),
@@ -353,7 +364,9 @@ class RangeDownload {
   }
 
   private noteRecords(conn: HttpConnection): void {
-    this.maxRecordBytes = Math.max(this.maxRecordBytes, conn.socket.info().maxRecordBytes);
+    const info = conn.socket.info();
+    this.maxRecordBytes = Math.max(this.maxRecordBytes, info.maxRecordBytes);
+    if (info.recordSizesKnown === false) this.recordSizesKnown = false;
   }
 
   /** Acts on one response head (reading its body when it is ours to keep). */
@@ -538,6 +551,7 @@ class RangeDownload {
       this.emsgsize++;
       this.retries++;
       const recordBytes = typeof e.context.recordBytes === 'number' ? e.context.recordBytes : undefined;
+      if (recordBytes !== undefined && this.refusedRecords.length < DOWNLOAD_REFUSED_RECORDS_KEPT) this.refusedRecords.push(recordBytes);
       const foreign =
         current !== undefined &&
         recordBytes !== undefined &&
