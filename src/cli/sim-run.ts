@@ -389,6 +389,7 @@ export async function runSim(o: SimOptions = {}): Promise<SimResult> {
               log,
               recordLimitBytes: recordLimit,
               ...(o.pipelineDepth !== undefined ? { pipelineDepth: o.pipelineDepth } : {}),
+              linkBitsPerS: resolveLink(link).downlinkBitsPerS,
             }),
             createVerifier: mcubootVerifier({ crypto, trustedKeys }),
             selectCert: selectCertFor(selector),
