@@ -212,7 +212,7 @@ export class HumanView {
       case 'download':
         this.stopBar();
         console.log(
-          `${at}   downloaded ${e.bytes} bytes${e.resumedAt > 0 ? ` (resumed at ${e.resumedAt})` : ''} in ${e.requests} range requests, ${e.retries} retries, largest TLS record accepted ${recordText(e.maxRecordBytes)}`,
+          `${at}   downloaded ${e.bytes} bytes${e.resumedAt > 0 ? ` (resumed at ${e.resumedAt})` : ''} in ${e.requests} range requests, ${e.retries} retries, ${e.maxRecordBytes > 0 ? `largest TLS record accepted ${e.maxRecordBytes} B` : `TLS record sizes ${RECORD_SIZE_UNKNOWN_TEXT}`}`,
         );
         break;
       case 'verdict':
