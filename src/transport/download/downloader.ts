@@ -295,20 +295,18 @@ class RangeDownload {
     this.inflight = [];
     let next = this.offset;
     let answered = 0;
-    let sent = 0;
     try {
       for (;;) {
         // Pipelined from the first request on (conservative ranges until a head is seen): waiting for
         // the size would cost a round trip. Alone only for the end-of-file probe and the If-Range probe.
         const depth = (this.size !== undefined && this.offset >= this.size) || this.probeWithoutIfRange ? 1 : this.depth();
-        while (this.inflight.length < depth && conn.reusable && this.pipeline.mayWrite(sent) && this.wants(next)) {
+        while (this.inflight.length < depth && conn.reusable && this.pipeline.mayWrite(conn.requests) && this.wants(next)) {
           const plan = this.nextPlan(next);
           const validator = this.probeWithoutIfRange ? undefined : ifRangeValidator(this.etag, this.lastModified);
           const headers = this.client.requestHeaders([...(this.o.headers ?? []), ['Range', `bytes=${plan.first}-${plan.last}`]]);
           if (validator !== undefined) headers.push(['If-Range', validator]);
           this.inflight.push({ ...plan, ifRange: validator !== undefined });
           this.requests++;
-          sent++;
           await conn.send({ method: 'GET', url: this.url, headers });
           next = plan.last + 1;
         }
@@ -333,7 +331,7 @@ class RangeDownload {
           if (this.inflight.length > 0) this.pipeline.serverClosed(answered, true);
           break;
         }
-        if (this.inflight.length === 0 && !this.pipeline.mayWrite(sent)) break;
+        if (this.inflight.length === 0 && !this.pipeline.mayWrite(conn.requests)) break;
       }
     } catch (e) {
       this.noteRecords(conn);
@@ -342,7 +340,8 @@ class RangeDownload {
       await conn.close();
       throw e;
     }
-    if (this.inflight.length === 0 && conn.reusable) await this.client.release(this.url, conn);
+    // A connection that carried the server's limit of requests is done, whatever its headers said.
+    if (this.inflight.length === 0 && conn.reusable && this.pipeline.mayWrite(conn.requests)) await this.client.release(this.url, conn);
     else await conn.close();
     this.inflight = [];
     await this.persist(false);
