@@ -190,11 +190,11 @@ export async function runHil(o: HilOptions): Promise<HilSummary> {
         emit(e);
         if (e.kind === 'progress') {
           // As sim logs them: a reconnect when the retries grew, one response per range (the SLM does
-          // not show TLS records: recordBytes 0).
+          // not show TLS records: recordBytes 0, "unknown over this modem"; the head is the real one).
           const host = cdnHost(releaseSeen.url);
           if (e.retries > lastRetries) emit({ kind: 'connection', host, what: 'reconnect' });
           lastRetries = e.retries;
-          emit({ kind: 'response', host, status: HTTP_PARTIAL_CONTENT, rangeBytes: e.rangeBytes, headerBytes: 0, bodyBytes: e.rangeBytes, recordBytes: 0, recordLimit: MODEM_TLS_MAX_RECORD_BYTES });
+          emit({ kind: 'response', host, status: HTTP_PARTIAL_CONTENT, rangeBytes: e.rangeBytes, headerBytes: e.headBytes ?? 0, bodyBytes: e.rangeBytes, recordBytes: 0, recordLimit: MODEM_TLS_MAX_RECORD_BYTES });
         }
         o.onEvent?.(e);
       },
@@ -214,6 +214,7 @@ export async function runHil(o: HilOptions): Promise<HilSummary> {
       retries: downloadSummary?.retries ?? 0,
       maxRecordBytes: downloadSummary?.maxRecordBytes ?? 0,
       recordLimit: MODEM_TLS_MAX_RECORD_BYTES,
+      recordSizesKnown: false,
       seconds: Math.round(elapsedMs / 10) / 100,
       probes,
       reboots,

@@ -34,7 +34,9 @@ import { bootloaderFromFlashMap, imageValidator, type BootStrategyName } from '.
 import { signImage } from '../fota/mcuboot/sign.ts';
 import { parseHeader } from '../fota/mcuboot/header.ts';
 import { formatVersion } from '../fota/mcuboot/version.ts';
-import type { RunLogEntry, RunLogEvent, SummaryEntry } from '../fota/run-log.ts';
+import type { PowerCutNote, RunLogEntry, RunLogEvent, SummaryEntry } from '../fota/run-log.ts';
+import { pipelineChangeOf, type PipelineChange } from '../transport/download/pipeline-control.ts';
+import { DOWNLOAD_PIPELINE_DEPTH_DEFAULT } from '../transport/download/policy.ts';
 import { RecordLedger, RunningTotal } from './run-measures.ts';
 import { HttpClient } from '../transport/http/client.ts';
 import { parseUrl } from '../transport/http/url.ts';
@@ -217,6 +219,15 @@ export function linkLimitSeconds(link: LinkProfileName, c: { rawBytesDown: numbe
   return Math.max(down, up) + (c.connects * CONNECT_ROUND_TRIPS * 2 * l.oneWayLatencyMs) / 1000;
 }
 
+/** The pipelining state a change leaves (for the summary: why the download ended with the depth it had). */
+function noteChange(prev: SummaryEntry['pipeline'], c: PipelineChange, fullDepth: number): NonNullable<SummaryEntry['pipeline']> {
+  const p = { depth: prev?.depth ?? fullDepth, recoveries: prev?.recoveries ?? 0, ...(prev?.requestsPerConnection !== undefined ? { requestsPerConnection: prev.requestsPerConnection } : {}) };
+  if (c.what === 'off') return { ...p, depth: 1, ...(c.reason ? { offReason: c.reason } : {}), ...(c.why ? { why: c.why } : {}) };
+  if (c.what === 'on') return { ...p, depth: fullDepth, recoveries: p.recoveries + 1 };
+  const limit = c.requestsPerConnection ?? fullDepth;
+  return { ...p, depth: Math.min(p.depth, limit), ...(prev?.offReason ? { offReason: prev.offReason, why: prev.why } : {}), requestsPerConnection: limit };
+}
+
 /** Deterministic application payload (seeded bytes), different per version. */
 export function simPayload(bytes: number, seed: number): Uint8Array {
   return seededBytes(bytes, seed);
@@ -348,6 +359,9 @@ export async function runSim(o: SimOptions): Promise<SimResult> {
     const retries = new RunningTotal();
     let maxRecord = 0;
     let fromVersion: string | undefined;
+    let agentState: string | undefined;
+    const cuts: PowerCutNote[] = [];
+    let pipeline: SummaryEntry['pipeline'];
     /** The host the image comes from (the payload URL's), for the per-response entries. */
     let downloadHost = '';
     const inner = o.log ?? silentLog;
@@ -356,6 +370,11 @@ export async function runSim(o: SimOptions): Promise<SimResult> {
       log(level, message, fields) {
         if (message === 'download: retrying') {
           emit({ kind: 'connection', host: downloadHost, what: 'reconnect', ...(typeof fields?.code === 'string' ? { code: fields.code } : {}) });
+        }
+        const change = pipelineChangeOf(message, fields);
+        if (change) {
+          emit({ kind: 'pipeline', host: downloadHost, ...change });
+          pipeline = noteChange(pipeline, change, o.pipelineDepth ?? DOWNLOAD_PIPELINE_DEPTH_DEFAULT);
         }
         inner.log(level, message, fields);
       },
@@ -388,6 +407,7 @@ export async function runSim(o: SimOptions): Promise<SimResult> {
           recordLimit,
         });
       }
+      if (e.kind === 'state') agentState = e.to;
       if (e.kind === 'check' && fromVersion === undefined) fromVersion = e.running;
       if (e.kind === 'check' && e.url) downloadHost = parseUrl(e.url).host;
       emit({ ...e });
@@ -397,6 +417,16 @@ export async function runSim(o: SimOptions): Promise<SimResult> {
 
     const { result, powerCuts, boots } = await runDevice({
       maxBoots: SIM_MAX_BOOTS,
+      onPowerCut: (cut) => {
+        const note: PowerCutNote = {
+          operation: (typeof cut.context.operationIndex === 'number' ? cut.context.operationIndex : 0) - flashOpsAtStart,
+          ...(typeof cut.context.op === 'string' ? { op: cut.context.op } : {}),
+          ...(agentState !== undefined ? { state: agentState } : {}),
+          bytes,
+        };
+        cuts.push(note);
+        emit({ kind: 'power-cut', ...note });
+      },
       powerOn: () => {},
       boot: async () => {
         const reason = await board.boot();
@@ -462,6 +492,7 @@ export async function runSim(o: SimOptions): Promise<SimResult> {
               log,
               recordLimitBytes: recordLimit,
               ...(o.pipelineDepth !== undefined ? { pipelineDepth: o.pipelineDepth } : {}),
+              linkBitsPerS: resolveLink(link).downlinkBitsPerS,
             }),
             createVerifier: mcubootVerifier({ crypto, trustedKeys }),
             selectCert: selectCertFor(selector),
@@ -487,8 +518,12 @@ export async function runSim(o: SimOptions): Promise<SimResult> {
       bytes,
       requests: requests.total(),
       retries: retries.total(),
-      maxRecordBytes: Math.max(maxRecord, counters.maxRecordBytes),
+      // The largest record ACCEPTED; refused ones (EMSGSIZE) are counted apart.
+      maxRecordBytes: Math.min(Math.max(maxRecord, counters.maxRecordBytes), recordLimit),
       recordLimit,
+      ...(counters.emsgsize > 0 ? { refusedRecords: counters.emsgsize, largestRefusedRecordBytes: counters.maxRefusedRecordBytes } : {}),
+      ...(pipeline ? { pipeline } : {}),
+      ...(cuts.length > 0 ? { powerCuts: cuts } : {}),
       seconds: Math.round(seconds * 100) / 100,
       ...(linkLimit !== undefined ? { linkLimitSeconds: Math.round(linkLimit * 100) / 100 } : {}),
       probes,

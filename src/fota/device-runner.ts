@@ -29,6 +29,8 @@ export interface DeviceRunnerOptions<T> {
   /** At most this many boots before giving up (a device in a reset loop). */
   maxBoots: number;
   onBoot?: (reason: ResetReason, outcome: BootOutcome) => void;
+  /** The power went (before the board boots again): where it cut, for the run log. */
+  onPowerCut?: (cut: PowerCutError) => void;
 }
 
 export interface DeviceRunResult<T> {
@@ -54,6 +56,7 @@ export async function runDevice<T>(o: DeviceRunnerOptions<T>): Promise<DeviceRun
       } else if (e instanceof PowerCutError) {
         powerCuts++;
         reason = 'power-cut';
+        o.onPowerCut?.(e);
         o.powerOn();
       } else {
         throw e;

@@ -5,6 +5,9 @@
 import type { AgentEventRecord } from './agent/agent.ts';
 import type { CertProbe } from './cert-select.ts';
 
+/** How every output (terminal, --json consumers, report) names a record size the modem cannot see. */
+export const RECORD_SIZE_UNKNOWN_TEXT = 'unknown over this modem';
+
 /** One HTTP response the downloader read: how close it came to the modem's record limit. */
 export interface ResponseEntry {
   kind: 'response';
@@ -63,8 +66,18 @@ export interface SummaryEntry {
   bytes: number;
   requests: number;
   retries: number;
+  /** Largest TLS record the modem ACCEPTED, header included (0 with recordSizesKnown false: unknown). */
   maxRecordBytes: number;
   recordLimit: number;
+  /** Records the modem refused (EMSGSIZE) and the largest of them: never counted in maxRecordBytes. */
+  refusedRecords?: number;
+  largestRefusedRecordBytes?: number;
+  /** False when the modem cannot see TLS records (the serial modem): say RECORD_SIZE_UNKNOWN_TEXT. */
+  recordSizesKnown?: boolean;
+  /** Why the download ended with fewer requests in flight than the policy's depth (pipeline-control.ts). */
+  pipeline?: { depth: number; offReason?: string; why?: string; recoveries: number; requestsPerConnection?: number };
+  /** Power cuts during the run, each with where it cut. */
+  powerCuts?: PowerCutNote[];
   seconds: number;
   /** Seconds the shaped link needs at least for these bytes (bandwidth + handshake round trips), if shaped. */
   linkLimitSeconds?: number;
@@ -77,6 +90,37 @@ export interface SummaryEntry {
   link?: string;
 }
 
+/** Where a simulated power cut hit: the flash operation's index and what the agent was doing. */
+export interface PowerCutNote {
+  /** Flash operation index counted from the start of the update (as --power-cut-at takes it). */
+  operation: number;
+  /** The operation, e.g. 'flash.write'. */
+  op?: string;
+  /** The agent's state when the power went. */
+  state?: string;
+  /** Bytes downloaded before the cut. */
+  bytes?: number;
+}
+
+/** The downloader changed how many requests it keeps in flight, and why (pipeline-control.ts). */
+export interface PipelineEntry {
+  kind: 'pipeline';
+  host: string;
+  what: 'off' | 'on' | 'limit';
+  /** For 'off': failures-while-pipelined or coalesced-records, and the words for it. */
+  reason?: string;
+  why?: string;
+  /** For 'off': whether it may come back (after good ranges) or stays off for the rest of the download. */
+  stays?: boolean;
+  /** For 'limit': the requests the server answers per connection. */
+  requestsPerConnection?: number;
+}
+
+/** The power went: logged before the board boots again (the boot entry's reason says power-cut). */
+export interface PowerCutEntry extends PowerCutNote {
+  kind: 'power-cut';
+}
+
 export type RunLogEntry = { t: number } & (
   | AgentEventRecord
   | ({ kind: 'probe' } & CertProbe)
@@ -84,6 +128,8 @@ export type RunLogEntry = { t: number } & (
   | ConnectionEntry
   | BootEntry
   | UploadEntry
+  | PowerCutEntry
+  | PipelineEntry
   | SummaryEntry
 );
 

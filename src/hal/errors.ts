@@ -40,7 +40,7 @@ export class FlashError extends FotaError {}
  */
 export class PowerCutError extends FotaError {
   constructor(operationIndex: number, op: string) {
-    super('POWER_CUT', `${op}: power cut at flash operation ${operationIndex}`, { operationIndex });
+    super('POWER_CUT', `${op}: power cut at flash operation ${operationIndex}`, { operationIndex, op });
   }
 }
 

@@ -73,8 +73,12 @@ export interface ConnectOptions {
 export interface SocketInfo {
   /** The sec_tag whose root CA validated the peer, when the modem can tell (the simulated one can). */
   validatedBy?: number;
-  /** Largest TLS record seen from the server so far, header included (0 for plain TCP or unknown). */
+  /** Largest TLS record from the server accepted so far, header included (0 for plain TCP or unknown). */
   maxRecordBytes: number;
+  /** The record the modem refused (EMSGSIZE), header included, when it refused one and can tell its size. */
+  refusedRecordBytes?: number;
+  /** False when this modem cannot see TLS records at all (the serial modem): record sizes are unknown. */
+  recordSizesKnown?: boolean;
   /** Bytes received and sent on this socket, application data. */
   bytesReceived: number;
   bytesSent: number;

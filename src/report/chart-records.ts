@@ -6,6 +6,7 @@
 import { groupConsecutive } from './downsample.ts';
 import { el, esc, fmtInt, num, trim } from './html.ts';
 import type { ResponsePoint, RunModel } from './model.ts';
+import { RECORD_SIZE_UNKNOWN_TEXT } from '../fota/run-log.ts';
 import { linearScale, niceMax, niceTicks, unitTicks } from './scale.ts';
 import { PLOT_LEFT_PX, PLOT_WIDTH_PX, X_AXIS_BAND_PX, legend, placeholder, svgDoc, tip, xAxis, yAxis } from './svg.ts';
 
@@ -125,7 +126,7 @@ export function recordsChart(m: RunModel): string {
   body += legend(
     [
       { label: 'TLS record', cls: 'rec', shape: 'box' as const },
-      ...(bars.some((b) => b.estimated) ? [{ label: 'record unknown: header + body', cls: 'rec est', shape: 'box' as const }] : []),
+      ...(bars.some((b) => b.estimated) ? [{ label: `record size ${RECORD_SIZE_UNKNOWN_TEXT}: HTTP header + body drawn`, cls: 'rec est', shape: 'box' as const }] : []),
       { label: 'HTTP header part', cls: 'rec-hdr', shape: 'box' as const },
       { label: 'over the limit', cls: 'rec over', shape: 'box' as const },
       { label: 'range asked', cls: 'range', shape: 'line' as const },
@@ -149,7 +150,9 @@ function barText(b: Bar): string {
       : 'no limit known';
   const over = b.from !== b.to && b.over > 0 ? `; ${b.over} over the limit` : '';
   return (
-    `${who} (HTTP ${r.status}, ${r.host}): record ${fmtInt(b.record)} B${b.estimated ? ' (unknown; header + body shown)' : ''}, ${vs}; ` +
+    (b.estimated
+      ? `${who} (HTTP ${r.status}, ${r.host}): record size ${RECORD_SIZE_UNKNOWN_TEXT} (HTTP header + body ${fmtInt(b.record)} B drawn), ${vs}; `
+      : `${who} (HTTP ${r.status}, ${r.host}): record ${fmtInt(b.record)} B, ${vs}; `) +
     `header ${fmtInt(r.headerBytes)} B + body ${fmtInt(r.bodyBytes)} B; range asked ${r.rangeBytes > 0 ? `${fmtInt(r.rangeBytes)} B` : 'none'}${over}`
   );
 }

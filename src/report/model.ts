@@ -6,7 +6,7 @@
  */
 import { FotaError } from '../hal/errors.ts';
 import { MODEM_TLS_MAX_RECORD_BYTES } from '../hal/net.ts';
-import type { ResponseEntry, RunLogEntry, SummaryEntry } from '../fota/run-log.ts';
+import type { PowerCutNote, ResponseEntry, RunLogEntry, SummaryEntry } from '../fota/run-log.ts';
 import type { CertProbe } from '../fota/cert-select.ts';
 
 /** A run log that cannot be drawn: not an array, an entry without a usable time, a bad number. */
@@ -107,6 +107,8 @@ export interface RunModel {
   /** Set when the run did not end well: shown prominently. */
   failure?: { final: string; code: string; message: string };
   events: NotableEvent[];
+  /** Power cuts, with where they cut (flash operation, agent state): a banner each. */
+  powerCuts: (PowerCutNote & { t: number })[];
   /** Entries of kinds this report does not know (newer run logs): counted, not drawn. */
   unknownKinds: number;
 }
@@ -142,6 +144,7 @@ export function buildRunModel(entries: readonly RunLogEntry[]): RunModel {
     probes: [],
     summary: emptySummary(),
     events: [],
+    powerCuts: [],
     unknownKinds: 0,
   };
   let summary: SummaryEntry | undefined;
@@ -261,6 +264,23 @@ export function buildRunModel(entries: readonly RunLogEntry[]): RunModel {
             : `invalid: ${e.verdict.code ?? ''} ${e.verdict.message ?? ''}`.trim(),
         });
         break;
+      case 'power-cut':
+        m.powerCuts.push({ t: e.t, operation: e.operation, ...(e.op ? { op: e.op } : {}), ...(e.state ? { state: e.state } : {}), ...(e.bytes !== undefined ? { bytes: e.bytes } : {}) });
+        m.events.push({ t: e.t, level: 'error', what: 'power cut', detail: powerCutText(e) });
+        break;
+      case 'pipeline':
+        m.events.push({
+          t: e.t,
+          level: e.what === 'off' ? 'warn' : 'info',
+          what: e.what === 'off' ? 'pipelining off' : e.what === 'on' ? 'pipelining back on' : 'server request limit',
+          detail:
+            e.what === 'off'
+              ? `${e.why ?? e.reason ?? 'failures'}${e.stays ? '; stays off for the rest of the download' : '; tried again after good ranges'}`
+              : e.what === 'on'
+                ? 'after good ranges one at a time'
+                : `${e.requestsPerConnection} requests per connection: no more are sent on one`,
+        });
+        break;
       case 'boot':
         m.events.push({ t: e.t, level: 'info', what: 'agent boot', detail: `running ${e.running ?? 'unknown'}, expected ${e.expected ?? '–'}` });
         break;
@@ -300,7 +320,9 @@ export function buildRunModel(entries: readonly RunLogEntry[]): RunModel {
       bytes: downloadSeen?.bytes ?? lastProgress?.bytes ?? 0,
       requests: Math.max(m.responses.length, downloadSeen?.requests ?? lastProgress?.requests ?? 0),
       retries: downloadSeen?.retries ?? lastProgress?.retries ?? 0,
-      maxRecordBytes: m.responses.reduce((max, r) => Math.max(max, r.recordBytes), downloadSeen?.maxRecordBytes ?? 0),
+      // Accepted records only: a response over its limit was refused (counted apart below).
+      maxRecordBytes: m.responses.reduce((max, r) => (r.recordLimit > 0 && r.recordBytes > r.recordLimit ? max : Math.max(max, r.recordBytes)), downloadSeen?.maxRecordBytes ?? 0),
+      ...refusedOf(m.responses),
       recordLimit: limits.length > 0 ? limits.reduce((a, b) => Math.min(a, b)) : MODEM_TLS_MAX_RECORD_BYTES,
       seconds: m.tEnd / MS_PER_S,
       probes: m.probes.length,
@@ -321,6 +343,17 @@ export function buildRunModel(entries: readonly RunLogEntry[]): RunModel {
     };
   }
   return m;
+}
+
+/** Responses over their record limit (refused by the modem), as summary fields. */
+function refusedOf(responses: readonly ResponsePoint[]): { refusedRecords?: number; largestRefusedRecordBytes?: number } {
+  const over = responses.filter((r) => r.recordLimit > 0 && r.recordBytes > r.recordLimit);
+  return over.length === 0 ? {} : { refusedRecords: over.length, largestRefusedRecordBytes: over.reduce((a, r) => Math.max(a, r.recordBytes), 0) };
+}
+
+/** Where a power cut hit, in words. */
+export function powerCutText(c: PowerCutNote): string {
+  return `at flash operation ${c.operation}${c.op ? ` (${c.op})` : ''}${c.state ? ` while ${c.state}` : ''}${c.bytes !== undefined ? `, ${c.bytes} bytes downloaded` : ''}`;
 }
 
 function emptySummary(): SummaryView {

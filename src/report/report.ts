@@ -5,12 +5,12 @@
  * which root CA failed for which host and why, and the run's summary. No network access: inline CSS
  * and inline SVG only, no scripts. Input: the run log of src/fota/run-log.ts.
  */
-import type { RunLogEntry } from '../fota/run-log.ts';
+import { RECORD_SIZE_UNKNOWN_TEXT, type RunLogEntry } from '../fota/run-log.ts';
 import { downloadChart } from './chart-download.ts';
 import { recordsChart } from './chart-records.ts';
 import { timelineChart } from './chart-timeline.ts';
 import { el, esc, fmtBytes, fmtInt, fmtMs, trim } from './html.ts';
-import { buildRunModel, type RunModel } from './model.ts';
+import { buildRunModel, powerCutText, type RunModel } from './model.ts';
 import { REPORT_CSS } from './style.ts';
 import { eventsList, probesTable, summaryTable } from './tables.ts';
 
@@ -78,6 +78,7 @@ export function renderReport(entries: readonly RunLogEntry[], meta: ReportMeta =
     el('h1', {}, esc(title)) +
     el('p', { class: 'sub' }, esc(subtitle)) +
     banner(m) +
+    powerCutBanners(m) +
     cards(m) +
     sections.join('\n') +
     el('footer', {}, esc(`fotakit run report${unknown}`)) +
@@ -87,6 +88,19 @@ export function renderReport(entries: readonly RunLogEntry[], meta: ReportMeta =
 
 function section(id: string, heading: string, body: string): string {
   return el('section', { id }, el('h2', {}, esc(heading)) + body);
+}
+
+/** One banner per power cut: where it cut (flash operation, agent state), not just "board boots (power-cut)". */
+function powerCutBanners(m: RunModel): string {
+  return m.powerCuts
+    .map((c, i) =>
+      el(
+        'div',
+        { class: 'banner rolled', id: `power-cut-${i + 1}`, role: 'status' },
+        el('div', { class: 'big' }, esc(`POWER CUT at ${fmtMs(c.t)}`)) + el('div', {}, esc(`${powerCutText(c)}; the board booted again and the agent resumed from its persisted record`)),
+      ),
+    )
+    .join('');
 }
 
 function banner(m: RunModel): string {
@@ -111,10 +125,14 @@ function cards(m: RunModel): string {
     ['requests / retries', `${fmtInt(s.requests)} / ${fmtInt(s.retries)}`, s.retries > 0 ? 'warn' : undefined],
     [
       'largest record vs limit',
-      s.maxRecordBytes > 0 ? `${fmtInt(s.maxRecordBytes)} B · ${trim((100 * s.maxRecordBytes) / s.recordLimit, 1)}%` : 'unknown',
+      s.maxRecordBytes > 0 && s.recordSizesKnown !== false ? `${fmtInt(s.maxRecordBytes)} B · ${trim((100 * s.maxRecordBytes) / s.recordLimit, 1)}%` : RECORD_SIZE_UNKNOWN_TEXT,
       s.maxRecordBytes > s.recordLimit ? 'bad' : undefined,
     ],
   ];
+  if (s.refusedRecords) {
+    items.push(['refused records', `${fmtInt(s.refusedRecords)} · largest ${fmtInt(s.largestRefusedRecordBytes ?? 0)} B`, 'bad']);
+  }
+  if (s.pipeline?.offReason) items.push(['pipelining', `off: ${s.pipeline.why ?? s.pipeline.offReason}`, 'warn']);
   if (s.linkLimitSeconds !== undefined && s.seconds > 0) {
     items.push(['link efficiency', `${trim((100 * s.linkLimitSeconds) / s.seconds, 1)}%`]);
   }

@@ -3,7 +3,8 @@
  * why), and the notable events in order. Every value is escaped; long lists are capped.
  */
 import { el, esc, fmtBytes, fmtInt, fmtMs, trim } from './html.ts';
-import type { NotableEvent, ProbeRow, RunModel } from './model.ts';
+import { powerCutText, type NotableEvent, type ProbeRow, type RunModel } from './model.ts';
+import { RECORD_SIZE_UNKNOWN_TEXT } from '../fota/run-log.ts';
 
 /** Rows of the probe table beyond this are counted, not listed. */
 export const REPORT_PROBE_ROWS_MAX = 400;
@@ -53,19 +54,31 @@ export function summaryTable(m: RunModel): string {
   }
   const limit = s.recordLimit;
   const rec =
-    s.maxRecordBytes > 0
+    s.maxRecordBytes > 0 && s.recordSizesKnown !== false
       ? s.maxRecordBytes > limit
         ? el('span', { class: 'bad' }, esc(`${fmtInt(s.maxRecordBytes)} B of ${fmtInt(limit)} B — ${fmtInt(s.maxRecordBytes - limit)} B OVER`))
         : esc(`${fmtInt(s.maxRecordBytes)} B of ${fmtInt(limit)} B (${trim((100 * s.maxRecordBytes) / limit, 1)}%, ${fmtInt(limit - s.maxRecordBytes)} B headroom)`)
-      : el('span', { class: 'muted' }, esc(`unknown (limit ${fmtInt(limit)} B)`));
-  // The downloader counts records it accepted; a refused one (EMSGSIZE) only shows in the responses.
-  const seen = m.responses.reduce((a, r) => Math.max(a, r.recordBytes), 0);
-  const over = m.responses.filter((r) => r.recordLimit > 0 && r.recordBytes > r.recordLimit).length;
-  const refused =
-    seen > s.maxRecordBytes && seen > limit
-      ? ` ${el('span', { class: 'bad' }, esc(`· ${over} response${over === 1 ? '' : 's'} over the limit (largest ${fmtInt(seen)} B, refused by the modem)`))}`
-      : '';
-  rows.push(['largest TLS record vs limit', rec + refused]);
+      : el('span', { class: 'muted' }, esc(`${RECORD_SIZE_UNKNOWN_TEXT} (limit ${fmtInt(limit)} B)`));
+  rows.push(['largest accepted TLS record vs limit', rec]);
+  // Refused records (EMSGSIZE) are never the "largest record": they get their own row. The summary's
+  // count when it has one, else the responses over their limit.
+  const seen = m.responses.filter((r) => r.recordLimit > 0 && r.recordBytes > r.recordLimit);
+  const refusedCount = s.refusedRecords ?? seen.length;
+  const refusedLargest = s.largestRefusedRecordBytes ?? seen.reduce((a, r) => Math.max(a, r.recordBytes), 0);
+  if (refusedCount > 0) {
+    rows.push([
+      'refused TLS records',
+      el('span', { class: 'bad' }, esc(`${fmtInt(refusedCount)} refused by the modem (EMSGSIZE), largest ${fmtInt(refusedLargest)} B`)),
+    ]);
+  }
+  if (s.pipeline) {
+    const p = s.pipeline;
+    const text = p.offReason
+      ? `off at the end: ${p.why ?? p.offReason}${p.recoveries > 0 ? ` (switched back on ${p.recoveries}×)` : ''}`
+      : `${p.depth} in flight${p.requestsPerConnection !== undefined ? `, at most ${p.requestsPerConnection} per connection (the server's limit)` : ''}${p.recoveries > 0 ? `, back on after failures ${p.recoveries}×` : ''}`;
+    rows.push(['pipelining', p.offReason ? el('span', { class: 'warn' }, esc(text)) : esc(text)]);
+  }
+  for (const c of s.powerCuts ?? []) rows.push(['power cut', el('span', { class: 'bad' }, esc(powerCutText(c)))]);
   const failedProbes = m.probes.filter((p) => !p.ok).length;
   rows.push(['certificate probes', esc(`${fmtInt(s.probes)}${failedProbes > 0 ? ` (${failedProbes} failed)` : ''}`)]);
   rows.push(['reboots', esc(fmtInt(s.reboots))]);

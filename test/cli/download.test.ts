@@ -58,7 +58,7 @@ test('human output is one summary line', async () => {
   const out = join(dir, 'b.bin');
   const r = await cli([server.imageUrl, '--ca', roots, '-o', out, '--resolve', `${server.cdnHost}=${server.address}`, '--pipeline', '2', '-q']);
   assert.is(r.code, 0);
-  assert.match(r.out.at(-1)!, /^downloaded 60000 bytes to .* requests, 0 retries, largest TLS record \d+ bytes \(limit 2303\)$/);
+  assert.match(r.out.at(-1)!, /^downloaded 60000 bytes to .* requests, 0 retries, largest TLS record accepted \d+ bytes \(limit 2303\)$/);
 });
 
 test('the wrong root CA fails with the TLS verdict, exit 2', async () => {

@@ -22,16 +22,24 @@ const servers: HostileServer[] = [];
 /** Each write of at most this many bytes is its own TLS record: under the modem's 2303-byte limit. */
 const RECORD_PIECE_BYTES = 1500;
 
-async function api(answer: (path: string) => string): Promise<ReturnType<typeof releasePort>> {
+async function api(answer: (path: string) => string, pieceBytes = RECORD_PIECE_BYTES, clientOptions: { responseTimeoutMs?: number } = {}): Promise<ReturnType<typeof releasePort>> {
   const s = await startHostileServer(
-    (q, c) => c.writePieces(answer(q.path), RECORD_PIECE_BYTES),
+    async (q, c) => {
+      const text = answer(q.path);
+      if (pieceBytes > 1) return c.writePieces(text, pieceBytes);
+      // One byte at a time, a few ms apart: a trickling server.
+      for (let i = 0; i < text.length && !c.socket.destroyed; i++) {
+        c.write(text.slice(i, i + 1));
+        await new Promise((r) => setTimeout(r, 5));
+      }
+    },
     { identities: [pki.api] },
   );
   servers.push(s);
   const connect = (host: string, port: number, scheme: 'http' | 'https') =>
     modem.connect({ host, port, ...(scheme === 'https' ? { tls: { secTags: [TAG], peerVerify: 'required' as const, hostname: host } } : {}) });
   return releasePort({
-    newClient: () => new HttpClient({ connect, clock }),
+    newClient: () => new HttpClient({ connect, clock, ...clientOptions }),
     api: { baseUrl: `https://api.fotakit.test:${s.port}`, projectKey: 'wrong-key' },
     identity: { deviceSerial: 'sn1', hardwareVersion: 'hw', softwareType: 'app' },
   });
@@ -88,6 +96,13 @@ test('a 4 KiB signed payload URL (sent in records under the modem limit) is acce
 test('a redirect of the release check to http is HTTP_REDIRECT_INSECURE', async () => {
   const port = await api(() => 'HTTP/1.1 302 Found\r\nLocation: http://127.0.0.1:9/latest\r\nContent-Length: 0\r\n\r\n');
   assert.is((await failure(port.check('1.0.0'))).code, 'HTTP_REDIRECT_INSECURE');
+});
+
+test('a release API trickling its answer ends at the response deadline: HTTP_RESPONSE_TIMEOUT', async () => {
+  const port = await api(() => answer('200 OK', 'https://cdn.fotakit.test/fw/app.bin'), 1, { responseTimeoutMs: 60 });
+  const e = await failure(port.check('1.0.0'));
+  assert.is(e.code, 'HTTP_RESPONSE_TIMEOUT');
+  assert.is(e.context.phase, 'response');
 });
 
 test.run();

@@ -78,7 +78,7 @@ test('the report shows the limit, the EMSGSIZE reconnect, the winning root CA an
   assert.ok(html.includes('>EMSGSIZE</text>'), 'reconnect labelled with its code');
   assert.ok(html.includes('>ECONNRESET</text>'));
   assert.ok(html.includes('1 response OVER the 2,303 B limit'));
-  assert.ok(html.includes('· 1 response over the limit (largest 2,364 B, refused by the modem)'));
+  assert.ok(html.includes('1 refused by the modem (EMSGSIZE), largest 2,364 B'), 'the refused record has its own row');
   assert.ok(html.includes('validated by <strong>DigiCert Global Root G2</strong> (sec_tag 1001) after 3 failed candidates'));
   assert.is((html.match(/✗ CERT_UNKNOWN_CA/g) ?? []).length, 3);
   assert.ok(html.includes('1.0.0 → 1.1.0'));
@@ -137,7 +137,10 @@ test('a run log without a summary gets one derived from its entries, marked as d
   assert.is(m.summary.bytes, IMAGE_BYTES);
   assert.is(m.summary.requests, 101);
   assert.is(m.summary.retries, 2);
-  assert.is(m.summary.maxRecordBytes, 2364);
+  // The largest ACCEPTED record; the refused one is counted apart.
+  assert.is(m.summary.maxRecordBytes, 2236);
+  assert.is(m.summary.refusedRecords, 1);
+  assert.is(m.summary.largestRefusedRecordBytes, 2364);
   assert.is(m.summary.recordLimit, 2303);
   assert.is(m.summary.reboots, 2);
   assert.ok(renderReport(log).includes('derived from its other entries'));
@@ -287,6 +290,29 @@ test('a companion update: the SMP push and the companion boot are events, not re
   assert.equal(m.companionBoots, [{ t: 20, reason: 'smp reset', version: '1.1.0+0', swap: 'test', board: 'nrf52833' }]);
   assert.match(renderReport(entries, { title: 'companion' }), /nrf52833 boot \(companion, SMP\)/);
   assert.is(m.unknownKinds, 0);
+});
+
+test('a power cut gets a banner saying where it cut; refused records, pipelining and unknown record sizes have their own words', () => {
+  const summary = {
+    t: 9000, kind: 'summary', final: 'confirmed', bytes: 1000, requests: 4, retries: 1, maxRecordBytes: 0, recordLimit: 2303, seconds: 9, probes: 1, reboots: 2,
+    recordSizesKnown: false, refusedRecords: 2, largestRefusedRecordBytes: 16413,
+    pipeline: { depth: 1, offReason: 'failures-while-pipelined', why: 'connections failed with pipelined requests in flight', recoveries: 0 },
+    powerCuts: [{ operation: 57, op: 'flash.write', state: 'downloading', bytes: 40960 }],
+  } as RunLogEntry;
+  const log: RunLogEntry[] = [
+    { t: 0, kind: 'board-boot', reason: 'power-on', version: '1.0.0', swap: 'none' },
+    { t: 4000, kind: 'power-cut', operation: 57, op: 'flash.write', state: 'downloading', bytes: 40960 },
+    { t: 4001, kind: 'board-boot', reason: 'power-cut', version: '1.0.0', swap: 'none' },
+    { t: 5000, kind: 'pipeline', host: 'cdn', what: 'off', reason: 'failures-while-pipelined', why: 'connections failed with pipelined requests in flight', stays: false },
+    summary,
+  ];
+  const html = renderReport(log);
+  assert.ok(html.includes('id="power-cut-1"'), 'a banner for the cut');
+  assert.ok(html.includes('at flash operation 57 (flash.write) while downloading, 40960 bytes downloaded'));
+  assert.ok(html.includes('2 refused by the modem (EMSGSIZE), largest 16,413 B'));
+  assert.ok(html.includes('unknown over this modem'));
+  assert.ok(html.includes('off at the end: connections failed with pipelined requests in flight'));
+  assert.ok(html.includes('pipelining off'), 'the change is a notable event');
 });
 
 test.run();

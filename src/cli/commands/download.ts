@@ -16,6 +16,7 @@ import { createSimModem } from '../../hal/sim/modem.ts';
 import { download, type DownloadProgress } from '../../transport/download/downloader.ts';
 import { DownloadError } from '../../transport/download/errors.ts';
 import { DOWNLOAD_PIPELINE_DEPTH_DEFAULT, DOWNLOAD_PIPELINE_DEPTH_MAX } from '../../transport/download/policy.ts';
+import { PIPELINE_OFF_REASON_TEXT } from '../../transport/download/pipeline-control.ts';
 import type { DownloadSink } from '../../transport/download/sink.ts';
 import { parseUrl } from '../../transport/http/url.ts';
 import { readCandidates } from '../cert-files.ts';
@@ -157,6 +158,8 @@ export async function run(argv: string[]): Promise<number> {
         clock: { now: () => performance.now(), sleep: (ms) => new Promise((res) => setTimeout(res, ms)) },
         recordLimitBytes: maxRecord,
         pipelineDepth: depth,
+        // Response deadlines scale with the link's rate (liveness.ts).
+        linkBitsPerS: resolveLink(linkName).downlinkBitsPerS,
         userAgent: 'fotakit-download',
         onProgress: (pr) => {
           if (!showProgress || !tty) return;
@@ -177,9 +180,13 @@ export async function run(argv: string[]): Promise<number> {
         restarts: r.restarts,
         connections: r.connections,
         emsgsize: r.emsgsize,
+        // The largest record ACCEPTED; refused ones (EMSGSIZE) apart.
         maxRecordBytes: r.maxRecordBytes,
+        refusedRecords: r.emsgsize,
+        ...(r.refusedRecordBytes.length > 0 ? { largestRefusedRecordBytes: Math.max(...r.refusedRecordBytes) } : {}),
         maxHeadBytes: r.maxHeadBytes,
         pipelineDepth: r.pipelineDepth,
+        pipeline: r.pipeline,
         link: linkName,
         seconds: Number(seconds.toFixed(3)),
         etag: r.etag,
@@ -189,8 +196,11 @@ export async function run(argv: string[]): Promise<number> {
         if (showProgress && tty) process.stderr.write('\n');
         console.log(
           `downloaded ${r.size} bytes to ${out} in ${seconds.toFixed(2)} s: ${r.requests} requests, ${r.retries} retries, ` +
-            `largest TLS record ${r.maxRecordBytes} bytes (limit ${maxRecord})`,
+            `largest TLS record accepted ${r.maxRecordBytes} bytes (limit ${maxRecord})` +
+            (r.emsgsize > 0 ? `, ${r.emsgsize} refused (largest ${Math.max(0, ...r.refusedRecordBytes)} bytes, EMSGSIZE)` : ''),
         );
+        if (r.pipeline.offReason) console.log(`pipelining off at the end: ${PIPELINE_OFF_REASON_TEXT[r.pipeline.offReason]}`);
+        else if (r.pipeline.requestsPerConnection !== undefined) console.log(`the server answers ${r.pipeline.requestsPerConnection} requests per connection: no more were sent on one`);
       }
       return EXIT_OK;
     } finally {

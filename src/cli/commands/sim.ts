@@ -14,7 +14,7 @@ import { MODEM_TLS_MAX_RECORD_BYTES } from '../../hal/net.ts';
 import type { LinkProfileName } from '../../hal/sim/link.ts';
 import { parseFaults, type ServerFaults } from '../../server/faults.ts';
 import { localUpdateServer } from '../../server/sim-world.ts';
-import type { RunLogEntry } from '../../fota/run-log.ts';
+import { RECORD_SIZE_UNKNOWN_TEXT, type RunLogEntry } from '../../fota/run-log.ts';
 import { renderReport } from '../../report/report.ts';
 import { EXIT_NEGATIVE, EXIT_OK, helpText, parseCommand, parseInteger, stringList, stringValue, type CommandSpec } from '../args.ts';
 import { checkServerUrl, remoteReleaseApi, runSim, type SimOptions } from '../../boards/sim-run.ts';
@@ -171,6 +171,11 @@ function options(p: ReturnType<typeof parseCommand>): SimCommandOptions {
   return o;
 }
 
+/** A record size as every output says it: bytes, or RECORD_SIZE_UNKNOWN_TEXT when the modem cannot see records. */
+export function recordText(bytes: number): string {
+  return bytes > 0 ? `${bytes} B` : RECORD_SIZE_UNKNOWN_TEXT;
+}
+
 /** Human output: one line per event worth reading, a progress bar while downloading (also used by `fotakit hil`). */
 export class HumanView {
   /** The modem's record limit the progress bar shows the largest record against. */
@@ -182,6 +187,21 @@ export class HumanView {
   entry(e: RunLogEntry): void {
     const at = `[${(e.t / MS_PER_S).toFixed(2).padStart(6)}s]`;
     switch (e.kind) {
+      case 'power-cut':
+        // The bar ends here: the outage is a gap, and the download continues on a new bar after the boot.
+        this.stopBar();
+        console.log(
+          `${at} ⚡ POWER CUT at flash operation ${e.operation}${e.op ? ` (${e.op})` : ''}${e.state ? ` while ${e.state}` : ''}` +
+            `${e.bytes !== undefined ? `, ${e.bytes} bytes downloaded` : ''}: the board is off until it boots again`,
+        );
+        break;
+      case 'pipeline':
+        this.stopBar();
+        if (e.what === 'off') {
+          console.log(`${at}   pipelining off: ${e.why ?? e.reason ?? 'failures'}${e.stays ? ' (stays off for the rest of the download)' : ' (tried again after good ranges)'}`);
+        } else if (e.what === 'on') console.log(`${at}   pipelining back on after good ranges`);
+        else console.log(`${at}   the server answers ${e.requestsPerConnection} requests per connection: no more are sent on one`);
+        break;
       case 'board-boot':
         this.stopBar();
         console.log(`${at} ${e.board ?? 'board'} boots (${e.reason}): MCUboot ${e.swap === 'none' ? 'no swap' : `swap ${e.swap}`} → running ${e.version ?? 'NOTHING'}`);
@@ -205,7 +225,7 @@ export class HumanView {
         );
         break;
       case 'progress':
-        this.progress(e.bytes, e.total, e.rangeBytes, e.maxRecordBytes);
+        this.progress(e.bytes, e.total, e.rangeBytes, recordText(e.maxRecordBytes));
         break;
       case 'connection':
         if (e.what === 'reconnect') {
@@ -216,7 +236,7 @@ export class HumanView {
       case 'download':
         this.stopBar();
         console.log(
-          `${at}   downloaded ${e.bytes} bytes${e.resumedAt > 0 ? ` (resumed at ${e.resumedAt})` : ''} in ${e.requests} range requests, ${e.retries} retries, largest TLS record ${e.maxRecordBytes} B`,
+          `${at}   downloaded ${e.bytes} bytes${e.resumedAt > 0 ? ` (resumed at ${e.resumedAt})` : ''} in ${e.requests} range requests, ${e.retries} retries, ${e.maxRecordBytes > 0 ? `largest TLS record accepted ${e.maxRecordBytes} B` : `TLS record sizes ${RECORD_SIZE_UNKNOWN_TEXT}`}`,
         );
         break;
       case 'verdict':
@@ -231,7 +251,18 @@ export class HumanView {
         console.log(`final state   ${e.final}${e.reason ? `  (${e.reason.code}: ${e.reason.message})` : ''}`);
         console.log(`running       ${e.version ?? '-'}  (was ${e.fromVersion ?? '-'})`);
         console.log(`download      ${e.bytes} bytes, ${e.requests} requests, ${e.retries} retries`);
-        console.log(`TLS records   largest ${e.maxRecordBytes} B of the modem's ${e.recordLimit} B limit`);
+        console.log(
+          `TLS records   largest accepted ${e.recordSizesKnown === false ? RECORD_SIZE_UNKNOWN_TEXT : recordText(e.maxRecordBytes)} of the modem's ${e.recordLimit} B limit` +
+            (e.refusedRecords ? `;  refused ${e.refusedRecords} (largest ${e.largestRefusedRecordBytes} B, EMSGSIZE)` : ''),
+        );
+        if (e.pipeline?.offReason) {
+          console.log(`pipelining    off at the end: ${e.pipeline.why ?? e.pipeline.offReason}${e.pipeline.recoveries > 0 ? ` (recovered ${e.pipeline.recoveries}×, then off again)` : ''}`);
+        } else if (e.pipeline?.requestsPerConnection !== undefined) {
+          console.log(`pipelining    at most ${e.pipeline.requestsPerConnection} requests per connection (the server's limit)`);
+        }
+        for (const c of e.powerCuts ?? []) {
+          console.log(`power cut     at flash operation ${c.operation}${c.op ? ` (${c.op})` : ''}${c.state ? ` while ${c.state}` : ''}${c.bytes !== undefined ? `, ${c.bytes} bytes downloaded` : ''}`);
+        }
         console.log(`probes        ${e.probes} handshakes;  reboots ${e.reboots}${e.companionReboots !== undefined ? ` (+ ${e.companionReboots} of the nRF52833)` : ''};  ${e.seconds} s on ${e.link}`);
         if (e.linkLimitSeconds !== undefined) {
           console.log(`link limit    ${e.linkLimitSeconds} s for these bytes and connections (efficiency ${Math.round((100 * e.linkLimitSeconds) / e.seconds)}%)`);
@@ -242,11 +273,11 @@ export class HumanView {
     }
   }
 
-  private progress(bytes: number, total: number, range: number, record: number): void {
+  private progress(bytes: number, total: number, range: number, record: string): void {
     if (!process.stdout.isTTY) return;
     if (!this.bar) {
       this.bar = new SingleBar({
-        format: '  {bar} {percentage}% | {value}/{total} B | range {range} B | largest record {record}/{limit} B',
+        format: '  {bar} {percentage}% | {value}/{total} B | range {range} B | largest record {record} (limit {limit} B)',
         hideCursor: true,
         clearOnComplete: true,
       });

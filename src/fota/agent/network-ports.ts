@@ -25,6 +25,8 @@ export interface RangeDownloadPortOptions {
   recordLimitBytes?: number;
   pipelineDepth?: number;
   policy?: RangePolicy;
+  /** The link's downlink rate, so response deadlines scale with it (liveness.ts). */
+  linkBitsPerS?: number;
 }
 
 export function rangeDownloadPort(o: RangeDownloadPortOptions): DownloadPort {
@@ -41,6 +43,7 @@ export function rangeDownloadPort(o: RangeDownloadPortOptions): DownloadPort {
         ...(o.recordLimitBytes !== undefined ? { recordLimitBytes: o.recordLimitBytes } : {}),
         ...(o.pipelineDepth !== undefined ? { pipelineDepth: o.pipelineDepth } : {}),
         ...(o.policy ? { policy: o.policy } : {}),
+        ...(o.linkBitsPerS !== undefined ? { linkBitsPerS: o.linkBitsPerS } : {}),
         onProgress: (p) =>
           onProgress({ bytes: p.bytes, total: p.total ?? 0, requests: p.requests, retries: p.retries, rangeBytes: p.rangeBytes, headBytes: p.headBytes, maxRecordBytes: p.maxRecordBytes }),
       });

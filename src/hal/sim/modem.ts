@@ -80,9 +80,11 @@ export interface ModemCounters {
   resumedHandshakes: number;
   /** TLS records whose header passed the gate or tripped it. */
   records: number;
-  /** Largest server TLS record seen on any socket, header included. */
+  /** Largest server TLS record accepted on any socket, header included. */
   maxRecordBytes: number;
+  /** Records refused (EMSGSIZE), and the largest of them, header included (0: none). */
   emsgsize: number;
+  maxRefusedRecordBytes: number;
   /** Raw TCP bytes (TLS included) each way. */
   rawBytesDown: number;
   rawBytesUp: number;
@@ -190,6 +192,7 @@ class Counters implements ModemCounters {
   records = 0;
   maxRecordBytes = 0;
   emsgsize = 0;
+  maxRefusedRecordBytes = 0;
   rawBytesDown = 0;
   rawBytesUp = 0;
   appBytesDown = 0;
@@ -329,6 +332,7 @@ class SimSocketImpl implements SimSocket {
       rawBytesReceived: this.raw.down,
       rawBytesSent: this.raw.up,
     };
+    if (this.gate?.refusedRecordBytes !== undefined) base.refusedRecordBytes = this.gate.refusedRecordBytes;
     if (this.validatedBy !== undefined) base.validatedBy = this.validatedBy;
     if (this.gate?.certChainBytes !== undefined) base.certChainBytes = this.gate.certChainBytes;
     if (this.protocol !== undefined) base.protocol = this.protocol;
@@ -530,6 +534,7 @@ class SimModemImpl implements SimModem {
           );
         } else {
           stats.emsgsize++;
+          stats.maxRefusedRecordBytes = Math.max(stats.maxRefusedRecordBytes, verdict.oversizeRecordBytes ?? 0);
           e = new NetError(
             'EMSGSIZE',
             `socket.recv: the server sent a ${verdict.oversizeRecordBytes}-byte TLS record, over the modem's ${gate.maxRecordBytes}-byte limit`,

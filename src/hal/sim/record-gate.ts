@@ -43,8 +43,10 @@ export interface GateVerdict {
 export class TlsRecordGate {
   /** Records whose header has been seen. */
   records = 0;
-  /** Largest application-data record seen, header included (what the EMSGSIZE limit applies to). */
+  /** Largest application-data record accepted (at most the limit), header included. */
   largestRecordBytes = 0;
+  /** The application-data record refused (over the limit), header included, once one was. */
+  refusedRecordBytes: number | undefined;
   /** Largest handshake record seen (the chain limit, not the record limit, applies to these). */
   largestHandshakeRecordBytes = 0;
   /** Set once a record over the limit was seen; nothing passes afterwards. */
@@ -106,7 +108,8 @@ export class TlsRecordGate {
       this.onRecord?.(type, recordBytes);
       if (type !== TLS_CONTENT_APPLICATION_DATA) {
         if (type === TLS_CONTENT_HANDSHAKE && recordBytes > this.largestHandshakeRecordBytes) this.largestHandshakeRecordBytes = recordBytes;
-      } else if (recordBytes > this.largestRecordBytes) this.largestRecordBytes = recordBytes;
+      } else if (recordBytes > this.maxRecordBytes) this.refusedRecordBytes = recordBytes;
+      else if (recordBytes > this.largestRecordBytes) this.largestRecordBytes = recordBytes;
       if (type === TLS_CONTENT_APPLICATION_DATA && recordBytes > this.maxRecordBytes) {
         this.tripped = true;
         return { pass: Math.max(0, headerStart), oversizeRecordBytes: recordBytes };

@@ -341,7 +341,7 @@ class SlmSocket implements Socket {
     private readonly handle: number,
     validatedBy: number | undefined,
   ) {
-    this.stats = { maxRecordBytes: 0, bytesReceived: 0, bytesSent: 0, ...(validatedBy !== undefined ? { validatedBy } : {}) };
+    this.stats = { maxRecordBytes: 0, recordSizesKnown: false, bytesReceived: 0, bytesSent: 0, ...(validatedBy !== undefined ? { validatedBy } : {}) };
   }
 
   info(): SocketInfo {

@@ -59,6 +59,8 @@ export { DOWNLOAD_PIPELINE_FAILURES_BEFORE_SEQUENTIAL } from './pipeline-control
 
 /** Socket failures worth a reconnect (TLS verdicts and unknown hosts are not). */
 const RETRYABLE_NET_CODES = ['ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'ENOTCONN', 'EPIPE', 'ENOMEM', 'ECONNABORTED'];
+/** Refused record sizes kept for the result (the count is `emsgsize`). */
+export const DOWNLOAD_REFUSED_RECORDS_KEPT = 32;
 /** HTTP failures worth a reconnect. */
 const RETRYABLE_HTTP_CODES = ['HTTP_TRUNCATED', 'HTTP_RESPONSE_TIMEOUT'];
 /** Statuses that say "try again later". */
@@ -92,7 +94,12 @@ export interface DownloadResult {
   restarts: number;
   connections: number;
   emsgsize: number;
+  /** Largest TLS record accepted (0 when the modem cannot tell). */
   maxRecordBytes: number;
+  /** Sizes of the records the modem refused (EMSGSIZE), header included, when it told them. */
+  refusedRecordBytes: number[];
+  /** False when the modem cannot see TLS records (the serial modem): record sizes are unknown. */
+  recordSizesKnown: boolean;
   /** Largest response head seen. */
   maxHeadBytes: number;
   /** Pipeline depth at the end (1 after a fall back). */
@@ -183,6 +190,8 @@ class RangeDownload {
   /** The URL whose server gave the bytes accepted so far (a 206 from another one must prove the same file). */
   private bytesFrom: string | undefined;
   private maxRecordBytes = 0;
+  private readonly refusedRecords: number[] = [];
+  private recordSizesKnown = true;
   private maxHeadBytes = 0;
   private inflight: InFlight[] = [];
   private inflightPlaintext = 0;
@@ -241,6 +250,8 @@ class RangeDownload {
       connections: this.client.connectionsOpened - connectionsBefore,
       emsgsize: this.emsgsize,
       maxRecordBytes: this.maxRecordBytes,
+      refusedRecordBytes: [...this.refusedRecords],
+      recordSizesKnown: this.recordSizesKnown,
       maxHeadBytes: this.maxHeadBytes,
       pipelineDepth: this.depth(),
       pipeline: this.pipeline.summary(),
@@ -284,20 +295,18 @@ class RangeDownload {
     this.inflight = [];
     let next = this.offset;
     let answered = 0;
-    let sent = 0;
     try {
       for (;;) {
         // Pipelined from the first request on (conservative ranges until a head is seen): waiting for
         // the size would cost a round trip. Alone only for the end-of-file probe and the If-Range probe.
         const depth = (this.size !== undefined && this.offset >= this.size) || this.probeWithoutIfRange ? 1 : this.depth();
-        while (this.inflight.length < depth && conn.reusable && this.pipeline.mayWrite(sent) && this.wants(next)) {
+        while (this.inflight.length < depth && conn.reusable && this.pipeline.mayWrite(conn.requests) && this.wants(next)) {
           const plan = this.nextPlan(next);
           const validator = this.probeWithoutIfRange ? undefined : ifRangeValidator(this.etag, this.lastModified);
           const headers = this.client.requestHeaders([...(this.o.headers ?? []), ['Range', `bytes=${plan.first}-${plan.last}`]]);
           if (validator !== undefined) headers.push(['If-Range', validator]);
           this.inflight.push({ ...plan, ifRange: validator !== undefined });
           this.requests++;
-          sent++;
           await conn.send({ method: 'GET', url: this.url, headers });
           next = plan.last + 1;
         }
@@ -322,7 +331,7 @@ class RangeDownload {
           if (this.inflight.length > 0) this.pipeline.serverClosed(answered, true);
           break;
         }
-        if (this.inflight.length === 0 && !this.pipeline.mayWrite(sent)) break;
+        if (this.inflight.length === 0 && !this.pipeline.mayWrite(conn.requests)) break;
       }
     } catch (e) {
       this.noteRecords(conn);
@@ -331,7 +340,8 @@ class RangeDownload {
       await conn.close();
       throw e;
     }
-    if (this.inflight.length === 0 && conn.reusable) await this.client.release(this.url, conn);
+    // A connection that carried the server's limit of requests is done, whatever its headers said.
+    if (this.inflight.length === 0 && conn.reusable && this.pipeline.mayWrite(conn.requests)) await this.client.release(this.url, conn);
     else await conn.close();
     this.inflight = [];
     await this.persist(false);
@@ -353,7 +363,9 @@ class RangeDownload {
   }
 
   private noteRecords(conn: HttpConnection): void {
-    this.maxRecordBytes = Math.max(this.maxRecordBytes, conn.socket.info().maxRecordBytes);
+    const info = conn.socket.info();
+    this.maxRecordBytes = Math.max(this.maxRecordBytes, info.maxRecordBytes);
+    if (info.recordSizesKnown === false) this.recordSizesKnown = false;
   }
 
   /** Acts on one response head (reading its body when it is ours to keep). */
@@ -538,6 +550,7 @@ class RangeDownload {
       this.emsgsize++;
       this.retries++;
       const recordBytes = typeof e.context.recordBytes === 'number' ? e.context.recordBytes : undefined;
+      if (recordBytes !== undefined && this.refusedRecords.length < DOWNLOAD_REFUSED_RECORDS_KEPT) this.refusedRecords.push(recordBytes);
       const foreign =
         current !== undefined &&
         recordBytes !== undefined &&

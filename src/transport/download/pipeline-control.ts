@@ -19,6 +19,30 @@ export const DOWNLOAD_PIPELINE_RECOVER_AFTER_RANGES = 16;
 /** Times pipelining is switched back on in one download before it stays off. */
 export const DOWNLOAD_PIPELINE_MAX_RECOVERIES = 2;
 
+/** The log messages of a pipelining change (the run log turns them into 'pipeline' entries). */
+export const PIPELINE_LOG_OFF = 'download: pipelining off';
+export const PIPELINE_LOG_ON = 'download: pipelining back on';
+export const PIPELINE_LOG_LIMIT = 'download: server request limit per connection';
+
+export interface PipelineChange {
+  what: 'off' | 'on' | 'limit';
+  reason?: string;
+  why?: string;
+  stays?: boolean;
+  requestsPerConnection?: number;
+}
+
+/** The pipelining change a downloader log line reports, or undefined for any other line. */
+export function pipelineChangeOf(message: string, fields: Record<string, unknown> | undefined): PipelineChange | undefined {
+  const f = fields ?? {};
+  if (message === PIPELINE_LOG_OFF) {
+    return { what: 'off', ...(typeof f.reason === 'string' ? { reason: f.reason } : {}), ...(typeof f.why === 'string' ? { why: f.why } : {}), stays: f.for !== undefined };
+  }
+  if (message === PIPELINE_LOG_ON) return { what: 'on' };
+  if (message === PIPELINE_LOG_LIMIT && typeof f.requestsPerConnection === 'number') return { what: 'limit', requestsPerConnection: f.requestsPerConnection };
+  return undefined;
+}
+
 export type PipelineOffReason = 'failures-while-pipelined' | 'coalesced-records';
 
 export const PIPELINE_OFF_REASON_TEXT: Readonly<Record<PipelineOffReason, string>> = {
@@ -77,7 +101,7 @@ export class PipelineControl {
     }
     if (this.limit !== undefined && this.limit <= answered) return;
     this.limit = answered;
-    this.log?.log('info', 'download: server request limit per connection', { requestsPerConnection: answered, explicit });
+    this.log?.log('info', PIPELINE_LOG_LIMIT, { requestsPerConnection: answered, explicit });
   }
 
   /** A retryable failure with `inFlight` requests outstanding. */
@@ -101,7 +125,7 @@ export class PipelineControl {
     this.reason = undefined;
     this.failures = 0;
     this.goodRanges = 0;
-    this.log?.log('info', 'download: pipelining back on', { afterRanges: DOWNLOAD_PIPELINE_RECOVER_AFTER_RANGES, recoveries: this.recoveries });
+    this.log?.log('info', PIPELINE_LOG_ON, { afterRanges: DOWNLOAD_PIPELINE_RECOVER_AFTER_RANGES, recoveries: this.recoveries });
   }
 
   summary(): PipelineSummary {
@@ -119,6 +143,6 @@ export class PipelineControl {
     this.sequential = true;
     this.reason = reason;
     this.goodRanges = 0;
-    this.log?.log('warn', 'download: pipelining off', { reason, why: PIPELINE_OFF_REASON_TEXT[reason], ...(stays ? { for: 'rest of the download' } : { retryAfterRanges: DOWNLOAD_PIPELINE_RECOVER_AFTER_RANGES }) });
+    this.log?.log('warn', PIPELINE_LOG_OFF, { reason, why: PIPELINE_OFF_REASON_TEXT[reason], ...(stays ? { for: 'rest of the download' } : { retryAfterRanges: DOWNLOAD_PIPELINE_RECOVER_AFTER_RANGES }) });
   }
 }

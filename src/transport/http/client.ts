@@ -18,6 +18,10 @@ import { formatUrl, parseUrl, resolveUrl, type HttpUrl, type Scheme } from './ur
 export const HTTP_MAX_REDIRECTS = 5;
 /** Largest redirect body read and dropped to keep the connection; a larger one closes it instead. */
 export const HTTP_REDIRECT_BODY_MAX_BYTES = 4096;
+/** Default deadline of a response's first byte for request() (the modem's socket timeout). */
+export const HTTP_FIRST_BYTE_TIMEOUT_DEFAULT_MS = 30_000;
+/** Default deadline of one whole small response for request() (a release check answers in one record or two). */
+export const HTTP_RESPONSE_TIMEOUT_DEFAULT_MS = 60_000;
 /** Default body limit of httpGet (the release API answers with one URL). */
 export const HTTP_GET_DEFAULT_MAX_BODY_BYTES = 16 * 1024;
 
@@ -52,9 +56,9 @@ export interface HttpClientOptions {
   /** Sent as User-Agent on every request when given. */
   userAgent?: string;
   idleTimeoutMs?: number;
-  /** Default deadline of one whole response (HTTP_RESPONSE_TIMEOUT); none when omitted. */
+  /** Deadline of one whole response (HTTP_RESPONSE_TIMEOUT); default HTTP_RESPONSE_TIMEOUT_DEFAULT_MS. */
   responseTimeoutMs?: number;
-  /** Default deadline of a response's first byte (HTTP_RESPONSE_TIMEOUT); none when omitted. */
+  /** Deadline of a response's first byte (HTTP_RESPONSE_TIMEOUT); default HTTP_FIRST_BYTE_TIMEOUT_DEFAULT_MS. */
   firstByteTimeoutMs?: number;
   maxRedirects?: number;
 }
@@ -107,8 +111,8 @@ export class HttpClient {
     const conn = new HttpConnection(socket, {
       clock: this.options.clock,
       idleTimeoutMs: this.options.idleTimeoutMs,
-      responseTimeoutMs: this.options.responseTimeoutMs,
-      firstByteTimeoutMs: this.options.firstByteTimeoutMs,
+      responseTimeoutMs: this.options.responseTimeoutMs ?? HTTP_RESPONSE_TIMEOUT_DEFAULT_MS,
+      firstByteTimeoutMs: this.options.firstByteTimeoutMs ?? HTTP_FIRST_BYTE_TIMEOUT_DEFAULT_MS,
     });
     return { conn, reused: false };
   }

@@ -19,6 +19,15 @@ function join(...parts: Uint8Array[]): Uint8Array {
   return out;
 }
 
+test('a refused record is kept apart from the largest accepted one', () => {
+  const g = new TlsRecordGate(2303);
+  const stream = join(record(1500), record(16_000));
+  const v = g.feed(stream);
+  assert.is(v.oversizeRecordBytes, 16_005);
+  assert.is(g.largestRecordBytes, 1505);
+  assert.is(g.refusedRecordBytes, 16_005);
+});
+
 test('records within the limit pass whole and the largest is tracked', () => {
   const g = new TlsRecordGate(2303);
   const stream = join(record(100), record(2298), record(10));

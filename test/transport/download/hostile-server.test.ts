@@ -201,4 +201,47 @@ test('a server that silently closes after 2 answers: the limit is learned on the
   assert.ok(perConnection.get(last)! <= LIMIT);
 });
 
+test('a redirect to the same ETag with another total size: starts over from 0, byte-exact', async () => {
+  const LONGER = testFile(30_000, 13);
+  const mirror = await server((req, c) => c.write(rangeAnswer(req, LONGER, { etag: '"one"' })), { identities: [pki.mirror] });
+  const cdn = await server(
+    (req, c) => {
+      if (req.index <= 2) c.write(rangeAnswer(req, FILE, { etag: '"one"' }));
+      else c.write(`HTTP/1.1 307 Temporary Redirect\r\nLocation: https://mirror.fotakit.test:${mirror.port}/f.bin\r\nContent-Length: 0\r\n\r\n`);
+    },
+    { identities: [pki.cdn] },
+  );
+  const sink = new MemorySink();
+  const r = await download(opts(`https://cdn.fotakit.test:${cdn.port}/f.bin`, sink, { pipelineDepth: 1 }));
+  assert.ok(bytesEqual(sink.bytes(), LONGER));
+  assert.is(r.restarts, 1);
+});
+
+test('pipelining turned off by failures comes back after good ranges, and the result says so', async () => {
+  const BIG = testFile(120_000, 14);
+  const cdn = await server(
+    (req, c) => {
+      // The first two connections die mid-answer with requests in flight; later ones are healthy.
+      if (req.connection <= 2 && req.onConnection === 2) {
+        const a = rangeAnswer(req, BIG, { etag: '"one"' });
+        c.write(a.subarray(0, 200));
+        c.destroy();
+        return;
+      }
+      c.write(rangeAnswer(req, BIG, { etag: '"one"' }));
+    },
+    { identities: [pki.cdn] },
+  );
+  const notes: string[] = [];
+  const log = { log: (_l: string, m: string) => void notes.push(m) };
+  const sink = new MemorySink();
+  const r = await download(opts(`https://cdn.fotakit.test:${cdn.port}/f.bin`, sink, { pipelineDepth: 4, log }));
+  assert.ok(bytesEqual(sink.bytes(), BIG));
+  assert.ok(notes.includes('download: pipelining off'), notes.join(', '));
+  assert.ok(notes.includes('download: pipelining back on'));
+  assert.is(r.pipeline.recoveries, 1);
+  assert.is(r.pipeline.offReason, undefined);
+  assert.is(r.pipelineDepth, 4);
+});
+
 test.run();
