@@ -12,4 +12,8 @@ export * from './client.ts';
 export * from './upload.ts';
 export * from './server.ts';
 export * from './img-mgmt.ts';
+export * from './os-mgmt.ts';
+export * from './stat-mgmt.ts';
+export * from './mgmt-handler.ts';
+export * from './zcbor-encode.ts';
 export * from './web-bluetooth.ts';
