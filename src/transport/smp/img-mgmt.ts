@@ -24,8 +24,8 @@
  * - erase (img_mgmt_erase): `slot` default the secondary; a slot holding a readable image that is in use:
  *   NO_FREE_SLOT; a blank slot: nothing to do.
  * - slot info: per image, both slots' sizes, `upload_image_id` on the secondary, `max_image_size`.
- * v1 clients get img_mgmt_translate_error_code's rc (current Zephyr), or with `legacyRc` the rc older
- * Zephyr (3.2 and before) answered directly. The upload progress lives in RAM: a reset forgets it.
+ * v1 clients get img_mgmt_translate_error_code's rc (current Zephyr), or with `legacyRc` the rc the
+ * original mcumgr img_mgmt (Zephyr 3.1 and before) answered directly. The upload progress lives in RAM: a reset forgets it.
  */
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesEqual, readU32LE } from '../../hal/bytes.ts';
@@ -113,9 +113,10 @@ export const IMG_MGMT_V1_RC: Readonly<Record<number, number>> = {
 };
 
 /**
- * What older Zephyr (3.2 and before, the original mcumgr img_mgmt) answered v1 clients directly, for
- * the cases where it differs: clients written against it (e.g. checking ENOMEM for "slot busy") can
- * select it with `legacyRc`.
+ * What the original mcumgr img_mgmt (Zephyr 3.1 and before, img_mgmt_find_best_area_id) answered v1
+ * clients directly, where it differs: bad magic, too large, data overrun and unknown hash EINVAL, no
+ * free slot ENOMEM. Clients written against it can select it with `legacyRc`. (Zephyr 3.2 briefly
+ * answered ENOENT for no free slot before the group codes came.)
  */
 export const IMG_MGMT_V1_RC_LEGACY: Readonly<Record<number, number>> = {
   ...IMG_MGMT_V1_RC,
@@ -123,8 +124,7 @@ export const IMG_MGMT_V1_RC_LEGACY: Readonly<Record<number, number>> = {
   [IMG_MGMT_ERR_INVALID_IMAGE_HEADER_MAGIC]: MGMT_ERR_EINVAL,
   [IMG_MGMT_ERR_INVALID_IMAGE_TOO_LARGE]: MGMT_ERR_EINVAL,
   [IMG_MGMT_ERR_INVALID_IMAGE_DATA_OVERRUN]: MGMT_ERR_EINVAL,
-  [IMG_MGMT_ERR_HASH_NOT_FOUND]: MGMT_ERR_ENOENT,
-  [IMG_MGMT_ERR_IMAGE_SETTING_TEST_TO_ACTIVE_DENIED]: MGMT_ERR_EBADSTATE,
+  [IMG_MGMT_ERR_HASH_NOT_FOUND]: MGMT_ERR_EINVAL,
 };
 
 /** Next boot types (enum img_mgmt_next_boot_type). */

@@ -78,9 +78,9 @@ export interface SmpServerOptions {
   bufSize?: number;
   bufCount?: number;
   /**
-   * Older Zephyr's v1 answers (before SMP v2, Zephyr 3.2 and earlier; CONFIG_MCUMGR_SMP_LEGACY_RC_BEHAVIOUR):
-   * img_mgmt errors translated by the old table (bad magic, too large: EINVAL; no free slot: ENOMEM;
-   * hash not found: ENOENT) and `rc: 0` in every successful v1 answer. Default: current Zephyr.
+   * Older Zephyr's v1 answers (before SMP v2, Zephyr 3.1 and earlier; CONFIG_MCUMGR_SMP_LEGACY_RC_BEHAVIOUR):
+   * img_mgmt errors answered as the original img_mgmt did (bad magic, too large, unknown hash: EINVAL;
+   * no free slot: ENOMEM) and `rc: 0` in every successful v1 answer. Default: current Zephyr.
    */
   legacyRc?: boolean;
   /** Milliseconds for the emulated RTC (os datetime) and the smp_svr `ticks` stat. */
