@@ -38,6 +38,9 @@ import { parseTlvArea, parseTlvInfo } from '../../fota/mcuboot/tlv.ts';
 import { compareVersions } from '../../fota/mcuboot/version.ts';
 import {
   areaTrailerLayout,
+  BOOT_EBADIMAGE,
+  BOOT_EBADVECT,
+  BOOT_EFLASH,
   BOOT_SWAP_TYPE_NONE,
   BOOT_SWAP_TYPE_PERM,
   BOOT_SWAP_TYPE_REVERT,
@@ -85,6 +88,8 @@ import {
   IMG_MGMT_ERR_NO_FREE_MEMORY,
   IMG_MGMT_ERR_INVALID_PAGE_OFFSET,
   IMG_MGMT_ERR_INVALID_FLASH_ADDRESS,
+  IMG_MGMT_ERR_INVALID_IMAGE_VECTOR_TABLE,
+  IMG_MGMT_ERR_UNKNOWN,
 } from './constants.ts';
 import { SmpError } from './errors.ts';
 import { decodeBulk, type HandlerResult, type MgmtGroup, type MgmtRequest } from './mgmt-handler.ts';
@@ -391,9 +396,29 @@ export class ImgMgmt implements MgmtGroup {
       if (confirm && slot === nbs.slot) return 0;
       if (!confirm) return IMG_MGMT_ERR_IMAGE_ALREADY_PENDING;
     }
+    return this.bootSetNext(image, slot === active, confirm);
+  }
+
+  /**
+   * MCUboot's boot_set_next as img_mgmt_set_next_boot_slot_common calls it, its rc translated to an
+   * IMG_MGMT_ERR code. A secondary slot whose trailer magic is corrupt (a power cut while it was being
+   * marked) is erased whole, "to allow future upgrades", and answered BOOT_EBADIMAGE.
+   */
+  private async bootSetNext(image: number, active: boolean, confirm: boolean): Promise<number> {
     const i = this.images[image]!;
-    const rc = slot === active ? await bootSetConfirmed(i.primary, image, this.trailer) : await bootSetPending(i.secondary, image, confirm, this.trailer);
-    return rc === 0 ? 0 : IMG_MGMT_ERR_FLASH_WRITE_FAILED;
+    let rc: number;
+    try {
+      rc = active ? await bootSetConfirmed(i.primary, image, this.trailer) : await bootSetPending(i.secondary, image, confirm, this.trailer);
+      if (!active && rc === BOOT_EBADIMAGE) await i.secondary.erase(0, i.secondary.size);
+    } catch (e) {
+      if (isPowerCut(e)) throw e;
+      rc = BOOT_EFLASH;
+    }
+    if (rc === 0) return 0;
+    if (rc === BOOT_EFLASH) return IMG_MGMT_ERR_FLASH_WRITE_FAILED;
+    if (rc === BOOT_EBADVECT) return IMG_MGMT_ERR_INVALID_IMAGE_VECTOR_TABLE;
+    if (rc === BOOT_EBADIMAGE) return IMG_MGMT_ERR_INVALID_IMAGE_HEADER_MAGIC;
+    return IMG_MGMT_ERR_UNKNOWN;
   }
 
   // ---- erase, slot info ----
