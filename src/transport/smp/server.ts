@@ -191,7 +191,8 @@ export class SmpServer {
       }
       const result = await this.handleOne(header, rest.subarray(SMP_HEADER_BYTES, total));
       out.push(this.answer(header, result));
-      if (!('body' in result)) break;
+      // An error answer ends the packet; a v2 group error is a successful answer carrying `err`.
+      if ('rc' in result || ('groupRc' in result && header.version === SMP_VERSION_1)) break;
       if (header.group === MGMT_GROUP_ID_OS && header.command === OS_MGMT_ID_RESET && header.op === MGMT_OP_WRITE) this.pendingReset = true;
       rest = rest.subarray(total);
     }
