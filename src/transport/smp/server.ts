@@ -258,30 +258,36 @@ export class SmpServer {
   attach(transport: SmpTransport): SmpTransport {
     this.transports.push(transport);
     transport.onError((e) => this.drop(e));
-    transport.onMessage((m) => {
-      // A received request takes one of the buf_count buffers; with none free it is lost.
-      if (this.buffersInUse >= this.bufCount) {
-        this.drop(new SmpError('SMP_BUSY', `smp.server: all ${this.bufCount} buffers busy, request dropped`, { bufCount: this.bufCount }));
-        return;
-      }
-      this.buffersInUse++;
-      this.queue = this.queue.then(async () => {
-        // The answer needs a buffer of its own (smp_alloc_rsp); without one the request is answered
-        // ENOMEM in its own buffer.
-        const answerBuffer = this.buffersInUse < this.bufCount;
-        if (answerBuffer) this.buffersInUse++;
-        try {
-          const responses = answerBuffer ? await this.handlePacket(m) : this.noMemory(m);
-          for (const r of responses) await transport.send(r);
-          if (responses.length > 0) await this.afterResponse();
-        } catch (e) {
-          this.drop(e instanceof SmpError ? e : new SmpError('SMP_SERVER_FAILED', `smp.server: ${(e as Error)?.message ?? e}`, {}, { cause: e }));
-        } finally {
-          this.buffersInUse -= answerBuffer ? 2 : 1;
-        }
-      });
-    });
+    transport.onMessage((m) => this.receive(m, (r) => transport.send(r)));
     return transport;
+  }
+
+  /**
+   * One received request packet, from any transport: it takes one of the buf_count buffers (none free:
+   * lost, as every Zephyr transport drops it), waits its turn on the single mcumgr work queue, and its
+   * answers go out through `send`; an OS reset runs once they did.
+   */
+  receive(m: Uint8Array, send: (response: Uint8Array) => Promise<void>): void {
+    if (this.buffersInUse >= this.bufCount) {
+      this.drop(new SmpError('SMP_BUSY', `smp.server: all ${this.bufCount} buffers busy, request dropped`, { bufCount: this.bufCount }));
+      return;
+    }
+    this.buffersInUse++;
+    this.queue = this.queue.then(async () => {
+      // The answer needs a buffer of its own (smp_alloc_rsp); without one the request is answered
+      // ENOMEM in its own buffer.
+      const answerBuffer = this.buffersInUse < this.bufCount;
+      if (answerBuffer) this.buffersInUse++;
+      try {
+        const responses = answerBuffer ? await this.handlePacket(m) : this.noMemory(m);
+        for (const r of responses) await send(r);
+        if (responses.length > 0) await this.afterResponse();
+      } catch (e) {
+        this.drop(e instanceof SmpError ? e : new SmpError('SMP_SERVER_FAILED', `smp.server: ${(e as Error)?.message ?? e}`, {}, { cause: e }));
+      } finally {
+        this.buffersInUse -= answerBuffer ? 2 : 1;
+      }
+    });
   }
 
   /** The ENOMEM answer to a request no answer buffer was free for (nothing if its header is unreadable). */
