@@ -31,7 +31,10 @@ import {
   MGMT_ERR_ENOMEM,
   MGMT_ERR_ENOTSUP,
   MGMT_ERR_EUNKNOWN,
+  MGMT_GROUP_ID_IMAGE,
   MGMT_GROUP_ID_OS,
+  MGMT_GROUP_ID_STAT,
+  IMG_MGMT_ID_UPLOAD,
   MGMT_OP_READ,
   MGMT_OP_READ_RSP,
   MGMT_OP_WRITE,
@@ -80,7 +83,8 @@ export interface SmpServerOptions {
   /**
    * Older Zephyr's v1 answers (before SMP v2, Zephyr 3.1 and earlier; CONFIG_MCUMGR_SMP_LEGACY_RC_BEHAVIOUR):
    * img_mgmt errors answered as the original img_mgmt did (bad magic, too large, unknown hash: EINVAL;
-   * no free slot: ENOMEM) and `rc: 0` in every successful v1 answer. Default: current Zephyr.
+   * no free slot: ENOMEM) and `rc: 0` in successful v1 answers that carry nothing else, in upload
+   * answers and in the stat group's. Default: current Zephyr.
    */
   legacyRc?: boolean;
   /** Milliseconds for the emulated RTC (os datetime) and the smp_svr `ticks` stat. */
@@ -107,6 +111,16 @@ function readRequestHeader(b: Uint8Array): SmpHeader {
     sequence: b[SMP_HDR_SEQ_OFFSET]!,
     command: b[SMP_HDR_ID_OFFSET]!,
   };
+}
+
+/**
+ * Where the original mcumgr (and CONFIG_MCUMGR_SMP_LEGACY_RC_BEHAVIOUR) put `rc: 0` in a successful
+ * answer: answers that would otherwise be empty (reset, erase, state-less writes), upload answers
+ * (`rc` before `off`) and the stat group's; not in answers that carry data of their own (echo, params,
+ * image state).
+ */
+function legacyRcZero(header: SmpHeader, body: SmpBody): boolean {
+  return Object.keys(body).length === 0 || (header.group === MGMT_GROUP_ID_IMAGE && header.command === IMG_MGMT_ID_UPLOAD) || header.group === MGMT_GROUP_ID_STAT;
 }
 
 /** smp_make_rsp_hdr: read → read response, anything else → write response; version at most v2. */
@@ -235,7 +249,7 @@ export class SmpServer {
     this.stats.requests++;
     let body: SmpBody;
     if ('body' in result) {
-      body = this.legacyRc && header.version === SMP_VERSION_1 ? { rc: 0, ...result.body } : result.body;
+      body = this.legacyRc && header.version === SMP_VERSION_1 && legacyRcZero(header, result.body) ? { rc: 0, ...result.body } : result.body;
     } else {
       this.stats.errors++;
       if ('rc' in result) body = { rc: result.rc };
