@@ -10,8 +10,10 @@
  *   prints `smp-ble: pipelined <y>x window-1, <kB/s>`;
  * - emulated: fotakit's client against the board emulator `fotakit emulate --board nrf52833` runs (its
  *   UART throttled to 115200 baud both ways, nRF52833 flash timing), on a virtual clock over an
- *   in-memory line instead of the pty; prints `smp-emulated: fotakit <X> B/s at 115200 baud (<Y> of line limit)`,
- *   the line limit being 115200 / 10 raw bytes per second.
+ *   in-memory line instead of the pty), into a slot still holding an older image (so the first chunk
+ *   waits for the erase, as on a board updated before); prints
+ *   `smp-emulated: fotakit <X> B/s at 115200 baud (<Y> of line limit)`, the line limit being 115200 / 10
+ *   raw bytes per second; the blank-slot figure is printed on the line before.
  */
 import { nodeCrypto } from '../../src/hal/node/crypto.ts';
 import { VirtualClock } from '../../src/hal/sim/smp-clock.ts';
@@ -86,11 +88,13 @@ const EMULATED_IMAGE_PAYLOAD_BYTES = 64 * 1024;
 const MS_PER_S = 1000;
 
 /** fotakit's client uploading to the emulated nRF52833 at 115200 baud with the board's flash timing. */
-async function emulatedRun(image: Uint8Array): Promise<{ bps: number; afterEraseBps: number; lineBps: number; r: UploadResult }> {
+async function emulatedRun(image: Uint8Array, previous?: Uint8Array): Promise<{ bps: number; afterEraseBps: number; lineBps: number; r: UploadResult }> {
   const clock = new VirtualClock();
   const { a: host, b: board } = createMemoryPortPair();
   const server = await startMcubootBoardServer(board, 'nrf52833', { baud: SERIAL_BAUD, clock });
   const client = new SmpClient(new SerialSmpTransport(host), { clock });
+  // A slot still holding an earlier upload must be erased first (img_mgmt skips the erase on a blank slot).
+  if (previous) await uploadImage(client, previous);
   const r = await uploadImage(client, image);
   if (r.match !== true) throw new Error('smp bench: upload to the emulated board did not match');
   await client.close();
@@ -107,10 +111,12 @@ async function emulatedRun(image: Uint8Array): Promise<{ bps: number; afterErase
 export async function run(): Promise<BenchFigure[]> {
   const figures: BenchFigure[] = [];
   const emulatedImage = await buildTestImage(nodeCrypto, EMULATED_IMAGE_PAYLOAD_BYTES, '2.0.0', 6);
-  const e = await emulatedRun(emulatedImage);
+  const blank = await emulatedRun(emulatedImage);
+  const e = await emulatedRun(emulatedImage, await buildTestImage(nodeCrypto, EMULATED_IMAGE_PAYLOAD_BYTES, '1.9.0', 7));
   console.log(
-    `smp bench: emulated nRF52833 (fotakit emulate), ${emulatedImage.length}-byte image, ${e.r.requests} requests of ${e.r.maxMessageBytes} B, ` +
-      `first chunk (slot erase) ${(e.r.firstChunkMs / MS_PER_S).toFixed(2)} s, then ${e.afterEraseBps.toFixed(0)} B/s`,
+    `smp bench: emulated nRF52833 (fotakit emulate), ${emulatedImage.length}-byte image, ${e.r.requests} requests of ${e.r.maxMessageBytes} B; ` +
+      `slot holding an older image: first chunk (erase) ${(e.r.firstChunkMs / MS_PER_S).toFixed(2)} s, then ${e.afterEraseBps.toFixed(0)} B/s; ` +
+      `blank slot: ${blank.bps.toFixed(0)} B/s (${(blank.bps / blank.lineBps).toFixed(3)} of line limit)`,
   );
   console.log(`smp-emulated: fotakit ${e.bps.toFixed(0)} B/s at ${SERIAL_BAUD} baud (${(e.bps / e.lineBps).toFixed(3)} of line limit)`);
   figures.push({

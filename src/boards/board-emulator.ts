@@ -29,7 +29,7 @@ export interface BoardEmulatorOptions {
   initialVersion?: string;
   /** MCUboot board: UART rate the emulated line runs at, flash timed too (default: host speed). */
   baud?: number;
-  /** MCUboot board: answer v1 clients as Zephyr 3.2 and earlier did. */
+  /** MCUboot board: answer v1 clients as Zephyr 3.1 and earlier did. */
   legacyRc?: boolean;
   /** MCUboot board: updatable images, 1 or 2 (multi-image). */
   images?: 1 | 2;

@@ -30,7 +30,7 @@ export interface McubootBoardOptions {
   baud?: number;
   /** Clock the line and flash timing run on (default the host's real time). */
   clock?: Clock;
-  /** Answer v1 clients as Zephyr 3.2 and earlier did (see SmpServerOptions.legacyRc). */
+  /** Answer v1 clients as Zephyr 3.1 and earlier did (see SmpServerOptions.legacyRc). */
   legacyRc?: boolean;
   /** Updatable images: 1 (smp_svr's default) or 2 (image 1 in its own 64 KiB slots). */
   images?: 1 | 2;

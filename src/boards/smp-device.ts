@@ -81,7 +81,7 @@ export interface SimSmpDeviceOptions {
   /** SMP buffer limits reported by os params (Zephyr defaults 384 / 4). */
   bufSize?: number;
   bufCount?: number;
-  /** v1 answers as Zephyr 3.2 and earlier gave them (see SmpServerOptions.legacyRc). */
+  /** v1 answers as Zephyr 3.1 and earlier gave them (see SmpServerOptions.legacyRc). */
   legacyRc?: boolean;
   /** Keys MCUboot trusts; without any, hash-only (unsigned) images boot. */
   trustedKeys?: ReadonlyArray<TrustedKey>;

@@ -79,7 +79,8 @@ export interface UdpSmpServerHandle {
 
 /**
  * Serves `server` on UDP `host:port` (port 0: an ephemeral one, reported back). Requests are handled
- * one at a time in arrival order; each answer goes to the request's sender.
+ * one at a time in arrival order, through the server's buf_count buffers; each answer goes to the
+ * request's sender.
  */
 export async function serveSmpUdp(server: SmpServer, host = '127.0.0.1', port = SMP_UDP_PORT): Promise<UdpSmpServerHandle> {
   const socket = createSocket(family(host));
@@ -90,20 +91,12 @@ export async function serveSmpUdp(server: SmpServer, host = '127.0.0.1', port = 
       resolve();
     });
   });
-  let queue: Promise<void> = Promise.resolve();
   let closed = false;
+  // Each datagram goes through the server's buffer pool and work queue, as smp_udp.c hands it to smp_rx_req.
   socket.on('message', (msg: Buffer, from: RemoteInfo) => {
-    const request = Uint8Array.from(msg);
-    queue = queue.then(async () => {
-      try {
-        const response = await server.handle(request);
-        if (!response || closed) return;
-        await new Promise<void>((resolve) => socket.send(response, from.port, from.address, () => resolve()));
-        await server.afterResponse();
-      } catch {
-        // server.handle never rejects for bad input; a power cut or send failure just loses the answer.
-      }
-    });
+    server.receive(Uint8Array.from(msg), (response) =>
+      closed ? Promise.resolve() : new Promise<void>((resolve) => socket.send(response, from.port, from.address, () => resolve())),
+    );
   });
   socket.on('error', () => {});
   const bound = socket.address();
@@ -113,7 +106,7 @@ export async function serveSmpUdp(server: SmpServer, host = '127.0.0.1', port = 
     close: async () => {
       if (closed) return;
       closed = true;
-      await queue;
+      await server.idle();
       await new Promise<void>((resolve) => socket.close(() => resolve()));
     },
   };

@@ -91,4 +91,17 @@ test('a bad --board is a usage error (exit 2)', async () => {
   assert.is(await r.exit, 2);
 });
 
+test('--baud, --legacy-rc and --images are nrf52833 options; --images takes 1 or 2 (exit 2 otherwise)', async () => {
+  for (const argv of [
+    ['--board', 'nrf9160', '--baud', '9600'],
+    ['--board', 'nrf9160', '--legacy-rc'],
+    ['--board', 'nrf52833', '--images', '3'],
+  ]) {
+    const r = startEmulate(argv);
+    const out = await nextJson(r);
+    assert.is((out.error as { code: string }).code, 'USAGE', argv.join(' '));
+    assert.is(await r.exit, 2);
+  }
+});
+
 test.run();

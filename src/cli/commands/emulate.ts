@@ -52,7 +52,7 @@ const SPEC: CommandSpec = {
     'image-version': 'nrf52833: version of the image the board runs at power-on (default 1.0.0)',
     baud: `nrf52833: UART rate of the emulated line, flash erase/write timed as the nRF52833's (default ${DEFAULT_SMP_BAUD}; 0: host speed, untimed)`,
     images: 'nrf52833: updatable images, 1 (default) or 2 (multi-image: image 1 in its own slots)',
-    'legacy-rc': 'nrf52833: answer SMP v1 clients with the rc values of Zephyr 3.2 and earlier (not img_mgmt_translate_error_code)',
+    'legacy-rc': 'nrf52833: answer SMP v1 clients with the rc values of Zephyr 3.1 and earlier (not img_mgmt_translate_error_code)',
     'duration-s': 'stop after this many seconds (0: start, print, stop)',
     verbose: 'print each AT command executed',
   },

@@ -24,8 +24,8 @@
  * - erase (img_mgmt_erase): `slot` default the secondary; a slot holding a readable image that is in use:
  *   NO_FREE_SLOT; a blank slot: nothing to do.
  * - slot info: per image, both slots' sizes, `upload_image_id` on the secondary, `max_image_size`.
- * v1 clients get img_mgmt_translate_error_code's rc (current Zephyr), or with `legacyRc` the rc older
- * Zephyr (3.2 and before) answered directly. The upload progress lives in RAM: a reset forgets it.
+ * v1 clients get img_mgmt_translate_error_code's rc (current Zephyr), or with `legacyRc` the rc the
+ * original mcumgr img_mgmt (Zephyr 3.1 and before) answered directly. The upload progress lives in RAM: a reset forgets it.
  */
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesEqual, readU32LE } from '../../hal/bytes.ts';
@@ -38,6 +38,9 @@ import { parseTlvArea, parseTlvInfo } from '../mcuboot/tlv.ts';
 import { compareVersions } from '../mcuboot/version.ts';
 import {
   areaTrailerLayout,
+  BOOT_EBADIMAGE,
+  BOOT_EBADVECT,
+  BOOT_EFLASH,
   BOOT_SWAP_TYPE_NONE,
   BOOT_SWAP_TYPE_PERM,
   BOOT_SWAP_TYPE_REVERT,
@@ -85,6 +88,8 @@ import {
   IMG_MGMT_ERR_NO_FREE_MEMORY,
   IMG_MGMT_ERR_INVALID_PAGE_OFFSET,
   IMG_MGMT_ERR_INVALID_FLASH_ADDRESS,
+  IMG_MGMT_ERR_INVALID_IMAGE_VECTOR_TABLE,
+  IMG_MGMT_ERR_UNKNOWN,
 } from '../../transport/smp/constants.ts';
 import { SmpError } from '../../transport/smp/errors.ts';
 import { decodeBulk, type HandlerResult, type MgmtGroup, type MgmtRequest } from '../../transport/smp/mgmt-handler.ts';
@@ -113,9 +118,10 @@ export const IMG_MGMT_V1_RC: Readonly<Record<number, number>> = {
 };
 
 /**
- * What older Zephyr (3.2 and before, the original mcumgr img_mgmt) answered v1 clients directly, for
- * the cases where it differs: clients written against it (e.g. checking ENOMEM for "slot busy") can
- * select it with `legacyRc`.
+ * What the original mcumgr img_mgmt (Zephyr 3.1 and before, img_mgmt_find_best_area_id) answered v1
+ * clients directly, where it differs: bad magic, too large, data overrun and unknown hash EINVAL, no
+ * free slot ENOMEM. Clients written against it can select it with `legacyRc`. (Zephyr 3.2 briefly
+ * answered ENOENT for no free slot before the group codes came.)
  */
 export const IMG_MGMT_V1_RC_LEGACY: Readonly<Record<number, number>> = {
   ...IMG_MGMT_V1_RC,
@@ -123,8 +129,7 @@ export const IMG_MGMT_V1_RC_LEGACY: Readonly<Record<number, number>> = {
   [IMG_MGMT_ERR_INVALID_IMAGE_HEADER_MAGIC]: MGMT_ERR_EINVAL,
   [IMG_MGMT_ERR_INVALID_IMAGE_TOO_LARGE]: MGMT_ERR_EINVAL,
   [IMG_MGMT_ERR_INVALID_IMAGE_DATA_OVERRUN]: MGMT_ERR_EINVAL,
-  [IMG_MGMT_ERR_HASH_NOT_FOUND]: MGMT_ERR_ENOENT,
-  [IMG_MGMT_ERR_IMAGE_SETTING_TEST_TO_ACTIVE_DENIED]: MGMT_ERR_EBADSTATE,
+  [IMG_MGMT_ERR_HASH_NOT_FOUND]: MGMT_ERR_EINVAL,
 };
 
 /** Next boot types (enum img_mgmt_next_boot_type). */
@@ -391,9 +396,29 @@ export class ImgMgmt implements MgmtGroup {
       if (confirm && slot === nbs.slot) return 0;
       if (!confirm) return IMG_MGMT_ERR_IMAGE_ALREADY_PENDING;
     }
+    return this.bootSetNext(image, slot === active, confirm);
+  }
+
+  /**
+   * MCUboot's boot_set_next as img_mgmt_set_next_boot_slot_common calls it, its rc translated to an
+   * IMG_MGMT_ERR code. A secondary slot whose trailer magic is corrupt (a power cut while it was being
+   * marked) is erased whole, "to allow future upgrades", and answered BOOT_EBADIMAGE.
+   */
+  private async bootSetNext(image: number, active: boolean, confirm: boolean): Promise<number> {
     const i = this.images[image]!;
-    const rc = slot === active ? await bootSetConfirmed(i.primary, image, this.trailer) : await bootSetPending(i.secondary, image, confirm, this.trailer);
-    return rc === 0 ? 0 : IMG_MGMT_ERR_FLASH_WRITE_FAILED;
+    let rc: number;
+    try {
+      rc = active ? await bootSetConfirmed(i.primary, image, this.trailer) : await bootSetPending(i.secondary, image, confirm, this.trailer);
+      if (!active && rc === BOOT_EBADIMAGE) await i.secondary.erase(0, i.secondary.size);
+    } catch (e) {
+      if (isPowerCut(e)) throw e;
+      rc = BOOT_EFLASH;
+    }
+    if (rc === 0) return 0;
+    if (rc === BOOT_EFLASH) return IMG_MGMT_ERR_FLASH_WRITE_FAILED;
+    if (rc === BOOT_EBADVECT) return IMG_MGMT_ERR_INVALID_IMAGE_VECTOR_TABLE;
+    if (rc === BOOT_EBADIMAGE) return IMG_MGMT_ERR_INVALID_IMAGE_HEADER_MAGIC;
+    return IMG_MGMT_ERR_UNKNOWN;
   }
 
   // ---- erase, slot info ----

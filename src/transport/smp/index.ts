@@ -11,4 +11,8 @@ export * from './sim-links.ts';
 export * from './client.ts';
 export * from './upload.ts';
 export * from './server.ts';
+export * from './os-mgmt.ts';
+export * from './stat-mgmt.ts';
+export * from './mgmt-handler.ts';
+export * from './zcbor-encode.ts';
 export * from './web-bluetooth.ts';

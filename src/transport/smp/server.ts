@@ -29,7 +29,10 @@ import {
   MGMT_ERR_ENOMEM,
   MGMT_ERR_ENOTSUP,
   MGMT_ERR_EUNKNOWN,
+  MGMT_GROUP_ID_IMAGE,
   MGMT_GROUP_ID_OS,
+  MGMT_GROUP_ID_STAT,
+  IMG_MGMT_ID_UPLOAD,
   MGMT_OP_READ,
   MGMT_OP_READ_RSP,
   MGMT_OP_WRITE,
@@ -74,9 +77,10 @@ export interface SmpServerOptions {
   bufSize?: number;
   bufCount?: number;
   /**
-   * Older Zephyr's v1 answers (before SMP v2, Zephyr 3.2 and earlier; CONFIG_MCUMGR_SMP_LEGACY_RC_BEHAVIOUR):
-   * img_mgmt errors translated by the old table (bad magic, too large: EINVAL; no free slot: ENOMEM;
-   * hash not found: ENOENT) and `rc: 0` in every successful v1 answer. Default: current Zephyr.
+   * Older Zephyr's v1 answers (before SMP v2, Zephyr 3.1 and earlier; CONFIG_MCUMGR_SMP_LEGACY_RC_BEHAVIOUR):
+   * img_mgmt errors answered as the original img_mgmt did (bad magic, too large, unknown hash: EINVAL;
+   * no free slot: ENOMEM) and `rc: 0` in successful v1 answers that carry nothing else, in upload
+   * answers and in the stat group's. Default: current Zephyr.
    */
   legacyRc?: boolean;
   /** Milliseconds for the emulated RTC (os datetime) and the smp_svr `ticks` stat. */
@@ -103,6 +107,16 @@ function readRequestHeader(b: Uint8Array): SmpHeader {
     sequence: b[SMP_HDR_SEQ_OFFSET]!,
     command: b[SMP_HDR_ID_OFFSET]!,
   };
+}
+
+/**
+ * Where the original mcumgr (and CONFIG_MCUMGR_SMP_LEGACY_RC_BEHAVIOUR) put `rc: 0` in a successful
+ * answer: answers that would otherwise be empty (reset, erase, state-less writes), upload answers
+ * (`rc` before `off`) and the stat group's; not in answers that carry data of their own (echo, params,
+ * image state).
+ */
+function legacyRcZero(header: SmpHeader, body: SmpBody): boolean {
+  return Object.keys(body).length === 0 || (header.group === MGMT_GROUP_ID_IMAGE && header.command === IMG_MGMT_ID_UPLOAD) || header.group === MGMT_GROUP_ID_STAT;
 }
 
 /** smp_make_rsp_hdr: read → read response, anything else → write response; version at most v2. */
@@ -180,7 +194,8 @@ export class SmpServer {
       }
       const result = await this.handleOne(header, rest.subarray(SMP_HEADER_BYTES, total));
       out.push(this.answer(header, result));
-      if (!('body' in result)) break;
+      // An error answer ends the packet; a v2 group error is a successful answer carrying `err`.
+      if ('rc' in result || ('groupRc' in result && header.version === SMP_VERSION_1)) break;
       if (header.group === MGMT_GROUP_ID_OS && header.command === OS_MGMT_ID_RESET && header.op === MGMT_OP_WRITE) this.pendingReset = true;
       rest = rest.subarray(total);
     }
@@ -223,7 +238,7 @@ export class SmpServer {
     this.stats.requests++;
     let body: SmpBody;
     if ('body' in result) {
-      body = this.legacyRc && header.version === SMP_VERSION_1 ? { rc: 0, ...result.body } : result.body;
+      body = this.legacyRc && header.version === SMP_VERSION_1 && legacyRcZero(header, result.body) ? { rc: 0, ...result.body } : result.body;
     } else {
       this.stats.errors++;
       if ('rc' in result) body = { rc: result.rc };
@@ -246,30 +261,36 @@ export class SmpServer {
   attach(transport: SmpTransport): SmpTransport {
     this.transports.push(transport);
     transport.onError((e) => this.drop(e));
-    transport.onMessage((m) => {
-      // A received request takes one of the buf_count buffers; with none free it is lost.
-      if (this.buffersInUse >= this.bufCount) {
-        this.drop(new SmpError('SMP_BUSY', `smp.server: all ${this.bufCount} buffers busy, request dropped`, { bufCount: this.bufCount }));
-        return;
-      }
-      this.buffersInUse++;
-      this.queue = this.queue.then(async () => {
-        // The answer needs a buffer of its own (smp_alloc_rsp); without one the request is answered
-        // ENOMEM in its own buffer.
-        const answerBuffer = this.buffersInUse < this.bufCount;
-        if (answerBuffer) this.buffersInUse++;
-        try {
-          const responses = answerBuffer ? await this.handlePacket(m) : this.noMemory(m);
-          for (const r of responses) await transport.send(r);
-          if (responses.length > 0) await this.afterResponse();
-        } catch (e) {
-          this.drop(e instanceof SmpError ? e : new SmpError('SMP_SERVER_FAILED', `smp.server: ${(e as Error)?.message ?? e}`, {}, { cause: e }));
-        } finally {
-          this.buffersInUse -= answerBuffer ? 2 : 1;
-        }
-      });
-    });
+    transport.onMessage((m) => this.receive(m, (r) => transport.send(r)));
     return transport;
+  }
+
+  /**
+   * One received request packet, from any transport: it takes one of the buf_count buffers (none free:
+   * lost, as every Zephyr transport drops it), waits its turn on the single mcumgr work queue, and its
+   * answers go out through `send`; an OS reset runs once they did.
+   */
+  receive(m: Uint8Array, send: (response: Uint8Array) => Promise<void>): void {
+    if (this.buffersInUse >= this.bufCount) {
+      this.drop(new SmpError('SMP_BUSY', `smp.server: all ${this.bufCount} buffers busy, request dropped`, { bufCount: this.bufCount }));
+      return;
+    }
+    this.buffersInUse++;
+    this.queue = this.queue.then(async () => {
+      // The answer needs a buffer of its own (smp_alloc_rsp); without one the request is answered
+      // ENOMEM in its own buffer.
+      const answerBuffer = this.buffersInUse < this.bufCount;
+      if (answerBuffer) this.buffersInUse++;
+      try {
+        const responses = answerBuffer ? await this.handlePacket(m) : this.noMemory(m);
+        for (const r of responses) await send(r);
+        if (responses.length > 0) await this.afterResponse();
+      } catch (e) {
+        this.drop(e instanceof SmpError ? e : new SmpError('SMP_SERVER_FAILED', `smp.server: ${(e as Error)?.message ?? e}`, {}, { cause: e }));
+      } finally {
+        this.buffersInUse -= answerBuffer ? 2 : 1;
+      }
+    });
   }
 
   /** The ENOMEM answer to a request no answer buffer was free for (nothing if its header is unreadable). */

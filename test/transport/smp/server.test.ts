@@ -33,6 +33,7 @@ import {
   OS_MGMT_ID_MCUMGR_PARAMS,
 } from '../../../src/transport/smp/constants.ts';
 import { smpVectors } from './vectors.ts';
+import { areaTrailerLayout } from '../../../src/fota/mcuboot/trailer.ts';
 
 let seq = 0;
 async function call(device: SimSmpDevice, op: number, group: number, command: number, body: SmpBody, version = 1): Promise<SmpBody> {
@@ -181,6 +182,21 @@ test('erase clears the secondary slot; slot info reports sizes', async () => {
   assert.ok(d.bootloader.maxImageBytes() < d.secondary.size - 4096);
   const next = await buildTestImage(nodeCrypto, 800, '2.2.0');
   assert.equal(await upload(d, { off: 0, len: d.bootloader.maxImageBytes() + 1, data: next.subarray(0, 100) }), { err: { group: 1, rc: IMG_MGMT_ERR_INVALID_IMAGE_TOO_LARGE } });
+});
+
+test('test of an image whose trailer magic is corrupt: MCUboot boot_set_next erases the slot, answered INVALID_IMAGE_HEADER_MAGIC', async () => {
+  const d = await device();
+  const image = await buildTestImage(nodeCrypto, 800, '2.1.0');
+  await upload(d, { off: 0, len: image.length, data: image });
+  const hash = ((await call(d, MGMT_OP_READ, MGMT_GROUP_ID_IMAGE, IMG_MGMT_ID_STATE, {})).images as SmpBody[])[1]!.hash;
+  // A magic half written (a power cut while the slot was being marked): neither good nor erased.
+  const layout = areaTrailerLayout(d.secondary);
+  await d.secondary.write(layout.magicBlockOff + layout.magicBlockBytes - 16, new Uint8Array(16).fill(0x5a));
+  assert.equal(await call(d, MGMT_OP_WRITE, MGMT_GROUP_ID_IMAGE, IMG_MGMT_ID_STATE, { hash, confirm: false }), { err: { group: 1, rc: 23 } });
+  assert.is((await d.secondary.read(0, 32)).every((b) => b === 0xff), true, 'the slot was erased');
+  // So the next upload starts afresh instead of finding the image "already there".
+  assert.equal(await upload(d, { off: 0, len: image.length, sha: sha256(image), data: image }), { off: image.length, match: true });
+  assert.equal(((await call(d, MGMT_OP_WRITE, MGMT_GROUP_ID_IMAGE, IMG_MGMT_ID_STATE, { hash, confirm: false })).images as SmpBody[])[1]!.pending, true);
 });
 
 test.run();
