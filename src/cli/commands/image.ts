@@ -9,12 +9,12 @@
  *   getpub  -k FILE [-e pem|raw|c] [-o FILE]
  * Exit codes: 0 ok, 1 invalid image, 2 usage or unreadable input.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { readU32LE, toHex } from '../../hal/bytes.ts';
-import { hash, type HashAlgorithm } from '../../hal/crypto.ts';
+import { hash, type Crypto, type HashAlgorithm } from '../../hal/crypto.ts';
 import { UsageError } from '../../hal/errors.ts';
-import { nodeCrypto } from '../../hal/node/crypto.ts';
+import { createNativeNodeCrypto } from '../../hal/node/crypto-native.ts';
 import { createPemSigner, generateImageKeyPem, IMAGE_KEY_TYPES, publicKeyFromPem, publicKeyPem } from '../../hal/node/image-keys.ts';
 import { ImageError } from '../../fota/mcuboot/errors.ts';
 import { flagNames, hashedRegionLength } from '../../fota/mcuboot/header.ts';
@@ -41,6 +41,8 @@ import {
   type CommandSpec,
   type Parsed,
 } from '../args.ts';
+import { closestFlag } from '../flags.ts';
+import { checkOutputPath, refuseSamePath, writeFileAtomic } from '../files.ts';
 
 /** Header size when -H is not given (Zephyr's usual CONFIG_ROM_START_OFFSET with MCUboot). */
 export const IMAGE_SIGN_DEFAULT_HEADER_BYTES = 0x200;
@@ -106,10 +108,10 @@ const INFO: CommandSpec = {
 };
 
 const KEYGEN: CommandSpec = {
-  usage: 'fotakit image keygen -k FILE -t TYPE',
+  usage: 'fotakit image keygen -k FILE -t TYPE [--force]',
   summary: `Writes a new private key (PKCS#8 PEM, like imgtool keygen). TYPE: ${IMAGE_KEY_TYPES.join(', ')}.`,
-  options: { key: { type: 'string', short: 'k' }, type: { type: 'string', short: 't' } },
-  help: { key: 'output key file', type: 'key type' },
+  options: { key: { type: 'string', short: 'k' }, type: { type: 'string', short: 't' }, force: { type: 'boolean' } },
+  help: { key: 'output key file', type: 'key type', force: 'replace an existing key file (its key is lost)' },
   positionals: { min: 0, max: 0, names: 'no arguments' },
 };
 
@@ -141,12 +143,10 @@ function readInput(path: string, what: string): Uint8Array {
   }
 }
 
+/** Writes an output whole or not at all (a folder, a missing folder: typed usage errors, nothing written). */
 function writeOutput(path: string, bytes: Uint8Array | string, mode?: number): void {
-  try {
-    writeFileSync(path, bytes, mode !== undefined ? { mode } : {});
-  } catch (e) {
-    throw new UsageError(`image: cannot write '${path}': ${(e as Error).message}`);
-  }
+  checkOutputPath('image', path);
+  writeFileAtomic('image', path, bytes, mode);
 }
 
 function requireString(p: Parsed, name: string, usage: string): string {
@@ -182,8 +182,10 @@ async function cmdSign(argv: string[]): Promise<number> {
   const p = parseCommand(SIGN, argv);
   if (p.help) return printHelp(SIGN);
   const [input, output] = p.positionals as [string, string];
+  checkOutputPath('OUT', output);
+  refuseSamePath('OUT', output, [{ flag: 'IN', path: input }, ...(stringValue(p, 'key') !== undefined ? [{ flag: '--key', path: stringValue(p, 'key')! }] : [])]);
   const options: SignOptions = {
-    crypto: nodeCrypto,
+    crypto: (await import('../../hal/node/crypto.ts')).nodeCrypto,
     headerSize: IMAGE_SIGN_DEFAULT_HEADER_BYTES,
   };
   const key = stringValue(p, 'key');
@@ -243,13 +245,22 @@ function loadTrustedKey(path: string): Uint8Array {
   return imageKeyFromDer(bytes).der;
 }
 
+/** Hashing and ed25519/RSA need node:crypto only: the CLI starts faster without @noble/curves. */
+const nativeCrypto = createNativeNodeCrypto();
+
+/** The crypto HAL for verifying against `keys`: with @noble/curves' ECDSA only when an ECDSA key is trusted. */
+async function cryptoFor(keys: readonly Uint8Array[]): Promise<Crypto> {
+  if (!keys.some((k) => imageKeyFromDer(k).type.startsWith('ecdsa'))) return nativeCrypto;
+  return (await import('../../hal/node/crypto.ts')).nodeCrypto;
+}
+
 async function cmdVerify(argv: string[]): Promise<number> {
   const p = parseCommand(VERIFY, argv);
   if (p.help) return printHelp(VERIFY);
   const keys = stringList(p, 'key').map(loadTrustedKey);
   const bytes = readInput(p.positionals[0]!, 'image');
   try {
-    const v = await verifyImage(bytes, { crypto: nodeCrypto, trustedKeys: keys, allowUnsigned: keys.length === 0 });
+    const v = await verifyImage(bytes, { crypto: await cryptoFor(keys), trustedKeys: keys, allowUnsigned: keys.length === 0 });
     if (p.json) {
       console.log(
         JSON.stringify({
@@ -324,7 +335,7 @@ async function cmdInfo(argv: string[]): Promise<number> {
     .filter((t) => HASH_TLV_ALGORITHMS.has(t.type))
     .map((t) => {
       const alg = HASH_TLV_ALGORITHMS.get(t.type)!;
-      const computed = hash(nodeCrypto, alg, bytes.subarray(0, hashedRegionLength(h)));
+      const computed = hash(nativeCrypto, alg, bytes.subarray(0, hashedRegionLength(h)));
       return { algorithm: alg, tlv: toHex(t.value), computed: toHex(computed), match: toHex(computed) === toHex(t.value) };
     });
   const trailer = img.trailingBytes > 0 ? trailerJson(bytes, maxAlign) : undefined;
@@ -394,6 +405,8 @@ async function cmdKeygen(argv: string[]): Promise<number> {
   if (!(IMAGE_KEY_TYPES as ReadonlyArray<string>).includes(type)) {
     throw new UsageError(`--type: '${type}' is not one of ${IMAGE_KEY_TYPES.join(', ')}`);
   }
+  // A key is the one thing that cannot be made again: never replaced without --force.
+  checkOutputPath('--key', file, { overwrite: p.values.force === true, forceFlag: '--force' });
   writeOutput(file, generateImageKeyPem(type as ImageKeyType), 0o600);
   if (p.json) console.log(JSON.stringify({ ok: true, key: file, type }));
   return EXIT_OK;
@@ -416,6 +429,11 @@ async function cmdGetpub(argv: string[]): Promise<number> {
   if (p.help) return printHelp(GETPUB);
   const file = requireString(p, 'key', 'fotakit image getpub');
   const encoding = stringValue(p, 'encoding') ?? 'c';
+  const output = stringValue(p, 'output');
+  if (output !== undefined) {
+    checkOutputPath('-o', output);
+    refuseSamePath('-o', output, [{ flag: '-k', path: file }]);
+  }
   const pem = utf8(readInput(file, 'key'));
   const { type, der } = publicKeyFromPem(pem);
   let out: Uint8Array | string;
@@ -423,7 +441,6 @@ async function cmdGetpub(argv: string[]): Promise<number> {
   else if (encoding === 'raw') out = der;
   else if (encoding === 'c' || encoding === 'lang-c') out = publicKeyAsC(type, der);
   else throw new UsageError(`--encoding: '${encoding}' is not pem, raw or c`);
-  const output = stringValue(p, 'output');
   if (output !== undefined) writeOutput(output, out);
   else if (typeof out === 'string') process.stdout.write(out);
   else process.stdout.write(out);
@@ -450,14 +467,17 @@ export async function run(argv: string[]): Promise<number> {
     return command ? EXIT_OK : EXIT_USAGE;
   }
   const fn = COMMANDS[command];
-  if (!fn) {
-    console.error(`fotakit image: unknown command '${command}'\n\n${GROUP_HELP}`);
-    return EXIT_USAGE;
-  }
   try {
+    if (!fn) {
+      const near = closestFlag(command, Object.keys(COMMANDS));
+      throw new UsageError(`fotakit image: unknown command '${command}'${near ? ` (did you mean '${near}'?)` : ''}; commands: ${Object.keys(COMMANDS).join(', ')}`, {
+        command,
+        ...(near ? { suggestion: near } : {}),
+      });
+    }
     return await fn(rest);
   } catch (e) {
-    // Unusable key files and sign options are input errors (exit 2), named with their code.
-    return reportError(e, rest.includes('--json'));
+    // The exit status comes from the error's code (src/cli/exit-codes.ts).
+    return reportError(e, argv.includes('--json'));
   }
 }

@@ -6,18 +6,18 @@
  * run drawn as a self-contained HTML page.
  */
 import { lookup } from 'node:dns/promises';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { isIP } from 'node:net';
 import { SingleBar } from 'cli-progress';
 import { UsageError } from '../../hal/errors.ts';
 import { MODEM_TLS_MAX_RECORD_BYTES } from '../../hal/net.ts';
 import type { LinkProfileName } from '../../hal/sim/link.ts';
-import { parseFaults } from '../../server/faults.ts';
 import type { RunLogEntry } from '../../fota/run-log.ts';
-import { renderReport } from '../../report/report.ts';
 import { EXIT_NEGATIVE, EXIT_OK, helpText, parseCommand, parseInteger, stringList, stringValue, type CommandSpec } from '../args.ts';
-import { checkServerUrl, runSim, type SimOptions } from '../sim-run.ts';
+import type { SimOptions } from '../sim-run.ts';
 import { readCandidates } from '../cert-files.ts';
+import { checkOutputPath, writeFileAtomic } from '../files.ts';
 
 const LINKS: readonly LinkProfileName[] = ['lte-m', 'nb-iot', 'none'];
 /** sec_tag of the first --ca certificate (Memfault's base 1000 + 1); the next ones follow. */
@@ -35,7 +35,6 @@ const SPEC: CommandSpec = {
     'companion nRF52833.',
   options: {
     board: { type: 'string' },
-    target: { type: 'string' },
     link: { type: 'string' },
     'power-cut-at': { type: 'string' },
     'fail-selftest': { type: 'boolean' },
@@ -49,17 +48,16 @@ const SPEC: CommandSpec = {
     faults: { type: 'string' },
     'cert-mode': { type: 'string' },
     'payload-bytes': { type: 'string' },
-    pipeline: { type: 'string' },
-    'max-record': { type: 'string' },
+    window: { type: 'string' },
+    'max-record-bytes': { type: 'string' },
     report: { type: 'string' },
   },
   help: {
     board: 'where the image goes: nrf9160 (its own slot, default) or nrf52833 (companion over SMP/BLE)',
-    target: 'same as --board',
     link: 'link shaping: lte-m (default, ~300 kbit/s, 100 ms), nb-iot (~25 kbit/s, 400 ms), none',
     'power-cut-at': 'cut the power at this flash operation of the update (then the board boots again)',
     'fail-selftest': 'the new image fails its self-test: MCUboot reverts, the agent ends rolled-back',
-    state: "keep the board's flash and reset state in DIR between runs",
+    state: "keep the board (flash, reset state) and, without --key, its generated signing key in DIR between runs",
     server: 'a real release API (https://host[:port]) instead of the local server',
     'project-key': 'Memfault-Project-Key for --server',
     resolve: 'HOST=ADDRESS for --server: use ADDRESS for HOST instead of DNS (repeatable)',
@@ -69,8 +67,8 @@ const SPEC: CommandSpec = {
     faults: 'server faults, e.g. drop-after=20000,count=1 or status=503,count=2 or ignore-range',
     'cert-mode': 'probe (one handshake per candidate, default) or list (one handshake with every sec_tag)',
     'payload-bytes': 'size of the generated application images (default 131072)',
-    pipeline: 'range requests in flight (default 6)',
-    'max-record': "the modem's TLS record limit in bytes (default 2303)",
+    window: 'range requests in flight (default 6)',
+    'max-record-bytes': "the modem's TLS record limit in bytes (default 2303)",
     report: 'write the run as a self-contained HTML report',
   },
   positionals: { min: 0, max: 0, names: 'no arguments' },
@@ -84,9 +82,37 @@ function readText(flag: string, path: string): string {
   }
 }
 
-function options(p: ReturnType<typeof parseCommand>): SimOptions {
+/** The signing key a kept board trusts when no --key is given: generated once, kept in the state folder. */
+const SIM_STATE_KEY_FILE = 'signing-key.pem';
+
+/** `--state DIR`: a folder (made when missing), never a file. */
+function checkStateDir(dir: string): void {
+  let st;
+  try {
+    st = statSync(dir);
+  } catch {
+    st = undefined;
+  }
+  if (st && !st.isDirectory()) throw new UsageError(`sim: --state '${dir}' is a file; --state wants a folder (it keeps the board's flash and key)`, { path: dir });
+  if (!st) {
+    checkOutputPath('--state', dir);
+    mkdirSync(dir);
+  }
+}
+
+/** The kept board's signing key: DIR/signing-key.pem, generated (ed25519) on the first run. */
+async function stateKeyPem(dir: string): Promise<string> {
+  const file = join(dir, SIM_STATE_KEY_FILE);
+  if (existsSync(file)) return readText('state', file);
+  const { generateImageKeyPem } = await import('../../hal/node/image-keys.ts');
+  const pem = generateImageKeyPem('ed25519');
+  writeFileAtomic('--state', file, pem, 0o600);
+  return pem;
+}
+
+async function options(p: ReturnType<typeof parseCommand>): Promise<SimOptions> {
   const o: SimOptions = {};
-  const board = stringValue(p, 'board') ?? stringValue(p, 'target');
+  const board = stringValue(p, 'board');
   if (board !== undefined) {
     if (board !== 'nrf9160' && board !== 'nrf52833') throw new UsageError(`sim: --board must be nrf9160 or nrf52833, not '${board}'`);
     o.target = board;
@@ -97,12 +123,16 @@ function options(p: ReturnType<typeof parseCommand>): SimOptions {
     o.link = link as LinkProfileName;
   }
   const cut = stringValue(p, 'power-cut-at');
-  if (cut !== undefined) o.powerCutAt = parseInteger('power-cut-at', cut);
+  if (cut !== undefined) o.powerCutAt = parseInteger('power-cut-at', cut, undefined, 'a flash operation number');
   if (p.values['fail-selftest'] === true) o.failSelftest = true;
   const state = stringValue(p, 'state');
-  if (state !== undefined) o.statePath = state;
+  if (state !== undefined) {
+    checkStateDir(state);
+    o.statePath = state;
+  }
   const server = stringValue(p, 'server');
   if (server !== undefined) {
+    const { checkServerUrl } = await import('../sim-run.ts');
     checkServerUrl(server);
     const key = stringValue(p, 'project-key');
     if (!key) throw new UsageError('sim: --server needs --project-key');
@@ -128,8 +158,9 @@ function options(p: ReturnType<typeof parseCommand>): SimOptions {
     }
   }
   if (key !== undefined) o.keyPem = readText('key', key);
+  else if (state !== undefined) o.keyPem = await stateKeyPem(state);
   const faults = stringValue(p, 'faults');
-  if (faults !== undefined) o.faults = parseFaults(faults);
+  if (faults !== undefined) o.faults = (await import('../../server/faults.ts')).parseFaults(faults);
   const mode = stringValue(p, 'cert-mode');
   if (mode !== undefined) {
     if (mode !== 'probe' && mode !== 'list') throw new UsageError(`sim: --cert-mode must be probe or list, not '${mode}'`);
@@ -137,10 +168,10 @@ function options(p: ReturnType<typeof parseCommand>): SimOptions {
   }
   const payload = stringValue(p, 'payload-bytes');
   if (payload !== undefined) o.payloadBytes = parseInteger('payload-bytes', payload, 400 * 1024);
-  const pipeline = stringValue(p, 'pipeline');
-  if (pipeline !== undefined) o.pipelineDepth = parseInteger('pipeline', pipeline, 16);
-  const record = stringValue(p, 'max-record');
-  if (record !== undefined) o.recordLimitBytes = parseInteger('max-record', record, 18437);
+  const window = stringValue(p, 'window');
+  if (window !== undefined) o.pipelineDepth = parseInteger('window', window, 16);
+  const record = stringValue(p, 'max-record-bytes');
+  if (record !== undefined) o.recordLimitBytes = parseInteger('max-record-bytes', record, 18437);
   return o;
 }
 
@@ -241,8 +272,9 @@ export async function run(argv: string[]): Promise<number> {
     console.log(helpText(SPEC));
     return EXIT_OK;
   }
-  const o = options(p);
+  const o = await options(p);
   const reportPath = stringValue(p, 'report');
+  if (reportPath !== undefined) checkOutputPath('--report', reportPath);
   const view = new HumanView(o.recordLimitBytes);
   if (!p.json) {
     console.log(
@@ -250,12 +282,14 @@ export async function run(argv: string[]): Promise<number> {
         `on ${o.link ?? 'lte-m'}, ${o.server ? o.server.url : 'the local update server (API chains to Amazon Root CA 1, CDN to DigiCert G2)'}\n`,
     );
   }
+  const { runSim } = await import('../sim-run.ts');
   const result = await runSim({
     ...o,
     onEntry: (e) => (p.json ? (e.kind === 'progress' ? undefined : console.log(JSON.stringify(e))) : view.entry(e)),
   });
   if (reportPath !== undefined) {
-    writeFileSync(reportPath, renderReport(result.entries, { title: `fotakit sim — ${result.summary.board} on ${result.summary.link}` }));
+    const { renderReport } = await import('../../report/report.ts');
+    writeFileAtomic('--report', reportPath, renderReport(result.entries, { title: `fotakit sim — ${result.summary.board} on ${result.summary.link}` }));
     if (!p.json) console.log(`report        ${reportPath}`);
   }
   const ok = result.summary.final === 'confirmed' || result.summary.final === 'idle';

@@ -43,7 +43,7 @@ test('--json prints the URLs, key, hosts and root files, writes the PEMs, and st
   const image = join(dir, 'app.bin');
   writeFileSync(image, new Uint8Array(100));
   const roots = join(dir, 'roots');
-  const { code, out } = await capture(['--image', image, '--version', '2.0.0', '--duration-s', '0', '--json', '--roots-dir', roots, '--faults', 'status=503,count=1']);
+  const { code, out } = await capture(['--port', '0', '--image', image, '--version', '2.0.0', '--duration-s', '0', '--json', '--roots-dir', roots, '--faults', 'status=503,count=1']);
   assert.is(code, 0);
   const info = JSON.parse(out[0]!);
   assert.is(info.version, '2.0.0');
@@ -60,7 +60,7 @@ test('--json prints the URLs, key, hosts and root files, writes the PEMs, and st
 test('an MCUboot image gives its own version', async () => {
   const image = join(dir, 'signed.bin');
   writeFileSync(image, mcubootImage());
-  const { code, out } = await capture(['--image', image, '--duration-s', '0', '--json', '--roots-dir', join(dir, 'r2')]);
+  const { code, out } = await capture(['--port', '0', '--image', image, '--duration-s', '0', '--json', '--roots-dir', join(dir, 'r2')]);
   assert.is(code, 0);
   assert.is(JSON.parse(out[0]!).version, '1.2.3+4');
   assert.ok(existsSync(join(dir, 'r2', 'roots.pem')));
