@@ -36,7 +36,7 @@ const TLS_RECORD_CEILING_BYTES = 16384 + 2048 + 5;
 const PROGRESS_INTERVAL_MS = 200;
 const MS_PER_S = 1000;
 
-const SPEC: CommandSpec = {
+export const SPEC: CommandSpec = {
   usage: 'fotakit download URL --ca PEM [--ca PEM...] -o OUT [--max-record-bytes N] [--window N] [--link P] [--resolve HOST=IP] [--json]',
   summary:
     'Downloads URL with HTTP range requests sized so every response fits one TLS record under the modem limit, ' +

@@ -19,7 +19,7 @@ const EMULATE_DURATION_MAX_S = 24 * 60 * 60;
 const HTTPS_PORT = 443;
 const RECORD_BYTES_MAX = 16_384 + 2_048 + 5;
 
-const SPEC: CommandSpec = {
+export const SPEC: CommandSpec = {
   usage: 'fotakit emulate --board nrf9160|nrf52833 [--dialect legacy|serial-modem] [--resolve NAME=ADDR[:PORT]]... [options]',
   summary:
     'Serves an emulated board behind a pseudo-terminal (socat) and prints the device path. nrf9160: the Serial ' +

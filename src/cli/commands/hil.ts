@@ -30,7 +30,7 @@ const RESTING_OK = new Set(['confirmed', 'idle']);
 /** Highest baud rate accepted (nRF UARTE tops out at 1 Mbaud). */
 const BAUD_MAX = 1_000_000;
 
-const SPEC: CommandSpec = {
+export const SPEC: CommandSpec = {
   usage: 'fotakit hil --modem-port DEV [--modem-dialect legacy|serial-modem] [--slot-port DEV] --server URL [options]',
   summary:
     'Runs one FOTA cycle with real boards: the update check, root-CA selection by real handshakes and the ' +

@@ -51,7 +51,7 @@ const DEPENDENCY_IMAGE_ID_MAX = 0xff;
 /** Bytes per line of `getpub -e c`, as imgtool writes them. */
 const C_ARRAY_BYTES_PER_LINE = 8;
 
-const SIGN: CommandSpec = {
+export const SIGN: CommandSpec = {
   usage: 'fotakit image sign [-k KEY] [options] IN OUT',
   summary: 'Signs a raw firmware binary into an MCUboot image, as `imgtool sign` does (without -k: an unsigned, hash-only image).',
   options: {
@@ -91,7 +91,7 @@ const SIGN: CommandSpec = {
   positionals: { min: 2, max: 2, names: 'IN OUT' },
 };
 
-const VERIFY: CommandSpec = {
+export const VERIFY: CommandSpec = {
   usage: 'fotakit image verify [-k KEY ...] IMG',
   summary: 'Checks the hash and, with keys, the signature of an image. Exit 0 "valid", 1 with the reason code.',
   options: { key: { type: 'string', short: 'k', multiple: true } },
@@ -99,7 +99,7 @@ const VERIFY: CommandSpec = {
   positionals: { min: 1, max: 1, names: 'IMG' },
 };
 
-const INFO: CommandSpec = {
+export const INFO: CommandSpec = {
   usage: 'fotakit image info IMG [--json]',
   summary: 'Shows the header, every TLV, the hash check and the trailer state of a padded image.',
   options: { 'max-align': { type: 'string' } },
@@ -107,7 +107,7 @@ const INFO: CommandSpec = {
   positionals: { min: 1, max: 1, names: 'IMG' },
 };
 
-const KEYGEN: CommandSpec = {
+export const KEYGEN: CommandSpec = {
   usage: 'fotakit image keygen -k FILE -t TYPE [--force]',
   summary: `Writes a new private key (PKCS#8 PEM, like imgtool keygen). TYPE: ${IMAGE_KEY_TYPES.join(', ')}.`,
   options: { key: { type: 'string', short: 'k' }, type: { type: 'string', short: 't' }, force: { type: 'boolean' } },
@@ -115,7 +115,7 @@ const KEYGEN: CommandSpec = {
   positionals: { min: 0, max: 0, names: 'no arguments' },
 };
 
-const GETPUB: CommandSpec = {
+export const GETPUB: CommandSpec = {
   usage: 'fotakit image getpub -k FILE [-e pem|raw|c] [-o FILE]',
   summary: 'Prints the public key as MCUboot embeds it: PEM, raw DER, or a C array (default c, like imgtool).',
   options: { key: { type: 'string', short: 'k' }, encoding: { type: 'string', short: 'e' }, output: { type: 'string', short: 'o' } },

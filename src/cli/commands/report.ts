@@ -9,7 +9,7 @@ import { renderReport } from '../../report/report.ts';
 import { EXIT_OK, helpText, parseCommand, stringValue, type CommandSpec } from '../args.ts';
 import { checkOutputPath, refuseSamePath, writeFileAtomic } from '../files.ts';
 
-const SPEC: CommandSpec = {
+export const SPEC: CommandSpec = {
   usage: 'fotakit report RUN.jsonl -o RUN.html [--title T]',
   summary: 'Draws a saved run log (JSON lines from fotakit sim --json or hil --json) as a self-contained HTML report.',
   options: {

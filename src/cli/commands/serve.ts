@@ -19,7 +19,7 @@ const PORT_MAX = 65535;
 const SERVE_DURATION_MAX_S = 24 * 60 * 60;
 const DEFAULT_ROOTS_DIR = 'fotakit-roots';
 
-const SPEC: CommandSpec = {
+export const SPEC: CommandSpec = {
   usage: 'fotakit serve --image FILE [--version V] [--port N] [--faults LIST] [options]',
   summary:
     'Serves FILE as the latest release: a Memfault-compatible release API on the API host and the image with ' +

@@ -24,7 +24,7 @@ const LINKS: readonly LinkProfileName[] = ['lte-m', 'nb-iot', 'none'];
 const SIM_CA_FIRST_SEC_TAG = 1001;
 const MS_PER_S = 1000;
 
-const SPEC: CommandSpec = {
+export const SPEC: CommandSpec = {
   usage:
     'fotakit sim [--board nrf9160|nrf52833] [--link lte-m|nb-iot|none] [--power-cut-at N] [--fail-selftest] [--state DIR] ' +
     '[--server URL --project-key K] [--ca PEM...] [--image FILE --key PEM] [--report FILE.html] [--json]',

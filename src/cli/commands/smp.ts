@@ -20,7 +20,7 @@ import { SerialSmpTransport, type SmpTransport } from '../../transport/smp/trans
 import { uploadImage, type UploadResult } from '../../transport/smp/upload.ts';
 import { IMG_MGMT_HASH_BYTES, SMP_DEFAULT_TIMEOUT_MS, SMP_UDP_PORT } from '../../transport/smp/constants.ts';
 
-const SPEC: CommandSpec = {
+export const SPEC: CommandSpec = {
   usage: 'fotakit smp [--conntype serial|udp] --connstring dev=DEV[,baud=N]|host=H[,port=N] <command> [args]',
   summary:
     'MCUmgr SMP client. Commands: image list | image upload FILE | image test HASH | image confirm [HASH] | ' +

@@ -7,7 +7,7 @@ import { EXIT_OK, helpText, parseCommand, stringValue, type CommandSpec } from '
 import { UsageError } from '../../hal/errors.ts';
 import { generateVectors, VECTOR_GENERATORS, writeVectors } from '../../vectors/index.ts';
 
-const SPEC: CommandSpec = {
+export const SPEC: CommandSpec = {
   usage: 'fotakit vectors --output DIR [--only CATEGORY[,CATEGORY...]] [--json]',
   summary:
     'Writes test vectors for the C firmware: per category a JSON file and a C99 header (MCUboot images, trailers, HTTP, SMP, AT, certificate selection). Same bytes on every run.',
