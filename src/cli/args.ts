@@ -79,7 +79,10 @@ export function normalizeArgv(spec: CommandSpec, argv: readonly string[]): strin
     else if (!(name in options)) {
       const dep = FLAG_DEPRECATIONS.find((d) => d.old === name && d.commands.includes(command) && d.canonical in options);
       if (!dep) {
-        const near = closestFlag(name, Object.keys(options).filter((n) => n.length > 1));
+        // Near an option, or near an old spelling of one (then the option it became).
+        const olds = FLAG_DEPRECATIONS.filter((d) => d.commands.includes(command) && d.canonical in options && d.old.length > 1);
+        const hit = closestFlag(name, [...Object.keys(options).filter((n) => n.length > 1), ...olds.map((d) => d.old)]);
+        const near = olds.find((d) => d.old === hit && !(hit in options))?.canonical ?? hit;
         throw new UsageError(
           `fotakit ${command}: unknown option ${flagSpelling(name)}${near ? ` (did you mean --${near}?)` : ''}`,
           { option: flagSpelling(name), ...(near ? { suggestion: `--${near}` } : {}) },
