@@ -138,8 +138,9 @@ test('closestFlag finds near misses and prefixes, nothing for far ones', () => {
 
 test('the README documents every flag of the vocabulary and every deprecated spelling', () => {
   const readme = readFileSync(fileURLToPath(new URL('../../README.md', import.meta.url)), 'utf8');
-  const section = readme.slice(readme.indexOf('### Flags'));
   assert.ok(readme.includes('### Flags'), 'README has a "### Flags" section');
+  const from = readme.indexOf('### Flags');
+  const section = readme.slice(from, readme.indexOf('\n## ', from));
   for (const name of Object.keys(FLAG_VOCABULARY)) assert.ok(section.includes(`--${name}`), `README: --${name}`);
   for (const d of FLAG_DEPRECATIONS) assert.ok(section.includes(d.old.length === 1 ? `-${d.old}` : `--${d.old}`), `README: deprecated --${d.old}`);
 });
