@@ -45,6 +45,13 @@ export function commandName(spec: CommandSpec): string {
   return words.join(' ');
 }
 
+/** `fotakit image sign` (or a script's own name): the leading lower-case words of the usage line. */
+export function programName(spec: CommandSpec): string {
+  const first = spec.usage.split(/\s+/)[0]!;
+  const rest = commandName(spec);
+  return rest ? `${first} ${rest}` : first;
+}
+
 /** Where a deprecation notice goes (stderr; tests may capture it). */
 export let deprecationNotice: (text: string) => void = (text) => process.stderr.write(`${text}\n`);
 export function setDeprecationNotice(fn: (text: string) => void): void {
@@ -57,6 +64,7 @@ export function setDeprecationNotice(fn: (text: string) => void): void {
  */
 export function normalizeArgv(spec: CommandSpec, argv: readonly string[]): string[] {
   const command = commandName(spec);
+  const program = programName(spec);
   const options = { ...COMMON, ...spec.options };
   const shorts = new Map<string, string>();
   for (const [name, o] of Object.entries(options)) if (o.short) shorts.set(o.short, name);
@@ -84,22 +92,22 @@ export function normalizeArgv(spec: CommandSpec, argv: readonly string[]): strin
         const hit = closestFlag(name, [...Object.keys(options).filter((n) => n.length > 1), ...olds.map((d) => d.old)]);
         const near = olds.find((d) => d.old === hit && !(hit in options))?.canonical ?? hit;
         throw new UsageError(
-          `fotakit ${command}: unknown option ${flagSpelling(name)}${near ? ` (did you mean --${near}?)` : ''}`,
+          `${program}: unknown option ${flagSpelling(name)}${near ? ` (did you mean --${near}?)` : ''}`,
           { option: flagSpelling(name), ...(near ? { suggestion: `--${near}` } : {}) },
         );
       }
-      deprecationNotice(`fotakit ${command}: ${flagSpelling(name)} is deprecated, use --${dep.canonical}`);
+      deprecationNotice(`${program}: ${flagSpelling(name)} is deprecated, use --${dep.canonical}`);
       name = dep.canonical;
       if (dep.value) {
         const v = inline ?? argv[++i];
-        if (v === undefined) throw new UsageError(`fotakit ${command}: ${flagSpelling(dep.old)} needs a value`);
+        if (v === undefined) throw new UsageError(`${program}: ${flagSpelling(dep.old)} needs a value`);
         inline = dep.value(v);
       }
     }
     const o = options[name]!;
     if (o.type === 'string' && inline === undefined) {
       const v = argv[i + 1];
-      if (v === undefined) throw new UsageError(`fotakit ${command}: --${name} needs a value`, { option: `--${name}` });
+      if (v === undefined) throw new UsageError(`${program}: --${name} needs a value`, { option: `--${name}` });
       out.push(`--${name}=${v}`);
       i++;
     } else out.push(inline === undefined ? `--${name}` : `--${name}=${inline}`);
@@ -109,7 +117,7 @@ export function normalizeArgv(spec: CommandSpec, argv: readonly string[]): strin
 
 /** Parses argv against `spec`; throws UsageError for unknown flags, missing values, wrong positional counts. */
 export function parseCommand(spec: CommandSpec, argv: string[]): Parsed {
-  const name = `fotakit ${commandName(spec)}`;
+  const name = programName(spec);
   const args = normalizeArgv(spec, argv);
   let parsed;
   try {
