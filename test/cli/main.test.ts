@@ -133,4 +133,12 @@ test('fotakit sim | head -3 ends quietly (EPIPE is not a crash)', async () => {
   assert.is(status, 0);
 });
 
+test("emulate's hint names the whole hil command, --server included", () => {
+  const r = fotakit('emulate', '--board', 'nrf9160', '--duration-s', '0');
+  assert.is(r.status, 0, r.stderr);
+  assert.match(r.stdout, /try: npx fotakit hil --modem-port \/dev\/pts\/\d+ --server https:\/\/api\.fotakit\.test:8443/);
+  const b = fotakit('emulate', '--board', 'nrf52833', '--duration-s', '0');
+  assert.match(b.stdout, /try: npx fotakit smp --connstring dev=\/dev\/pts\/\d+ image list/);
+});
+
 test.run();
