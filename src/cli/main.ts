@@ -8,7 +8,7 @@
  */
 import { UsageError } from '../hal/errors.ts';
 import { closestFlag } from './flags.ts';
-import { EXIT_OK, reportError } from './args.ts';
+import { EXIT_OK, EXIT_USAGE, reportError } from './args.ts';
 
 type Group = { run: (argv: string[]) => Promise<number> };
 
@@ -38,7 +38,7 @@ function usage(): string {
 function quietOnEpipe(stream: NodeJS.WriteStream): void {
   stream.on('error', (e: NodeJS.ErrnoException) => {
     if (e.code === 'EPIPE') process.exit(process.exitCode ?? EXIT_OK);
-    throw e;
+    process.exit(reportError(e, false));
   });
 }
 
@@ -46,9 +46,14 @@ async function main(argv: string[]): Promise<number> {
   const [group, ...rest] = argv;
   const json = argv.includes('--json');
   if (!group || group === '--help' || group === '-h' || group === 'help') {
-    console.log(usage());
-    return group ? EXIT_OK : reportError(new UsageError('fotakit: a group is required (fotakit --help)'), json);
+    if (group) {
+      console.log(usage());
+      return EXIT_OK;
+    }
+    console.error(usage());
+    return EXIT_USAGE;
   }
+  if (group === '--json') return reportError(new UsageError('fotakit: a group is required (fotakit --help lists them)'), true);
   const entry = GROUPS[group];
   if (!entry) {
     const near = group.startsWith('-') ? undefined : closestFlag(group, Object.keys(GROUPS));

@@ -67,8 +67,16 @@ function rootName(server: UpdateServer, which: 'api' | 'cdn'): string {
   return id === 'untrusted' ? server.pki.untrustedRoot.name : server.pki.roots[id].name;
 }
 
+/** Makes the roots folder before the server starts: a file in its way is a usage error, not a hang. */
+function prepareRootsDir(dir: string): void {
+  try {
+    mkdirSync(dir, { recursive: true });
+  } catch (e) {
+    throw new UsageError(`fotakit serve: --roots-dir '${dir}' cannot be made a folder: ${(e as Error).message}`, { path: dir });
+  }
+}
+
 function writeRoots(dir: string, server: UpdateServer): Record<string, string> {
-  mkdirSync(dir, { recursive: true });
   const files: Record<string, string> = {};
   for (const root of Object.values(server.pki.roots)) {
     const file = join(dir, `${root.id}.pem`);
@@ -106,6 +114,7 @@ export async function run(argv: string[]): Promise<number> {
   const bindHost = stringValue(p, 'host') ?? '127.0.0.1';
   const durationS = durationText === undefined ? undefined : parseInteger('duration-s', durationText, SERVE_DURATION_MAX_S);
 
+  prepareRootsDir(rootsDir);
   const server = await startUpdateServer({
     image,
     version,

@@ -76,6 +76,7 @@ test('usage errors: no image, unreadable image, no version for a plain file, bad
     [['--image', plain], /--version is required/],
     [['--image', plain, '--version', '1', '--faults', 'drop-after=x'], /drop-after needs a whole number/],
     [['--image', plain, '--version', '1', '--port', '70000'], /--port: '70000'/],
+    [['--image', plain, '--version', '1', '--port', '0', '--roots-dir', plain], /--roots-dir '.*plain\.bin' cannot be made a folder/],
   ];
   for (const [argv, message] of cases) {
     try {
