@@ -28,7 +28,7 @@ import { checkOutputPath, JsonFileSettings, refuseSamePath } from '../files.ts';
 
 /** sec_tag of the first --ca certificate; the next ones follow. */
 export const DOWNLOAD_CLI_SEC_TAG_BASE = 4000;
-/** Smallest --max-record that can carry a useful range. */
+/** Smallest --max-record-bytes that can carry a useful range. */
 const DOWNLOAD_CLI_MIN_RECORD_BYTES = 1200;
 /** TLS's own record ceiling (16 KiB plaintext + 2 KiB expansion + 5-byte header). */
 const TLS_RECORD_CEILING_BYTES = 16384 + 2048 + 5;

@@ -1,5 +1,5 @@
 /**
- * `fotakit vectors --out DIR [--only a,b]`: test vectors for the C firmware (JSON + C99 headers),
+ * `fotakit vectors --output DIR [--only a,b]`: test vectors for the C firmware (JSON + C99 headers),
  * generated from fotakit's own implementation. See docs/vectors.md.
  */
 import { resolve } from 'node:path';
