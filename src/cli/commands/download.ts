@@ -25,6 +25,7 @@ import { parseUrl } from '../../transport/http/url.ts';
 import { readCandidates } from '../cert-files.ts';
 import { EXIT_OK, helpText, parseCommand, parseInteger, reportError, stringList, stringValue, type CommandSpec } from '../args.ts';
 import { checkOutputPath, JsonFileSettings, refuseSamePath } from '../files.ts';
+import { parseResolve } from '../resolve.ts';
 
 /** sec_tag of the first --ca certificate; the next ones follow. */
 export const DOWNLOAD_CLI_SEC_TAG_BASE = 4000;
@@ -56,7 +57,7 @@ export const SPEC: CommandSpec = {
     'max-record-bytes': `the modem's TLS record limit in bytes, header included (default ${MODEM_TLS_MAX_RECORD_BYTES})`,
     window: `range requests in flight on one connection (default ${DOWNLOAD_PIPELINE_DEPTH_DEFAULT}, 1..${DOWNLOAD_PIPELINE_DEPTH_MAX})`,
     link: 'link shaping: none, lte-m, nb-iot (default none)',
-    resolve: 'HOST=ADDRESS: use ADDRESS for HOST instead of DNS (repeatable)',
+    resolve: 'HOST=ADDRESS[:PORT]: use ADDRESS (and PORT for 443) for HOST instead of DNS (repeatable)',
     quiet: 'no progress line',
   },
   positionals: { min: 1, max: 1, names: 'URL' },
@@ -98,18 +99,6 @@ class FileSink implements DownloadSink {
   async close(): Promise<void> {
     await this.fh.close();
   }
-}
-
-function parseResolve(items: string[]): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const item of items) {
-    const eq = item.indexOf('=');
-    const host = item.slice(0, eq);
-    const address = item.slice(eq + 1);
-    if (eq <= 0 || isIP(address) === 0) throw new UsageError(`download: --resolve wants HOST=ADDRESS with an IP address, got '${item}'`);
-    out[host.toLowerCase()] = address;
-  }
-  return out;
 }
 
 /** A host name that did not resolve: say how to map it. */

@@ -6,17 +6,14 @@
  */
 import { UsageError } from '../../hal/errors.ts';
 import { PortError } from '../../transport/at/port.ts';
-import type { HostTable } from '../../hal/sim/hosts.ts';
+import { parseResolve } from '../resolve.ts';
 import { startBoardEmulator } from '../../hal/serial/board-emulator.ts';
 import { EXIT_OK, SERVE_DEFAULT_PORT, helpText, parseCommand, parseInteger, stringList, stringValue, untilStopped, type CommandSpec } from '../args.ts';
 
 const BOARDS = ['nrf9160', 'nrf52833'] as const;
 const DIALECTS = ['legacy', 'serial-modem'] as const;
 const LINKS = ['none', 'lte-m', 'nb-iot'] as const;
-const PORT_MAX = 65535;
 const EMULATE_DURATION_MAX_S = 24 * 60 * 60;
-/** Default port a device connects to (https). */
-const HTTPS_PORT = 443;
 const RECORD_BYTES_MAX = 16_384 + 2_048 + 5;
 
 export const SPEC: CommandSpec = {
@@ -49,17 +46,8 @@ export const SPEC: CommandSpec = {
   },
 };
 
-/** `cdn.fotakit.test=127.0.0.1:8443` → name → { address, ports: { 443: 8443 } }. */
-export function parseHostMap(entries: string[]): HostTable {
-  const table: HostTable = {};
-  for (const entry of entries) {
-    const m = /^([A-Za-z0-9.-]+)=([0-9.]+|\[[0-9a-fA-F:]+\])(?::(\d+))?$/.exec(entry);
-    if (!m) throw new UsageError(`--resolve: '${entry}' is not NAME=ADDR or NAME=ADDR:PORT`);
-    const address = m[2]!.replace(/^\[|\]$/g, '');
-    table[m[1]!] = m[3] === undefined ? address : { address, ports: { [HTTPS_PORT]: parseInteger('resolve', m[3], PORT_MAX) } };
-  }
-  return table;
-}
+/** Kept for callers of the old name: see src/cli/resolve.ts. */
+export const parseHostMap = parseResolve;
 
 function oneOf<T extends string>(flag: string, value: string | undefined, allowed: readonly T[]): T | undefined {
   if (value === undefined) return undefined;
@@ -92,7 +80,7 @@ export async function run(argv: string[]): Promise<number> {
   const emulator = await startBoardEmulator({
     board,
     ...(dialect ? { dialect } : {}),
-    hosts: parseHostMap(stringList(p, 'resolve')),
+    hosts: parseResolve(stringList(p, 'resolve')),
     ...(link ? { link } : {}),
     ...(recordText !== undefined ? { maxRecordBytes: parseInteger('max-record-bytes', recordText, RECORD_BYTES_MAX) } : {}),
     ...(linkPath ? { linkPath } : {}),

@@ -8,7 +8,6 @@
 import { lookup } from 'node:dns/promises';
 import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { isIP } from 'node:net';
 import { SingleBar } from 'cli-progress';
 import { UsageError } from '../../hal/errors.ts';
 import { MODEM_TLS_MAX_RECORD_BYTES } from '../../hal/net.ts';
@@ -17,6 +16,7 @@ import type { RunLogEntry } from '../../fota/run-log.ts';
 import { EXIT_NEGATIVE, EXIT_OK, helpText, parseCommand, parseInteger, stringList, stringValue, type CommandSpec } from '../args.ts';
 import type { SimOptions } from '../sim-run.ts';
 import { readCandidates } from '../cert-files.ts';
+import { parseResolve } from '../resolve.ts';
 import { checkOutputPath, writeFileAtomic } from '../files.ts';
 
 const LINKS: readonly LinkProfileName[] = ['lte-m', 'nb-iot', 'none'];
@@ -60,7 +60,7 @@ export const SPEC: CommandSpec = {
     state: "keep the board (flash, reset state) and, without --key, its generated signing key in DIR between runs",
     server: 'a real release API (https://host[:port]) instead of the local server',
     'project-key': 'Memfault-Project-Key for --server',
-    resolve: 'HOST=ADDRESS for --server: use ADDRESS for HOST instead of DNS (repeatable)',
+    resolve: 'HOST=ADDRESS[:PORT] for --server: use ADDRESS (and PORT for 443) for HOST instead of DNS (repeatable)',
     ca: 'root CA candidates (PEM files or bundles), every certificate tried in the order given, sec_tags 1001..',
     image: 'serve this MCUboot image as the release (sign it with --key)',
     key: 'signing key (PKCS#8 PEM, as imgtool keygen writes); the board trusts it',
@@ -136,12 +136,7 @@ async function options(p: ReturnType<typeof parseCommand>): Promise<SimOptions> 
     checkServerUrl(server);
     const key = stringValue(p, 'project-key');
     if (!key) throw new UsageError('sim: --server needs --project-key');
-    const resolve: Record<string, string> = {};
-    for (const item of stringList(p, 'resolve')) {
-      const eq = item.indexOf('=');
-      if (eq <= 0 || isIP(item.slice(eq + 1)) === 0) throw new UsageError(`sim: --resolve wants HOST=ADDRESS with an IP address, got '${item}'`);
-      resolve[item.slice(0, eq).toLowerCase()] = item.slice(eq + 1);
-    }
+    const resolve = parseResolve(stringList(p, 'resolve'));
     // Other names go to DNS, as the modem's own lookups do.
     o.server = { url: server, projectKey: key, resolve, lookup: async (host) => (await lookup(host).catch(() => undefined))?.address };
   }
