@@ -141,4 +141,26 @@ test("emulate's hint names the whole hil command, --server included", () => {
   assert.match(b.stdout, /try: npx fotakit smp --connstring dev=\/dev\/pts\/\d+ image list/);
 });
 
+/** One usage error per command: each exits 2 and says USAGE in --json (the table, command by command). */
+const USAGE_ERRORS: ReadonlyArray<[string, string[]]> = [
+  ['image sign', ['image', 'sign', 'app.bin']],
+  ['image info', ['image', 'info', 'app.img', '--max-align', 'x']],
+  ['download', ['download', 'https://x.test/a']],
+  ['sim', ['sim', '--link', 'wifi']],
+  ['serve', ['serve', '--image', 'app.img', '--port', '70000']],
+  ['smp', ['smp', '--conntype', 'carrier-pigeon', 'reset']],
+  ['emulate', ['emulate', '--board', 'esp32']],
+  ['hil', ['hil', '--server', 'https://x.test']],
+  ['vectors', ['vectors', '--output', 'v', '--only', 'nope']],
+  ['report', ['report', 'missing.jsonl', '-o', 'r.html']],
+];
+
+test('every command: a usage or input error exits 2 with USAGE in JSON', () => {
+  for (const [name, args] of USAGE_ERRORS) {
+    const r = fotakit(...args, '--json');
+    assert.is(r.status, 2, `${name}: ${r.stdout}${r.stderr}`);
+    assert.is(jsonError(r).code, 'USAGE', name);
+  }
+});
+
 test.run();
