@@ -11,7 +11,7 @@
  * same URL resumes from OUT.part when the server still has the same file (If-Range on its validator).
  */
 import { lookup } from 'node:dns/promises';
-import { open, rename, rm, stat, type FileHandle } from 'node:fs/promises';
+import { open, rename, stat, type FileHandle } from 'node:fs/promises';
 import { isIP } from 'node:net';
 import { isFotaError, NetError, UsageError } from '../../hal/errors.ts';
 import { CREDENTIAL_TYPE, MODEM_TLS_MAX_RECORD_BYTES, type Socket } from '../../hal/net.ts';
@@ -73,9 +73,10 @@ class FileSink implements DownloadSink {
   private constructor(private readonly fh: FileHandle, private n: number) {}
 
   static async open(path: string): Promise<FileSink> {
-    const fh = await open(path, 'a+').then(async (h) => {
-      await h.close();
-      return open(path, 'r+');
+    // What an earlier run left is kept (the downloader resumes it or resets it); otherwise a new file.
+    const fh = await open(path, 'r+').catch((e: NodeJS.ErrnoException) => {
+      if (e.code === 'ENOENT') return open(path, 'w+');
+      throw e;
     });
     return new FileSink(fh, (await fh.stat()).size);
   }

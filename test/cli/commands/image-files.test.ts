@@ -65,4 +65,15 @@ test('a sign that fails leaves an existing OUT as it was', async () => {
   assert.is(readFileSync(tmp('out.img'), 'utf8'), 'previous image');
 });
 
+test('verify loads ECDSA only for an ECDSA key, and still verifies ECDSA images (exit 0 / 1)', async () => {
+  await cli('keygen', '-k', tmp('p256.pem'), '-t', 'ecdsa-p256');
+  await cli('keygen', '-k', tmp('ed.pem'), '-t', 'ed25519');
+  writeFileSync(tmp('small.bin'), new Uint8Array(512).fill(3));
+  assert.is((await cli('sign', '-k', tmp('p256.pem'), '--pad-header', tmp('small.bin'), tmp('p256.img'))).code, 0);
+  assert.is((await cli('verify', '-k', tmp('p256.pem'), tmp('p256.img'))).code, 0);
+  assert.is((await cli('verify', '-k', tmp('ed.pem'), '-k', tmp('p256.pem'), tmp('p256.img'))).code, 0);
+  assert.is((await cli('verify', '-k', tmp('ed.pem'), tmp('p256.img'))).code, 1);
+  assert.is((await cli('verify', tmp('p256.img'))).code, 0);
+});
+
 test.run();
