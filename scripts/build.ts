@@ -1,13 +1,15 @@
 /**
  * Builds fotakit with esbuild:
- * - dist/fotakit.js: the CLI for Node (bin/fotakit.js loads it);
+ * - dist/fotakit.js: the CLI for Node (bin/fotakit.js loads it), split: each command group (and the code
+ *   groups share) is its own chunk in dist/chunks/, loaded by a dynamic import only when the group runs,
+ *   so `fotakit image verify` starts without loading X.509, serialport or the update server;
  * - dist/core.neutral.js: the portable core for `platform: neutral`; any import of a Node builtin
  *   fails the build, which is how CI proves the core stays portable;
  * - dist/fotakit.browser.js: the core plus browser transports (Web Serial, Web Bluetooth) for web pages.
  */
 import { build, type Plugin } from 'esbuild';
 import { builtinModules } from 'node:module';
-import { existsSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 
 const nodeBuiltins = new Set([...builtinModules, ...builtinModules.map((m) => `node:${m}`)]);
 
@@ -24,13 +26,16 @@ const refuseNodeBuiltins: Plugin = {
   },
 };
 
+rmSync('dist/chunks', { recursive: true, force: true });
 await build({
-  entryPoints: ['src/cli/main.ts'],
+  entryPoints: { fotakit: 'src/cli/main.ts' },
   bundle: true,
+  splitting: true,
   platform: 'node',
   format: 'esm',
   target: 'node20',
-  outfile: 'dist/fotakit.js',
+  outdir: 'dist',
+  chunkNames: 'chunks/[name]-[hash]',
   packages: 'external',
   logLevel: 'warning',
 });

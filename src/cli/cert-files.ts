@@ -1,5 +1,5 @@
 /**
- * Root-CA candidates from PEM files given on the command line (`--roots`, `--ca`): every certificate of
+ * Root-CA candidates from PEM files given on the command line (`--ca`): every certificate of
  * every file, in order, each under the next sec_tag and named by its subject CN, as the modem will
  * store them. Shared by `fotakit sim` and `fotakit hil`.
  */

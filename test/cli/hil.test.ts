@@ -169,16 +169,16 @@ socatTest('with --key, an unsigned release fails verification (exit 1, nothing m
   }
 });
 
-socatTest('usage errors exit 2: no --modem-port, a roots file that is not there, a missing device', async () => {
+socatTest('usage errors exit 2 (no --modem-port, a --ca file that is not there); a missing device exits 1', async () => {
   const a = fotakit(['hil', '--server', 'https://x.test', '--json']);
   assert.is((await json(a)).error.code, 'USAGE');
   assert.is(await a.exit, 2);
-  const b = fotakit(['hil', '--modem-port', '/dev/null', '--server', 'https://x.test', '--roots', join(dir, 'none.pem'), '--json']);
+  const b = fotakit(['hil', '--modem-port', '/dev/null', '--server', 'https://x.test', '--ca', join(dir, 'none.pem'), '--json']);
   assert.is((await json(b)).error.code, 'USAGE');
   assert.is(await b.exit, 2);
   const c = fotakit(['hil', '--modem-port', '/dev/fotakit-missing', '--server', 'https://x.test', '--roots', rootsFile, '--json']);
   assert.is((await json(c)).error.code, 'PORT_OPEN_FAILED');
-  assert.is(await c.exit, 2);
+  assert.is(await c.exit, 1);
 });
 
 socatTest.run();

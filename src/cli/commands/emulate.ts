@@ -6,24 +6,21 @@
  */
 import { UsageError } from '../../hal/errors.ts';
 import { PortError } from '../../hal/port.ts';
-import type { HostTable } from '../../hal/sim/hosts.ts';
+import { parseResolve } from '../resolve.ts';
 import { startBoardEmulator } from '../../boards/board-emulator.ts';
-import { EXIT_OK, helpText, parseCommand, parseInteger, stringList, stringValue, untilStopped, type CommandSpec } from '../args.ts';
+import { EXIT_OK, SERVE_DEFAULT_PORT, helpText, parseCommand, parseInteger, stringList, stringValue, untilStopped, type CommandSpec } from '../args.ts';
 
 const BOARDS = ['nrf9160', 'nrf52833'] as const;
 const DIALECTS = ['legacy', 'serial-modem'] as const;
 const LINKS = ['none', 'lte-m', 'nb-iot'] as const;
-const PORT_MAX = 65535;
 const EMULATE_DURATION_MAX_S = 24 * 60 * 60;
-/** Default port a device connects to (https). */
-const HTTPS_PORT = 443;
 const RECORD_BYTES_MAX = 16_384 + 2_048 + 5;
 /** The nRF52833 DK's UART console rate (smp_svr over serial). */
 const DEFAULT_SMP_BAUD = 115_200;
 const BAUD_MAX = 4_000_000;
 
-const SPEC: CommandSpec = {
-  usage: 'fotakit emulate --board nrf9160|nrf52833 [--dialect legacy|serial-modem] [--host NAME=ADDR[:PORT]]... [options]',
+export const SPEC: CommandSpec = {
+  usage: 'fotakit emulate --board nrf9160|nrf52833 [--dialect legacy|serial-modem] [--resolve NAME=ADDR[:PORT]]... [options]',
   summary:
     'Serves an emulated board behind a pseudo-terminal (socat) and prints the device path. nrf9160: the Serial ' +
     'LTE Modem application over the simulated modem (real TLS, the 2303-byte record limit). nrf52833: an MCUboot ' +
@@ -31,7 +28,7 @@ const SPEC: CommandSpec = {
   options: {
     board: { type: 'string' },
     dialect: { type: 'string' },
-    host: { type: 'string', multiple: true },
+    resolve: { type: 'string', multiple: true },
     link: { type: 'string' },
     'max-record-bytes': { type: 'string' },
     'link-path': { type: 'string' },
@@ -40,12 +37,12 @@ const SPEC: CommandSpec = {
     'legacy-rc': { type: 'boolean' },
     images: { type: 'string' },
     'duration-s': { type: 'string' },
-    verbose: { type: 'boolean', short: 'v' },
+    verbose: { type: 'boolean' },
   },
   help: {
     board: 'nrf9160 (SLM AT modem) or nrf52833 (MCUboot + SMP)',
     dialect: 'nrf9160 SLM dialect: legacy (NCS 2.x, default) or serial-modem (NCS 3.x)',
-    host: 'modem DNS entry: NAME=ADDR, or NAME=ADDR:PORT to send NAME:443 to ADDR:PORT (repeatable)',
+    resolve: 'modem DNS entry: NAME=ADDR, or NAME=ADDR:PORT to send NAME:443 to ADDR:PORT (repeatable)',
     link: `simulated LTE link: ${LINKS.join(', ')} (default none)`,
     'max-record-bytes': 'largest server TLS record the modem takes (default 2303)',
     'link-path': 'also make this symlink to the device (e.g. /tmp/fotakit-nrf9160)',
@@ -58,17 +55,8 @@ const SPEC: CommandSpec = {
   },
 };
 
-/** `cdn.fotakit.test=127.0.0.1:8443` → name → { address, ports: { 443: 8443 } }. */
-export function parseHostMap(entries: string[]): HostTable {
-  const table: HostTable = {};
-  for (const entry of entries) {
-    const m = /^([A-Za-z0-9.-]+)=([0-9.]+|\[[0-9a-fA-F:]+\])(?::(\d+))?$/.exec(entry);
-    if (!m) throw new UsageError(`--host: '${entry}' is not NAME=ADDR or NAME=ADDR:PORT`);
-    const address = m[2]!.replace(/^\[|\]$/g, '');
-    table[m[1]!] = m[3] === undefined ? address : { address, ports: { [HTTPS_PORT]: parseInteger('host', m[3], PORT_MAX) } };
-  }
-  return table;
-}
+/** Kept for callers of the old name: see src/cli/resolve.ts. */
+export const parseHostMap = parseResolve;
 
 function oneOf<T extends string>(flag: string, value: string | undefined, allowed: readonly T[]): T | undefined {
   if (value === undefined) return undefined;
@@ -86,8 +74,8 @@ export async function run(argv: string[]): Promise<number> {
   if (!board) throw new UsageError('fotakit emulate: --board nrf9160|nrf52833 is required');
   const dialect = oneOf('dialect', stringValue(p, 'dialect'), DIALECTS);
   const link = oneOf('link', stringValue(p, 'link'), LINKS);
-  if (board !== 'nrf9160' && (dialect || link || stringList(p, 'host').length > 0)) {
-    throw new UsageError('fotakit emulate: --dialect, --link and --host apply to --board nrf9160 only');
+  if (board !== 'nrf9160' && (dialect || link || stringList(p, 'resolve').length > 0)) {
+    throw new UsageError('fotakit emulate: --dialect, --link and --resolve apply to --board nrf9160 only');
   }
   const imageVersion = stringValue(p, 'image-version');
   if (imageVersion !== undefined && board !== 'nrf52833') throw new UsageError('fotakit emulate: --image-version applies to --board nrf52833 only');
@@ -108,7 +96,7 @@ export async function run(argv: string[]): Promise<number> {
   const emulator = await startBoardEmulator({
     board,
     ...(dialect ? { dialect } : {}),
-    hosts: parseHostMap(stringList(p, 'host')),
+    hosts: parseResolve(stringList(p, 'resolve')),
     ...(link ? { link } : {}),
     ...(recordText !== undefined ? { maxRecordBytes: parseInteger('max-record-bytes', recordText, RECORD_BYTES_MAX) } : {}),
     ...(linkPath ? { linkPath } : {}),
@@ -122,7 +110,11 @@ export async function run(argv: string[]): Promise<number> {
   if (p.json) console.log(JSON.stringify(info));
   else {
     console.log(`fotakit emulate: ${board} (${emulator.serves}) on ${emulator.devicePath}`);
-    console.log(board === 'nrf9160' ? `  try: fotakit hil --modem-port ${emulator.devicePath}` : `  try: fotakit smp --port ${emulator.devicePath} image list`);
+    console.log(
+      board === 'nrf9160'
+        ? `  try: npx fotakit hil --modem-port ${emulator.devicePath} --server https://api.fotakit.test:${SERVE_DEFAULT_PORT}   (the release API \`fotakit serve\` prints)`
+        : `  try: npx fotakit smp --connstring dev=${emulator.devicePath} image list`,
+    );
   }
 
   const lost = (await untilStopped(durationS, emulator.lost)) === 'lost';

@@ -6,7 +6,8 @@
  * run-log JSON lines, the summary last, with a `hil` part for the serial side); exit 0 when the update
  * was confirmed or none was due, 1 when it failed or rolled back.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
+import { checkOutputPath, writeFileAtomic } from '../files.ts';
 import { UsageError } from '../../hal/errors.ts';
 import { realClock } from '../../hal/node/real-clock.ts';
 import { runHil } from '../../boards/hil-run.ts';
@@ -29,7 +30,7 @@ const RESTING_OK = new Set(['confirmed', 'idle']);
 /** Highest baud rate accepted (nRF UARTE tops out at 1 Mbaud). */
 const BAUD_MAX = 1_000_000;
 
-const SPEC: CommandSpec = {
+export const SPEC: CommandSpec = {
   usage: 'fotakit hil --modem-port DEV [--modem-dialect legacy|serial-modem] [--slot-port DEV] --server URL [options]',
   summary:
     'Runs one FOTA cycle with real boards: the update check, root-CA selection by real handshakes and the ' +
@@ -42,13 +43,13 @@ const SPEC: CommandSpec = {
     'slot-port': { type: 'string' },
     server: { type: 'string' },
     'project-key': { type: 'string' },
-    roots: { type: 'string' },
+    ca: { type: 'string', multiple: true },
     'sec-tag-base': { type: 'string' },
     'device-serial': { type: 'string' },
     'hardware-version': { type: 'string' },
     'software-type': { type: 'string' },
     'sim-slot-version': { type: 'string' },
-    key: { type: 'string', multiple: true },
+    key: { type: 'string', short: 'k', multiple: true },
     report: { type: 'string' },
     'modem-baud': { type: 'string' },
     'modem-rtscts': { type: 'boolean' },
@@ -60,7 +61,7 @@ const SPEC: CommandSpec = {
     'slot-port': 'serial device of the MCUboot board running smp_svr (e.g. /dev/ttyACM2)',
     server: 'release API base URL, e.g. https://api.fotakit.test:8443 (from `fotakit serve`)',
     'project-key': `Memfault-Project-Key (default ${DEFAULT_PROJECT_KEY})`,
-    roots: `PEM bundle of root CA candidates, tried in file order (default ./${DEFAULT_ROOTS_FILE})`,
+    ca: `root CA candidates (PEM files or bundles), every certificate tried in the order given (default ./${DEFAULT_ROOTS_FILE}, as \`fotakit serve\` writes it)`,
     'sec-tag-base': `candidates are stored under base+1, base+2, ... (default ${DEFAULT_SEC_TAG_BASE})`,
     'device-serial': 'device_serial of the update check (default fotakit-hil)',
     'hardware-version': 'hardware_version of the update check (default: the slot board)',
@@ -106,7 +107,8 @@ export async function run(argv: string[]): Promise<number> {
   if (!(DIALECTS as readonly string[]).includes(dialect)) throw new UsageError(`--modem-dialect: '${dialect}' is not one of ${DIALECTS.join(', ')}`);
   const baseText = stringValue(p, 'sec-tag-base');
   const base = baseText === undefined ? DEFAULT_SEC_TAG_BASE : parseInteger('sec-tag-base', baseText, SEC_TAG_MAX);
-  const candidates = readCandidates([stringValue(p, 'roots') ?? DEFAULT_ROOTS_FILE], base + 1, 'roots', '; run `fotakit serve` or give --roots');
+  const caFiles = stringList(p, 'ca');
+  const candidates = readCandidates(caFiles.length > 0 ? caFiles : [DEFAULT_ROOTS_FILE], base + 1, 'ca', '; run `fotakit serve` or give --ca');
   const slotPort = stringValue(p, 'slot-port');
   const trustedKeys = readTrustedKeys(stringList(p, 'key'));
   const modemBaud = stringValue(p, 'modem-baud');
@@ -114,6 +116,7 @@ export async function run(argv: string[]): Promise<number> {
 
   const upload = { step: UPLOAD_STEP_PERCENT };
   const reportPath = stringValue(p, 'report');
+  if (reportPath !== undefined) checkOutputPath('--report', reportPath);
   const view = new HumanView();
   if (!p.json) {
     console.log(`fotakit hil: modem ${modemPort} (${dialect}), slot ${slotPort ?? 'simulated nRF9160 slot'}, release API ${server}`);
@@ -152,7 +155,7 @@ export async function run(argv: string[]): Promise<number> {
         }),
   });
   if (reportPath !== undefined) {
-    writeFileSync(reportPath, renderReport(summary.entries, { title: `fotakit hil — ${summary.slot} via the ${summary.dialect} SLM` }));
+    writeFileAtomic('--report', reportPath, renderReport(summary.entries, { title: `fotakit hil — ${summary.slot} via the ${summary.dialect} SLM` }));
     if (!p.json) console.log(`report        ${reportPath}`);
   }
   const ok = RESTING_OK.has(summary.result.state);

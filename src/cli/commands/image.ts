@@ -15,12 +15,12 @@
  * -p: the key is passphrase-protected; the passphrase comes from $FOTAKIT_KEY_PASSPHRASE, else stdin's first line.
  * Exit codes: 0 ok, 1 invalid image, 2 usage or unreadable input.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { readU32LE, toHex, utf8Encode } from '../../hal/bytes.ts';
-import { hash, type HashAlgorithm } from '../../hal/crypto.ts';
+import { hash, type Crypto, type HashAlgorithm } from '../../hal/crypto.ts';
 import { UsageError } from '../../hal/errors.ts';
-import { nodeCrypto } from '../../hal/node/crypto.ts';
+import { createNativeNodeCrypto } from '../../hal/node/crypto-native.ts';
 import {
   anyPublicKeyFromPem,
   createPemSigner,
@@ -35,7 +35,7 @@ import {
   publicKeyPem,
   sha1,
 } from '../../boards/image-keys.ts';
-import { portableEncryption } from '../../hal/portable/crypto-enc.ts';
+import type { EncryptionCrypto } from '../../hal/crypto.ts';
 import { decryptImage } from '../../fota/mcuboot/encryption.ts';
 import { readIntelHex, writeIntelHex } from '../../fota/mcuboot/intel-hex.ts';
 import { imgtoolUuid, UUID_NAMESPACE_DNS } from '../../fota/mcuboot/uuid.ts';
@@ -64,6 +64,8 @@ import {
   type CommandSpec,
   type Parsed,
 } from '../args.ts';
+import { closestFlag } from '../flags.ts';
+import { checkOutputPath, refuseSamePath, writeFileAtomic } from '../files.ts';
 
 /** Header size when -H is not given (Zephyr's usual CONFIG_ROM_START_OFFSET with MCUboot). */
 export const IMAGE_SIGN_DEFAULT_HEADER_BYTES = 0x200;
@@ -78,7 +80,7 @@ export const KEY_PASSPHRASE_ENV = 'FOTAKIT_KEY_PASSPHRASE';
 const PASSPHRASE_OPTION = { password: { type: 'boolean', short: 'p' } } as const;
 const PASSPHRASE_HELP = { password: `the key is passphrase-protected: passphrase from $${KEY_PASSPHRASE_ENV}, else stdin's first line` };
 
-const SIGN: CommandSpec = {
+export const SIGN: CommandSpec = {
   usage: 'fotakit image sign [-k KEY] [options] IN OUT',
   summary: 'Signs a raw firmware binary into an MCUboot image, as `imgtool sign` does (without -k: an unsigned, hash-only image).',
   options: {
@@ -160,7 +162,7 @@ const SIGN: CommandSpec = {
   positionals: { min: 2, max: 2, names: 'IN OUT' },
 };
 
-const VERIFY: CommandSpec = {
+export const VERIFY: CommandSpec = {
   usage: 'fotakit image verify [-k KEY ...] IMG',
   summary: 'Checks the hash and, with keys, the signature of an image. Exit 0 "valid", 1 with the reason code.',
   options: { key: { type: 'string', short: 'k', multiple: true }, 'enc-key': { type: 'string' }, ...PASSPHRASE_OPTION },
@@ -172,7 +174,7 @@ const VERIFY: CommandSpec = {
   positionals: { min: 1, max: 1, names: 'IMG' },
 };
 
-const INFO: CommandSpec = {
+export const INFO: CommandSpec = {
   usage: 'fotakit image info IMG [--json]',
   summary: 'Shows the header, every TLV, the hash check and the trailer state of a padded image.',
   options: { 'max-align': { type: 'string' } },
@@ -180,15 +182,15 @@ const INFO: CommandSpec = {
   positionals: { min: 1, max: 1, names: 'IMG' },
 };
 
-const KEYGEN: CommandSpec = {
-  usage: 'fotakit image keygen -k FILE -t TYPE [-p]',
+export const KEYGEN: CommandSpec = {
+  usage: 'fotakit image keygen -k FILE -t TYPE [-p] [--force]',
   summary: `Writes a new private key (PKCS#8 PEM, like imgtool keygen). TYPE: ${KEYGEN_TYPES.join(', ')}.`,
-  options: { key: { type: 'string', short: 'k' }, type: { type: 'string', short: 't' }, ...PASSPHRASE_OPTION },
-  help: { key: 'output key file', type: 'key type', password: `protect the key with a passphrase ($${KEY_PASSPHRASE_ENV}, else stdin's first line)` },
+  options: { key: { type: 'string', short: 'k' }, type: { type: 'string', short: 't' }, force: { type: 'boolean' }, ...PASSPHRASE_OPTION },
+  help: { key: 'output key file', type: 'key type', force: 'replace an existing key file (its key is lost)', password: `protect the key with a passphrase ($${KEY_PASSPHRASE_ENV}, else stdin's first line)` },
   positionals: { min: 0, max: 0, names: 'no arguments' },
 };
 
-const GETPUB: CommandSpec = {
+export const GETPUB: CommandSpec = {
   usage: 'fotakit image getpub -k FILE [-e pem|raw|lang-c|lang-rust] [-o FILE]',
   summary: 'Prints the public key as MCUboot embeds it: PEM, raw DER, a C array (default, like imgtool) or a Rust slice.',
   options: {
@@ -208,7 +210,7 @@ const GETPUB: CommandSpec = {
   positionals: { min: 0, max: 0, names: 'no arguments' },
 };
 
-const GETPUBHASH: CommandSpec = {
+export const GETPUBHASH: CommandSpec = {
   usage: 'fotakit image getpubhash -k FILE [-e lang-c|raw] [-o FILE]',
   summary: 'Prints the SHA-256 of the public key (as MCUboot embeds it), like imgtool getpubhash.',
   options: {
@@ -222,7 +224,7 @@ const GETPUBHASH: CommandSpec = {
   positionals: { min: 0, max: 0, names: 'no arguments' },
 };
 
-const GETPRIV: CommandSpec = {
+export const GETPRIV: CommandSpec = {
   usage: 'fotakit image getpriv -k FILE [-f pkcs8|openssl]',
   summary: 'Prints the private key as a C array (enc_priv_key), like imgtool getpriv: for building an encryption key into MCUboot.',
   options: { key: { type: 'string', short: 'k' }, format: { type: 'string', short: 'f' }, minimal: { type: 'boolean' }, ...PASSPHRASE_OPTION },
@@ -230,7 +232,7 @@ const GETPRIV: CommandSpec = {
   positionals: { min: 0, max: 0, names: 'no arguments' },
 };
 
-const KEYINFO: CommandSpec = {
+export const KEYINFO: CommandSpec = {
   usage: 'fotakit image keyinfo -k FILE [--require private|public]',
   summary: 'Prints whether the key file is a private (keypair) or a public key, like imgtool keyinfo.',
   options: { key: { type: 'string', short: 'k' }, require: { type: 'string' } },
@@ -238,7 +240,7 @@ const KEYINFO: CommandSpec = {
   positionals: { min: 0, max: 0, names: 'no arguments' },
 };
 
-const VERSION: CommandSpec = {
+export const VERSION: CommandSpec = {
   usage: 'fotakit image version',
   summary: 'Prints the imgtool version whose behaviour the image commands follow.',
   options: {},
@@ -270,12 +272,24 @@ function readInput(path: string, what: string): Uint8Array {
   }
 }
 
+/** Writes an output whole or not at all (a folder, a missing folder: typed usage errors, nothing written). */
 function writeOutput(path: string, bytes: Uint8Array | string, mode?: number): void {
-  try {
-    writeFileSync(path, bytes, mode !== undefined ? { mode } : {});
-  } catch (e) {
-    throw new UsageError(`image: cannot write '${path}': ${(e as Error).message}`);
-  }
+  checkOutputPath('image', path);
+  writeFileAtomic('image', path, bytes, mode);
+}
+
+/** Hashing and ed25519/RSA need node:crypto only: the CLI starts faster without @noble/curves. */
+const nativeCrypto = createNativeNodeCrypto();
+
+/** The crypto HAL for verifying against `keys`: with @noble/curves' ECDSA only when an ECDSA key is trusted. */
+async function cryptoFor(keys: readonly Uint8Array[]): Promise<Crypto> {
+  if (!keys.some((k) => imageKeyFromDer(k).type.startsWith('ecdsa'))) return nativeCrypto;
+  return (await import('../../hal/node/crypto.ts')).nodeCrypto;
+}
+
+/** AES, key wrap and ECIES (@noble/ciphers, @noble/curves), loaded only for encrypted images. */
+async function encryptionCrypto(): Promise<EncryptionCrypto> {
+  return (await import('../../hal/portable/crypto-enc.ts')).portableEncryption;
 }
 
 function isHexPath(path: string): boolean {
@@ -391,8 +405,10 @@ async function cmdSign(argv: string[]): Promise<number> {
   const p = parseCommand(SIGN, rest);
   if (p.help) return printHelp(SIGN);
   const [input, output] = p.positionals as [string, string];
+  checkOutputPath('OUT', output);
+  refuseSamePath('OUT', output, [{ flag: 'IN', path: input }, ...(stringValue(p, 'key') !== undefined ? [{ flag: '--key', path: stringValue(p, 'key')! }] : [])]);
   const options: SignOptions = {
-    crypto: nodeCrypto,
+    crypto: (await import('../../hal/node/crypto.ts')).nodeCrypto,
     headerSize: IMAGE_SIGN_DEFAULT_HEADER_BYTES,
   };
   const key = stringValue(p, 'key');
@@ -471,7 +487,7 @@ async function cmdSign(argv: string[]): Promise<number> {
   const hmacSha = stringValue(p, 'hmac-sha');
   if (encrypt !== undefined) {
     const k = readPem(p, encrypt);
-    options.encryption = { crypto: portableEncryption, key: encryptionKeyFromPem(k.pem, k.passphrase) };
+    options.encryption = { crypto: await encryptionCrypto(), key: encryptionKeyFromPem(k.pem, k.passphrase) };
     if (keylen !== undefined) {
       if (keylen !== '128' && keylen !== '256') throw new UsageError(`--encrypt-keylen: '${keylen}' is not 128 or 256`);
       options.encryption.keyBits = keylen === '256' ? 256 : 128;
@@ -540,8 +556,8 @@ async function cmdVerify(argv: string[]): Promise<number> {
   let bytes = readImageInput(p.positionals[0]!, 'image').bytes;
   try {
     // MCUboot decrypts the secondary slot with the device key, then checks hash and signature over the plaintext.
-    if (decryptionKey) bytes = decryptImage(portableEncryption, bytes, decryptionKey);
-    const v = await verifyImage(bytes, { crypto: nodeCrypto, trustedKeys: keys, allowUnsigned: keys.length === 0 });
+    if (decryptionKey) bytes = decryptImage(await encryptionCrypto(), bytes, decryptionKey);
+    const v = await verifyImage(bytes, { crypto: await cryptoFor(keys), trustedKeys: keys, allowUnsigned: keys.length === 0 });
     if (p.json) {
       console.log(
         JSON.stringify({
@@ -615,7 +631,7 @@ async function cmdInfo(argv: string[]): Promise<number> {
     .filter((t) => HASH_TLV_ALGORITHMS.has(t.type))
     .map((t) => {
       const alg = HASH_TLV_ALGORITHMS.get(t.type)!;
-      const computed = hash(nodeCrypto, alg, bytes.subarray(0, hashedRegionLength(h)));
+      const computed = hash(nativeCrypto, alg, bytes.subarray(0, hashedRegionLength(h)));
       return { algorithm: alg, tlv: toHex(t.value), computed: toHex(computed), match: toHex(computed) === toHex(t.value) };
     });
   // As imgtool dumpinfo: BOOT_MAX_ALIGN from the magic when it names one, unless given.
@@ -688,6 +704,8 @@ async function cmdKeygen(argv: string[]): Promise<number> {
   if (!(KEYGEN_TYPES as ReadonlyArray<string>).includes(type)) {
     throw new UsageError(`--type: '${type}' is not one of ${KEYGEN_TYPES.join(', ')}`);
   }
+  // A key is the one thing that cannot be made again: never replaced without --force.
+  checkOutputPath('--key', file, { overwrite: p.values.force === true, forceFlag: '--force' });
   writeOutput(file, generateImageKeyPem(type as ImageKeyType | 'x25519', passphrase(p)), 0o600);
   if (p.json) console.log(JSON.stringify({ ok: true, key: file, type }));
   return EXIT_OK;
@@ -730,10 +748,16 @@ export function publicKeyAsRust(type: ImageKeyType | 'x25519', der: Uint8Array, 
   return [AUTOGEN_LINE, `static ${name}: &[u8] = &[`, ...byteRows(der), '];'].join('\n') + '\n';
 }
 
+/** Writes a key command's output to -o (never over the key it was read from) or stdout. */
 function emit(p: Parsed, out: Uint8Array | string): void {
   const output = stringValue(p, 'output');
-  if (output !== undefined) writeOutput(output, out);
-  else process.stdout.write(out);
+  const key = stringValue(p, 'key');
+  if (output === undefined) {
+    process.stdout.write(out);
+    return;
+  }
+  if (key !== undefined) refuseSamePath('-o', output, [{ flag: '-k', path: key }]);
+  writeOutput(output, out);
 }
 
 function nameSuffix(p: Parsed, encoding: string, textEncodings: ReadonlyArray<string>): string {
@@ -770,7 +794,7 @@ async function cmdGetpubhash(argv: string[]): Promise<number> {
   const { type, der } = anyPublicKeyFromPem(k.pem, k.passphrase);
   const suffix = nameSuffix(p, encoding, ['lang-c']);
   // imgtool hashes with SHA-256 whatever the key (an image's KEYHASH follows its hash TLV instead).
-  const digest = hash(nodeCrypto, 'sha256', der);
+  const digest = hash(nativeCrypto, 'sha256', der);
   if (encoding === 'raw') emit(p, digest);
   else if (encoding === 'lang-c') emit(p, cArray(`${KEY_SHORT_NAMES[type]}_pub_key_hash${suffix}`, digest));
   else throw new UsageError(`--encoding: '${encoding}' is not lang-c or raw`);
@@ -840,14 +864,17 @@ export async function run(argv: string[]): Promise<number> {
     return command ? EXIT_OK : EXIT_USAGE;
   }
   const fn = COMMANDS[command];
-  if (!fn) {
-    console.error(`fotakit image: unknown command '${command}'\n\n${GROUP_HELP}`);
-    return EXIT_USAGE;
-  }
   try {
+    if (!fn) {
+      const near = closestFlag(command, Object.keys(COMMANDS));
+      throw new UsageError(`fotakit image: unknown command '${command}'${near ? ` (did you mean '${near}'?)` : ''}; commands: ${Object.keys(COMMANDS).join(', ')}`, {
+        command,
+        ...(near ? { suggestion: near } : {}),
+      });
+    }
     return await fn(rest);
   } catch (e) {
-    // Unusable key files and sign options are input errors (exit 2), named with their code.
-    return reportError(e, rest.includes('--json'));
+    // The exit status comes from the error's code (src/cli/exit-codes.ts).
+    return reportError(e, argv.includes('--json'));
   }
 }

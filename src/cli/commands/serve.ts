@@ -12,14 +12,14 @@ import { formatVersion } from '../../fota/mcuboot/version.ts';
 import { CLI_FAULT_NAMES, parseFaults } from '../../server/faults.ts';
 import { createTestPki, DEFAULT_API_HOST, DEFAULT_CDN_HOST } from '../../server/pki.ts';
 import { DEFAULT_PROJECT_KEY, startUpdateServer, type UpdateServer } from '../../server/update-server.ts';
-import { EXIT_OK, helpText, parseCommand, parseInteger, stringValue, untilStopped, type CommandSpec } from '../args.ts';
+import { EXIT_OK, SERVE_DEFAULT_PORT, helpText, parseCommand, parseInteger, stringValue, untilStopped, type CommandSpec } from '../args.ts';
 
 const PORT_MAX = 65535;
 /** Longest a `--duration-s` run may be (a day). */
 const SERVE_DURATION_MAX_S = 24 * 60 * 60;
 const DEFAULT_ROOTS_DIR = 'fotakit-roots';
 
-const SPEC: CommandSpec = {
+export const SPEC: CommandSpec = {
   usage: 'fotakit serve --image FILE [--version V] [--port N] [--faults LIST] [options]',
   summary:
     'Serves FILE as the latest release: a Memfault-compatible release API on the API host and the image with ' +
@@ -41,7 +41,7 @@ const SPEC: CommandSpec = {
   help: {
     image: 'the payload to serve (an MCUboot image gives its own version)',
     version: 'the release version (required unless the image is an MCUboot image)',
-    port: 'port to listen on (default: a free one)',
+    port: `port to listen on (default ${SERVE_DEFAULT_PORT}; 0: a free one)`,
     host: 'address to bind (default 127.0.0.1; 0.0.0.0 for devices on the network)',
     faults: `comma-separated faults: ${CLI_FAULT_NAMES.join(', ')} (e.g. drop-after=4096,status=503,count=2)`,
     'roots-dir': `where the root CA PEMs are written (default ./${DEFAULT_ROOTS_DIR})`,
@@ -67,8 +67,16 @@ function rootName(server: UpdateServer, which: 'api' | 'cdn'): string {
   return id === 'untrusted' ? server.pki.untrustedRoot.name : server.pki.roots[id].name;
 }
 
+/** Makes the roots folder before the server starts: a file in its way is a usage error, not a hang. */
+function prepareRootsDir(dir: string): void {
+  try {
+    mkdirSync(dir, { recursive: true });
+  } catch (e) {
+    throw new UsageError(`fotakit serve: --roots-dir '${dir}' cannot be made a folder: ${(e as Error).message}`, { path: dir });
+  }
+}
+
 function writeRoots(dir: string, server: UpdateServer): Record<string, string> {
-  mkdirSync(dir, { recursive: true });
   const files: Record<string, string> = {};
   for (const root of Object.values(server.pki.roots)) {
     const file = join(dir, `${root.id}.pem`);
@@ -103,13 +111,15 @@ export async function run(argv: string[]): Promise<number> {
   const apiHost = stringValue(p, 'api-host') ?? DEFAULT_API_HOST;
   const cdnHost = stringValue(p, 'cdn-host') ?? DEFAULT_CDN_HOST;
   const rootsDir = resolve(stringValue(p, 'roots-dir') ?? DEFAULT_ROOTS_DIR);
+  const bindHost = stringValue(p, 'host') ?? '127.0.0.1';
   const durationS = durationText === undefined ? undefined : parseInteger('duration-s', durationText, SERVE_DURATION_MAX_S);
 
+  prepareRootsDir(rootsDir);
   const server = await startUpdateServer({
     image,
     version,
-    ...(portText !== undefined ? { port: parseInteger('port', portText, PORT_MAX) } : {}),
-    host: stringValue(p, 'host') ?? '127.0.0.1',
+    port: portText !== undefined ? parseInteger('port', portText, PORT_MAX) : SERVE_DEFAULT_PORT,
+    host: bindHost,
     faults: faultsText ? parseFaults(faultsText) : {},
     // A fresh PKI per run: its keys are written nowhere but memory, the roots to rootsDir.
     pki: await createTestPki({ apiHosts: [apiHost], cdnHosts: [cdnHost] }),
@@ -126,7 +136,7 @@ export async function run(argv: string[]): Promise<number> {
     projectKey: server.projectKey,
     version,
     imageBytes: image.length,
-    listen: `${server.address}:${server.port}`,
+    listen: `${bindHost}:${server.port}`,
     hosts: Object.keys(server.hosts),
     roots,
     faults: server.faults(),
@@ -136,8 +146,7 @@ export async function run(argv: string[]): Promise<number> {
     console.log(`fotakit serve: release ${version} (${image.length} bytes) on ${info.listen}`);
     console.log(`  release API   ${server.apiUrl}  (Memfault-Project-Key: ${server.projectKey})`);
     console.log(`  payload URL   ${server.imageUrl}`);
-    const bound = stringValue(p, 'host') ?? '127.0.0.1';
-    const target = bound === '0.0.0.0' || bound === '::' ? "this machine's network address" : server.address;
+    const target = bindHost === '0.0.0.0' || bindHost === '::' ? "this machine's network address" : server.address;
     console.log(`  map to ${target}: ${apiHost}, ${cdnHost}, ${server.mirrorHost}  (DNS or the device's host table; TLS checks these names)`);
     console.log(`  root CAs      ${roots.bundle} (API chains to ${rootName(server, 'api')}, CDN to ${rootName(server, 'cdn')})`);
     if (faultsText) console.log(`  faults        ${JSON.stringify(server.faults())}`);

@@ -6,12 +6,13 @@
  * run drawn as a self-contained HTML page.
  */
 import { lookup } from 'node:dns/promises';
-import { readFileSync, writeFileSync } from 'node:fs';
-import { isIP } from 'node:net';
+import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { SingleBar } from 'cli-progress';
 import { UsageError } from '../../hal/errors.ts';
 import { MODEM_TLS_MAX_RECORD_BYTES } from '../../hal/net.ts';
 import type { LinkProfileName } from '../../hal/sim/link.ts';
+import type { HostTable } from '../../hal/sim/hosts.ts';
 import { parseFaults, type ServerFaults } from '../../server/faults.ts';
 import { localUpdateServer } from '../../server/sim-world.ts';
 import { RECORD_SIZE_UNKNOWN_TEXT, type RunLogEntry } from '../../fota/run-log.ts';
@@ -19,6 +20,9 @@ import { renderReport } from '../../report/report.ts';
 import { EXIT_NEGATIVE, EXIT_OK, helpText, parseCommand, parseInteger, stringList, stringValue, type CommandSpec } from '../args.ts';
 import { checkServerUrl, remoteReleaseApi, runSim, type SimOptions } from '../../boards/sim-run.ts';
 import { readCandidates } from '../cert-files.ts';
+import { parseResolve } from '../resolve.ts';
+import { checkOutputPath, writeFileAtomic } from '../files.ts';
+import { generateImageKeyPem } from '../../boards/image-keys.ts';
 import { ENGINE_NAMES, type EngineName } from '../../engine/host/engine.ts';
 import { engineDeviceApp, type EngineCryptoMode } from '../../engine/host/run-app.ts';
 
@@ -27,7 +31,7 @@ const LINKS: readonly LinkProfileName[] = ['lte-m', 'nb-iot', 'none'];
 const SIM_CA_FIRST_SEC_TAG = 1001;
 const MS_PER_S = 1000;
 
-const SPEC: CommandSpec = {
+export const SPEC: CommandSpec = {
   usage:
     'fotakit sim [--board nrf9160|nrf52833] [--link lte-m|nb-iot|none] [--power-cut-at N] [--fail-selftest] [--state DIR] ' +
     '[--server URL --project-key K] [--ca PEM...] [--image FILE --key PEM] [--report FILE.html] [--json] [--engine xs|quickjs [--engine-crypto host|engine]]',
@@ -38,7 +42,6 @@ const SPEC: CommandSpec = {
     'companion nRF52833.',
   options: {
     board: { type: 'string' },
-    target: { type: 'string' },
     link: { type: 'string' },
     'power-cut-at': { type: 'string' },
     'fail-selftest': { type: 'boolean' },
@@ -52,30 +55,29 @@ const SPEC: CommandSpec = {
     faults: { type: 'string' },
     'cert-mode': { type: 'string' },
     'payload-bytes': { type: 'string' },
-    pipeline: { type: 'string' },
-    'max-record': { type: 'string' },
+    window: { type: 'string' },
+    'max-record-bytes': { type: 'string' },
     report: { type: 'string' },
     engine: { type: 'string' },
     'engine-crypto': { type: 'string' },
   },
   help: {
     board: 'where the image goes: nrf9160 (its own slot, default) or nrf52833 (companion over SMP/BLE)',
-    target: 'same as --board',
     link: 'link shaping: lte-m (default, ~300 kbit/s, 100 ms), nb-iot (~25 kbit/s, 400 ms), none',
     'power-cut-at': 'cut the power at this flash operation of the update (then the board boots again)',
     'fail-selftest': 'the new image fails its self-test: MCUboot reverts, the agent ends rolled-back',
-    state: "keep the board's flash and reset state in DIR between runs",
+    state: "keep the board (flash, reset state) and, without --key, its generated signing key in DIR between runs",
     server: 'a real release API (https://host[:port]) instead of the local server',
     'project-key': 'Memfault-Project-Key for --server',
-    resolve: 'HOST=ADDRESS for --server: use ADDRESS for HOST instead of DNS (repeatable)',
+    resolve: 'HOST=ADDRESS[:PORT] for --server: use ADDRESS (and PORT for 443) for HOST instead of DNS (repeatable)',
     ca: 'root CA candidates (PEM files or bundles), every certificate tried in the order given, sec_tags 1001..',
     image: 'serve this MCUboot image as the release (sign it with --key)',
     key: 'signing key (PKCS#8 PEM, as imgtool keygen writes); the board trusts it',
     faults: 'server faults, e.g. drop-after=20000,count=1 or status=503,count=2 or ignore-range',
     'cert-mode': 'probe (one handshake per candidate, default) or list (one handshake with every sec_tag)',
     'payload-bytes': 'size of the generated application images (default 131072)',
-    pipeline: 'range requests in flight (default 6)',
-    'max-record': "the modem's TLS record limit in bytes (default 2303)",
+    window: 'range requests in flight (default 6)',
+    'max-record-bytes': "the modem's TLS record limit in bytes (default 2303)",
     report: 'write the run as a self-contained HTML report',
     engine: 'run the device application inside an embedded JS engine: xs (Moddable XS) or quickjs; the HAL is served by the simulated board',
     'engine-crypto': 'with --engine: host (hashing and signatures on the board\'s hardware crypto, default) or engine (in JavaScript, in the engine)',
@@ -93,13 +95,40 @@ function readText(flag: string, path: string): string {
 
 /** The run's options as the flags give them: a real server (--server) or the local one with its --faults. */
 type SimCommandOptions = Omit<SimOptions, 'world'> & {
-  server?: { url: string; projectKey: string; resolve: Record<string, string>; lookup: (host: string) => Promise<string | undefined> };
+  server?: { url: string; projectKey: string; resolve: HostTable; lookup: (host: string) => Promise<string | undefined> };
   faults?: ServerFaults;
 };
 
+/** The signing key a kept board trusts when no --key is given: generated once, kept in the state folder. */
+const SIM_STATE_KEY_FILE = 'signing-key.pem';
+
+/** `--state DIR`: a folder (made when missing), never a file. */
+function checkStateDir(dir: string): void {
+  let st;
+  try {
+    st = statSync(dir);
+  } catch {
+    st = undefined;
+  }
+  if (st && !st.isDirectory()) throw new UsageError(`sim: --state '${dir}' is a file; --state wants a folder (it keeps the board's flash and key)`, { path: dir });
+  if (!st) {
+    checkOutputPath('--state', dir);
+    mkdirSync(dir);
+  }
+}
+
+/** The kept board's signing key: DIR/signing-key.pem, generated (ed25519) on the first run. */
+function stateKeyPem(dir: string): string {
+  const file = join(dir, SIM_STATE_KEY_FILE);
+  if (existsSync(file)) return readText('state', file);
+  const pem = generateImageKeyPem('ed25519');
+  writeFileAtomic('--state', file, pem, 0o600);
+  return pem;
+}
+
 function options(p: ReturnType<typeof parseCommand>): SimCommandOptions {
   const o: SimCommandOptions = {};
-  const board = stringValue(p, 'board') ?? stringValue(p, 'target');
+  const board = stringValue(p, 'board');
   if (board !== undefined) {
     if (board !== 'nrf9160' && board !== 'nrf52833') throw new UsageError(`sim: --board must be nrf9160 or nrf52833, not '${board}'`);
     o.target = board;
@@ -110,21 +139,19 @@ function options(p: ReturnType<typeof parseCommand>): SimCommandOptions {
     o.link = link as LinkProfileName;
   }
   const cut = stringValue(p, 'power-cut-at');
-  if (cut !== undefined) o.powerCutAt = parseInteger('power-cut-at', cut);
+  if (cut !== undefined) o.powerCutAt = parseInteger('power-cut-at', cut, undefined, 'a flash operation number');
   if (p.values['fail-selftest'] === true) o.failSelftest = true;
   const state = stringValue(p, 'state');
-  if (state !== undefined) o.statePath = state;
+  if (state !== undefined) {
+    checkStateDir(state);
+    o.statePath = state;
+  }
   const server = stringValue(p, 'server');
   if (server !== undefined) {
     checkServerUrl(server);
     const key = stringValue(p, 'project-key');
     if (!key) throw new UsageError('sim: --server needs --project-key');
-    const resolve: Record<string, string> = {};
-    for (const item of stringList(p, 'resolve')) {
-      const eq = item.indexOf('=');
-      if (eq <= 0 || isIP(item.slice(eq + 1)) === 0) throw new UsageError(`sim: --resolve wants HOST=ADDRESS with an IP address, got '${item}'`);
-      resolve[item.slice(0, eq).toLowerCase()] = item.slice(eq + 1);
-    }
+    const resolve = parseResolve(stringList(p, 'resolve'));
     // Other names go to DNS, as the modem's own lookups do.
     o.server = { url: server, projectKey: key, resolve, lookup: async (host) => (await lookup(host).catch(() => undefined))?.address };
   }
@@ -144,6 +171,7 @@ function options(p: ReturnType<typeof parseCommand>): SimCommandOptions {
     }
   }
   if (key !== undefined) o.keyPem = readText('key', key);
+  else if (state !== undefined) o.keyPem = stateKeyPem(state);
   const faults = stringValue(p, 'faults');
   if (faults !== undefined) o.faults = parseFaults(faults);
   const mode = stringValue(p, 'cert-mode');
@@ -153,10 +181,10 @@ function options(p: ReturnType<typeof parseCommand>): SimCommandOptions {
   }
   const payload = stringValue(p, 'payload-bytes');
   if (payload !== undefined) o.payloadBytes = parseInteger('payload-bytes', payload, 400 * 1024);
-  const pipeline = stringValue(p, 'pipeline');
-  if (pipeline !== undefined) o.pipelineDepth = parseInteger('pipeline', pipeline, 16);
-  const record = stringValue(p, 'max-record');
-  if (record !== undefined) o.recordLimitBytes = parseInteger('max-record', record, 18437);
+  const window = stringValue(p, 'window');
+  if (window !== undefined) o.pipelineDepth = parseInteger('window', window, 16);
+  const record = stringValue(p, 'max-record-bytes');
+  if (record !== undefined) o.recordLimitBytes = parseInteger('max-record-bytes', record, 18437);
   const engine = stringValue(p, 'engine');
   const engineCrypto = stringValue(p, 'engine-crypto');
   if (engine !== undefined) {
@@ -301,6 +329,7 @@ export async function run(argv: string[]): Promise<number> {
   }
   const o = options(p);
   const reportPath = stringValue(p, 'report');
+  if (reportPath !== undefined) checkOutputPath('--report', reportPath);
   const view = new HumanView(o.recordLimitBytes);
   if (!p.json) {
     console.log(
@@ -315,7 +344,7 @@ export async function run(argv: string[]): Promise<number> {
     onEntry: (e) => (p.json ? (e.kind === 'progress' ? undefined : console.log(JSON.stringify(e))) : view.entry(e)),
   });
   if (reportPath !== undefined) {
-    writeFileSync(reportPath, renderReport(result.entries, { title: `fotakit sim — ${result.summary.board} on ${result.summary.link}` }));
+    writeFileAtomic('--report', reportPath, renderReport(result.entries, { title: `fotakit sim — ${result.summary.board} on ${result.summary.link}` }));
     if (!p.json) console.log(`report        ${reportPath}`);
   }
   const ok = result.summary.final === 'confirmed' || result.summary.final === 'idle';

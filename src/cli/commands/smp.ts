@@ -1,46 +1,41 @@
 /**
  * `fotakit smp`: an MCUmgr SMP client shaped like the mcumgr CLI, for real boards (serial console
  * through `serialport`) and networked ones (UDP, port 1337):
- *   fotakit smp --transport serial --port DEV [--baud N] <command>
- *   fotakit smp --transport udp --host H [--udp-port N] <command>
+ *   fotakit smp [--conntype serial] --connstring dev=DEV[,baud=N] <command>
+ *   fotakit smp [--conntype udp] --connstring host=H[,port=N] <command>      (mcumgr's spelling)
  * commands: image list | image upload FILE | image test HASH | image confirm [HASH] | image erase |
- * reset | echo TEXT. Exit 0 ok, 1 the device refused (SMP_RC, upload mismatch), 2 usage or link error.
+ * reset | echo TEXT. Exit 0 ok, 1 the device refused or the link failed (SMP_RC, upload mismatch,
+ * timeout), 2 usage error (src/cli/exit-codes.ts). The old --transport/--port/--baud/--host/--udp-port
+ * still work, with a deprecation notice (src/cli/flags.ts).
  */
 import { readFile } from 'node:fs/promises';
-import { EXIT_NEGATIVE, EXIT_OK, helpText, parseCommand, parseInteger, reportError, stringValue, type CommandSpec } from '../args.ts';
+import { EXIT_OK, helpText, parseCommand, parseInteger, reportError, stringList, stringValue, type CommandSpec } from '../args.ts';
 import { UsageError } from '../../hal/errors.ts';
 import { fromHex, toHex } from '../../hal/bytes.ts';
 import { realClock } from '../../hal/node/real-clock.ts';
 import { openNodePort, SERIAL_DEFAULT_BAUD_RATE } from '../../hal/serial/node-port.ts';
 import { UdpSmpTransport } from '../../boards/smp-udp.ts';
 import { SmpClient, type SmpImageState } from '../../transport/smp/client.ts';
-import { SmpError } from '../../transport/smp/errors.ts';
 import { SerialSmpTransport, type SmpTransport } from '../../transport/smp/transport.ts';
 import { uploadImage, type UploadResult } from '../../transport/smp/upload.ts';
 import { IMG_MGMT_HASH_BYTES, IMG_MGMT_UPDATABLE_IMAGE_NUMBER_MAX, SMP_DEFAULT_TIMEOUT_MS, SMP_UDP_PORT } from '../../transport/smp/constants.ts';
 
-const SPEC: CommandSpec = {
-  usage: 'fotakit smp [--transport serial|udp] [--port DEV] [--baud N] [--host H] [--udp-port N] <command> [args]',
+export const SPEC: CommandSpec = {
+  usage: 'fotakit smp [--conntype serial|udp] --connstring dev=DEV[,baud=N]|host=H[,port=N] <command> [args]',
   summary:
     'MCUmgr SMP client. Commands: image list | image upload FILE | image test HASH | image confirm [HASH] | ' +
     'image erase | reset | echo TEXT. Uploads fill the device buffer exactly and pipeline buf_count - 1 chunks.',
   options: {
-    transport: { type: 'string', short: 't' },
-    port: { type: 'string', short: 'p' },
-    baud: { type: 'string' },
-    host: { type: 'string' },
-    'udp-port': { type: 'string' },
+    conntype: { type: 'string' },
+    connstring: { type: 'string', multiple: true },
     'timeout-ms': { type: 'string' },
     window: { type: 'string' },
     image: { type: 'string' },
     'smp-v1': { type: 'boolean' },
   },
   help: {
-    transport: "'serial' (console framing) or 'udp'; default: serial with --port, udp with --host",
-    port: 'serial device, e.g. /dev/ttyACM0',
-    baud: `serial baud rate (default ${SERIAL_DEFAULT_BAUD_RATE})`,
-    host: 'UDP device address',
-    'udp-port': `UDP port (default ${SMP_UDP_PORT})`,
+    conntype: "'serial' (console framing) or 'udp'; default: serial with dev=, udp with host=",
+    connstring: `dev=/dev/ttyACM0[,baud=N] (default baud ${SERIAL_DEFAULT_BAUD_RATE}) or host=ADDRESS[,port=N] (default port ${SMP_UDP_PORT}); repeatable, merged`,
     'timeout-ms': `response timeout (default ${SMP_DEFAULT_TIMEOUT_MS}; the first upload chunk waits 40 s)`,
     window: 'upload requests in flight (default buf_count - 1)',
     image: 'image upload: image number on a multi-image device (default 0)',
@@ -53,24 +48,50 @@ const MAX_TIMEOUT_MS = 600_000;
 const MAX_WINDOW = 64;
 const MAX_BAUD = 4_000_000;
 
+const CONNSTRING_KEYS = ['dev', 'baud', 'host', 'port'] as const;
+type ConnString = Partial<Record<(typeof CONNSTRING_KEYS)[number], string>>;
+
+/** `dev=/dev/ttyACM0,baud=115200` (several --connstring merge, the last value of a key wins). */
+export function parseConnString(items: readonly string[]): ConnString {
+  const out: ConnString = {};
+  for (const item of items) {
+    for (const part of item.split(',')) {
+      const eq = part.indexOf('=');
+      const key = part.slice(0, eq) as (typeof CONNSTRING_KEYS)[number];
+      if (eq <= 0 || !CONNSTRING_KEYS.includes(key) || part.slice(eq + 1) === '') {
+        throw new UsageError(`fotakit smp: --connstring '${item}': each part is KEY=VALUE with KEY one of ${CONNSTRING_KEYS.join(', ')}`, { option: '--connstring' });
+      }
+      out[key] = part.slice(eq + 1);
+    }
+  }
+  return out;
+}
+
+function connString(p: ReturnType<typeof parseCommand>): ConnString {
+  return parseConnString(stringList(p, 'connstring'));
+}
+
 async function openTransport(p: ReturnType<typeof parseCommand>): Promise<{ transport: SmpTransport; name: string }> {
-  // Without --transport, --port means serial and --host means UDP.
-  const kind = stringValue(p, 'transport') ?? (stringValue(p, 'port') ? 'serial' : stringValue(p, 'host') ? 'udp' : undefined);
+  const cs = connString(p);
+  // Without --conntype, dev= means serial and host= means UDP.
+  const kind = stringValue(p, 'conntype') ?? (cs.dev ? 'serial' : cs.host ? 'udp' : undefined);
   if (kind === 'serial') {
-    const path = stringValue(p, 'port');
-    if (!path) throw new UsageError('fotakit smp: --transport serial needs --port DEV');
-    const baud = stringValue(p, 'baud');
+    const path = cs.dev;
+    if (!path) throw new UsageError('fotakit smp: --conntype serial needs --connstring dev=DEV');
+    const baud = cs.baud;
     const port = await openNodePort({ path, baudRate: baud ? parseInteger('baud', baud, MAX_BAUD) : SERIAL_DEFAULT_BAUD_RATE });
     return { transport: new SerialSmpTransport(port), name: `serial ${path}` };
   }
   if (kind === 'udp') {
-    const host = stringValue(p, 'host');
-    if (!host) throw new UsageError('fotakit smp: --transport udp needs --host H');
-    const portText = stringValue(p, 'udp-port');
-    const port = portText ? parseInteger('udp-port', portText, 0xffff) : SMP_UDP_PORT;
+    const host = cs.host;
+    if (!host) throw new UsageError('fotakit smp: --conntype udp needs --connstring host=ADDRESS');
+    const portText = cs.port;
+    const port = portText ? parseInteger('connstring port', portText, 0xffff) : SMP_UDP_PORT;
     return { transport: await UdpSmpTransport.open(host, port), name: `udp ${host}:${port}` };
   }
-  throw new UsageError(`fotakit smp: --transport must be 'serial' or 'udp'${kind ? `, not '${kind}'` : ''}`);
+  throw new UsageError(
+    kind ? `fotakit smp: --conntype must be 'serial' or 'udp', not '${kind}'` : 'fotakit smp: which device? --connstring dev=/dev/ttyACM0 (serial) or --connstring host=ADDRESS (udp)',
+  );
 }
 
 function parseHash(text: string): Uint8Array {
@@ -104,6 +125,11 @@ function printImages(images: SmpImageState[]): void {
 function checkCommand(words: string[]): void {
   const [a, b, c] = words;
   const n = words.length;
+  if (a === 'image' && b === 'test' && n === 2) {
+    throw new UsageError('fotakit smp image test: which image? give its HASH (64 hex digits; `fotakit smp image list` shows it)', { missing: 'HASH' });
+  }
+  if (a === 'image' && b === 'upload' && n === 2) throw new UsageError('fotakit smp image upload: which file? give the image FILE', { missing: 'FILE' });
+  if (a === 'echo' && n === 1) throw new UsageError('fotakit smp echo: give the TEXT to echo', { missing: 'TEXT' });
   const ok =
     (a === 'echo' && n === 2) ||
     (a === 'reset' && n === 1) ||
@@ -178,10 +204,6 @@ export async function run(argv: string[]): Promise<number> {
     }
     return EXIT_OK;
   } catch (e) {
-    if (e instanceof SmpError && (e.code === 'SMP_RC' || e.code === 'SMP_UPLOAD_FAILED')) {
-      reportError(e, p.json);
-      return EXIT_NEGATIVE;
-    }
     return reportError(e, p.json);
   } finally {
     await client.close().catch(() => undefined);

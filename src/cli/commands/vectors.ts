@@ -1,5 +1,5 @@
 /**
- * `fotakit vectors --out DIR [--only a,b]`: test vectors for the C firmware (JSON + C99 headers),
+ * `fotakit vectors --output DIR [--only a,b]`: test vectors for the C firmware (JSON + C99 headers),
  * generated from fotakit's own implementation. See docs/vectors.md.
  */
 import { resolve } from 'node:path';
@@ -7,12 +7,12 @@ import { EXIT_OK, helpText, parseCommand, stringValue, type CommandSpec } from '
 import { UsageError } from '../../hal/errors.ts';
 import { generateVectors, VECTOR_GENERATORS, writeVectors } from '../../vectors/index.ts';
 
-const SPEC: CommandSpec = {
-  usage: 'fotakit vectors --out DIR [--only CATEGORY[,CATEGORY...]] [--json]',
+export const SPEC: CommandSpec = {
+  usage: 'fotakit vectors --output DIR [--only CATEGORY[,CATEGORY...]] [--json]',
   summary:
     'Writes test vectors for the C firmware: per category a JSON file and a C99 header (MCUboot images, trailers, HTTP, SMP, AT, certificate selection). Same bytes on every run.',
-  options: { out: { type: 'string', short: 'o' }, only: { type: 'string' } },
-  help: { out: 'output directory (created if missing)', only: `categories to write (${VECTOR_GENERATORS.map((g) => g.name).join(', ')}; default all)` },
+  options: { output: { type: 'string', short: 'o' }, only: { type: 'string' } },
+  help: { output: 'output directory (created if missing)', only: `categories to write (${VECTOR_GENERATORS.map((g) => g.name).join(', ')}; default all)` },
   positionals: { min: 0, max: 0, names: 'no arguments' },
 };
 
@@ -22,8 +22,8 @@ export async function run(argv: string[]): Promise<number> {
     console.log(helpText(SPEC));
     return EXIT_OK;
   }
-  const out = stringValue(p, 'out');
-  if (!out) throw new UsageError('fotakit vectors: --out DIR is required');
+  const out = stringValue(p, 'output');
+  if (!out) throw new UsageError('fotakit vectors: --output DIR is required');
   const onlyText = stringValue(p, 'only');
   const only = onlyText === undefined ? undefined : onlyText.split(',').map((s) => s.trim()).filter((s) => s !== '');
   const started = performance.now();

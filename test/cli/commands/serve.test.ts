@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { run } from '../../../src/cli/commands/serve.ts';
+import { run, SPEC } from '../../../src/cli/commands/serve.ts';
+import { helpText, SERVE_DEFAULT_PORT } from '../../../src/cli/args.ts';
 
 /** Runs the command and returns what it printed with console.log. */
 async function capture(argv: string[]): Promise<{ code: number; out: string[] }> {
@@ -43,7 +44,7 @@ test('--json prints the URLs, key, hosts and root files, writes the PEMs, and st
   const image = join(dir, 'app.bin');
   writeFileSync(image, new Uint8Array(100));
   const roots = join(dir, 'roots');
-  const { code, out } = await capture(['--image', image, '--version', '2.0.0', '--duration-s', '0', '--json', '--roots-dir', roots, '--faults', 'status=503,count=1']);
+  const { code, out } = await capture(['--port', '0', '--image', image, '--version', '2.0.0', '--duration-s', '0', '--json', '--roots-dir', roots, '--faults', 'status=503,count=1']);
   assert.is(code, 0);
   const info = JSON.parse(out[0]!);
   assert.is(info.version, '2.0.0');
@@ -60,7 +61,7 @@ test('--json prints the URLs, key, hosts and root files, writes the PEMs, and st
 test('an MCUboot image gives its own version', async () => {
   const image = join(dir, 'signed.bin');
   writeFileSync(image, mcubootImage());
-  const { code, out } = await capture(['--image', image, '--duration-s', '0', '--json', '--roots-dir', join(dir, 'r2')]);
+  const { code, out } = await capture(['--port', '0', '--image', image, '--duration-s', '0', '--json', '--roots-dir', join(dir, 'r2')]);
   assert.is(code, 0);
   assert.is(JSON.parse(out[0]!).version, '1.2.3+4');
   assert.ok(existsSync(join(dir, 'r2', 'roots.pem')));
@@ -75,6 +76,7 @@ test('usage errors: no image, unreadable image, no version for a plain file, bad
     [['--image', plain], /--version is required/],
     [['--image', plain, '--version', '1', '--faults', 'drop-after=x'], /drop-after needs a whole number/],
     [['--image', plain, '--version', '1', '--port', '70000'], /--port: '70000'/],
+    [['--image', plain, '--version', '1', '--port', '0', '--roots-dir', plain], /--roots-dir '.*plain\.bin' cannot be made a folder/],
   ];
   for (const [argv, message] of cases) {
     try {
@@ -85,6 +87,19 @@ test('usage errors: no image, unreadable image, no version for a plain file, bad
       assert.match((e as Error).message, message);
     }
   }
+});
+
+test('--host 0.0.0.0 says it binds 0.0.0.0 (text and JSON); without --port it listens on the documented 8443', async () => {
+  const image = join(dir, 'any.bin');
+  writeFileSync(image, mcubootImage());
+  const text = await capture(['--port', '0', '--host', '0.0.0.0', '--image', image, '--duration-s', '0', '--roots-dir', join(dir, 'r3')]);
+  assert.is(text.code, 0);
+  assert.match(text.out[0]!, /^fotakit serve: release 1\.2\.3\+4 \(64 bytes\) on 0\.0\.0\.0:\d+$/);
+  assert.match(text.out.join('\n'), /map to this machine's network address/);
+  const j = await capture(['--port', '0', '--host', '0.0.0.0', '--image', image, '--duration-s', '0', '--json', '--roots-dir', join(dir, 'r3')]);
+  assert.match(JSON.parse(j.out[0]!).listen, /^0\.0\.0\.0:\d+$/);
+  assert.is(SERVE_DEFAULT_PORT, 8443);
+  assert.match(helpText(SPEC), /default 8443; 0: a free one/);
 });
 
 test.run();
