@@ -10,9 +10,11 @@ const filter = process.argv.slice(2).join('|');
 const pattern = filter ? `(${filter}).*\\.test\\.ts$` : '\\.test\\.ts$';
 mkdirSync('test-artifacts', { recursive: true });
 
-const child = spawn(process.execPath, ['--import', 'tsx', 'node_modules/uvu/bin.js', 'test', pattern], {
+const child = spawn(process.execPath, ['--import', 'tsx', 'node_modules/uvu/bin.js', 'test', pattern, '--no-color'], {
   stdio: ['ignore', 'pipe', 'inherit'],
-  env: { ...process.env, FORCE_COLOR: '0', NO_COLOR: '1' },
+  // uvu's own --color (on by default) sets FORCE_COLOR, and with NO_COLOR beside it every child node process
+  // warns on stderr, which the CLI tests read.
+  env: { ...withoutForceColor(process.env), NO_COLOR: '1' },
 });
 let out = '';
 child.stdout.on('data', (chunk: Buffer) => {
@@ -28,3 +30,9 @@ child.on('close', (code) => {
   console.log(`\ntests: ${passed} passed, ${failed} failed, ${skipped} skipped`);
   process.exit(code !== 0 || failed > 0 || total === 0 ? 1 : 0);
 });
+
+/** The environment without FORCE_COLOR (NO_COLOR alone turns colours off). */
+function withoutForceColor(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const { FORCE_COLOR: _force, ...rest } = env;
+  return rest;
+}
