@@ -43,7 +43,11 @@ export const DOWNLOAD_RETRY_BACKOFF_MS = 200;
 export const DOWNLOAD_RETRY_BACKOFF_MAX_MS = 5_000;
 /** Times the file may change under the download before DOWNLOAD_FILE_UNSTABLE. */
 export const DOWNLOAD_MAX_RESTARTS = 3;
-/** Progress written to Settings at most this often (flash wear), and at the end. */
+/**
+ * Progress written to Settings at most this often (flash wear), and at the end — for a sink that cannot
+ * tell what it kept. A sink with `persistedBytes` owns the byte count (a flash slot saves it per page it
+ * commits): the record then holds only the file's identity and is written when that changes.
+ */
 export const DOWNLOAD_PERSIST_INTERVAL_BYTES = 16 * 1024;
 /** Failures with pipelined requests in flight before going one request at a time. */
 export const DOWNLOAD_PIPELINE_FAILURES_BEFORE_SEQUENTIAL = 2;
@@ -145,6 +149,8 @@ class RangeDownload {
   private complete = false;
   private resumedFrom = 0;
   private persistedOffset = -1;
+  /** The file identity last written to the record (when the sink owns the byte count). */
+  private persistedIdentity: string | undefined;
   /** The sink was told the file's size and validators (sink.open) in this run. */
   private sinkOpened = false;
   private requests = 0;
@@ -228,6 +234,7 @@ class RangeDownload {
         this.lastModified = st.lastModified;
         this.resumedFrom = offset;
         this.persistedOffset = st.offset;
+        this.persistedIdentity = this.identity(st.head);
         if (st.head !== undefined) this.policy.observe({ headBytes: st.head[0], first: st.head[1], last: st.head[2] });
         this.o.log?.log('info', 'download: resuming', { offset, size: st.size });
         await this.openSink();
@@ -439,13 +446,23 @@ class RangeDownload {
     this.complete = false;
     if (this.o.settings) await clearDownloadState(this.o.settings, this.stateKey);
     this.persistedOffset = -1;
+    this.persistedIdentity = undefined;
     return 'reconnect';
+  }
+
+  /** What the record says about the file apart from the offset: a change must reach the record. */
+  private identity(head: readonly number[] | undefined): string {
+    return JSON.stringify([this.size, this.etag, this.lastModified, head]);
   }
 
   private async persist(force: boolean): Promise<void> {
     if (!this.o.settings || this.size === undefined) return;
     if (!force && this.offset === this.persistedOffset) return;
     const h = this.policy.observedHead?.();
+    const identity = this.identity(h === undefined ? undefined : [h.headBytes, h.first, h.last]);
+    // The sink keeps its own count: only a new identity is worth a settings write (flash wear).
+    if (!force && this.o.sink.persistedBytes && identity === this.persistedIdentity) return;
+    this.persistedIdentity = identity;
     await saveDownloadState(
       this.o.settings,
       {
