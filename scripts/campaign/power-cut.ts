@@ -30,6 +30,17 @@ import { BOARD_PROFILES } from '../../src/hal/sim/profiles.ts';
 import { BoardResetSignal } from '../../src/hal/system.ts';
 import type { BoardName } from '../../src/hal/board.ts';
 import { readFileSync } from 'node:fs';
+
+/** The campaign's own failures (a flow that fails without any cut is a broken campaign, not a finding). */
+export const CAMPAIGN_ERROR_CODES = {
+  CAMPAIGN_SET_PENDING: 'boot_set_pending failed while staging',
+  CAMPAIGN_CONFIRM: 'boot_set_confirmed failed in the trial',
+  CAMPAIGN_BASELINE_FAILED: 'the flow fails without a power cut',
+} as const;
+
+declare module '../../src/hal/errors.ts' {
+  interface FotaErrorCodeRegistry extends Record<keyof typeof CAMPAIGN_ERROR_CODES, true> {}
+}
 import { fileURLToPath } from 'node:url';
 
 export type PowerCutFlow = 'upgrade' | 'revert' | 'permanent';

@@ -10,7 +10,21 @@ import type { ResponseEntry, RunLogEntry, SummaryEntry } from '../fota/run-log.t
 import type { CertProbe } from '../fota/cert-select.ts';
 
 /** A run log that cannot be drawn: not an array, an entry without a usable time, a bad number. */
+/** Report errors. */
+export const REPORT_ERROR_CODES = {
+  REPORT_BAD_INPUT: 'a run log that is not a list of entries',
+  REPORT_BAD_LINE: 'a run-log line that is not JSON',
+  REPORT_BAD_ENTRY: 'a run-log entry of an unknown kind or with fields of the wrong type',
+  REPORT_TOO_LARGE: 'a run log over the report limits',
+} as const;
+
 export class ReportError extends FotaError {}
+
+declare module '../hal/errors.ts' {
+  interface FotaErrorCodeRegistry
+    extends Record<keyof typeof REPORT_ERROR_CODES, true> {}
+}
+
 
 /** More entries than this are refused (a report is for one run; campaigns summarise themselves). */
 export const REPORT_MAX_ENTRIES = 5_000_000;

@@ -6,7 +6,7 @@
  * version policy all passed. DESIGN.md "The FOTA agent".
  */
 import type { Clock } from '../../hal/clock.ts';
-import { FotaError, PowerCutError, isFotaError } from '../../hal/errors.ts';
+import { FotaError, PowerCutError, isFotaError, type FotaErrorCode } from '../../hal/errors.ts';
 import type { Log } from '../../hal/log.ts';
 import type { Settings } from '../../hal/settings.ts';
 import type { SlotTarget } from '../dfu/slot-target.ts';
@@ -305,7 +305,7 @@ export class FotaAgent {
   }
 
   /** A staged image that did not stay: stage it again, a bounded number of times. */
-  private async retryOrGiveUp(rec: AgentRecord, code: string, why: string): Promise<AgentEvent> {
+  private async retryOrGiveUp(rec: AgentRecord, code: FotaErrorCode, why: string): Promise<AgentEvent> {
     rec.attempts += 1;
     if (rec.attempts >= AGENT_MAX_STAGE_ATTEMPTS) {
       throw new FotaError(code, `agent: ${why}; gave up after ${rec.attempts} attempts`, { attempts: rec.attempts });

@@ -16,7 +16,7 @@ import { X509Certificate } from 'node:crypto';
 import * as net from 'node:net';
 import { Duplex } from 'node:stream';
 import * as tls from 'node:tls';
-import { NetError, TlsError } from '../errors.ts';
+import { NetError, TlsError, type NetErrorCode, type TlsErrorCode } from '../errors.ts';
 import {
   CREDENTIAL_TYPE,
   MODEM_MAX_CERT_CHAIN_BYTES,
@@ -131,7 +131,7 @@ const UNKNOWN_CA_CODES = new Set([
   'CERT_SIGNATURE_FAILURE',
 ]);
 /** Node/OpenSSL verification codes → fotakit's TlsError codes (the rest: TLS_HANDSHAKE_FAILED). */
-const TLS_CODE_MAP: Readonly<Record<string, string>> = {
+const TLS_CODE_MAP: Readonly<Record<string, TlsErrorCode>> = {
   CERT_HAS_EXPIRED: 'CERT_EXPIRED',
   CERT_NOT_YET_VALID: 'CERT_NOT_YET_VALID',
   ERR_TLS_CERT_ALTNAME_INVALID: 'CERT_HOSTNAME_MISMATCH',
@@ -148,7 +148,7 @@ function timerMs(op: string, name: string, v: number): number {
 
 function tcpError(op: string, e: unknown, where: string): NetError {
   const code = (e as { code?: string })?.code ?? '';
-  const mapped = TCP_ERRNO.has(code) ? code : code === 'ENETUNREACH' || code === 'EADDRNOTAVAIL' ? 'EHOSTUNREACH' : 'ECONNRESET';
+  const mapped: NetErrorCode = TCP_ERRNO.has(code) ? (code as NetErrorCode) : code === 'ENETUNREACH' || code === 'EADDRNOTAVAIL' ? 'EHOSTUNREACH' : 'ECONNRESET';
   return new NetError(mapped, `${op}: ${where}: ${(e as Error)?.message ?? String(e)}`, { nodeCode: code });
 }
 

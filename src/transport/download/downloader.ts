@@ -19,7 +19,7 @@
  * Spec: shared/reference/nrf91-fota.md ("EMSGSIZE", "NCS download_client / downloader behaviour").
  */
 import type { Clock } from '../../hal/clock.ts';
-import { FotaError, TlsError, isFotaError } from '../../hal/errors.ts';
+import { FotaError, TlsError, isFotaError, type FotaErrorCode } from '../../hal/errors.ts';
 import type { Log } from '../../hal/log.ts';
 import { MODEM_TLS_MAX_RECORD_BYTES } from '../../hal/net.ts';
 import type { Settings } from '../../hal/settings.ts';
@@ -53,7 +53,7 @@ export const DOWNLOAD_PERSIST_INTERVAL_BYTES = 16 * 1024;
 export const DOWNLOAD_PIPELINE_FAILURES_BEFORE_SEQUENTIAL = 2;
 
 /** Socket failures worth a reconnect (TLS verdicts and unknown hosts are not). */
-const RETRYABLE_NET_CODES = ['ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'ENOTCONN', 'EPIPE', 'ENOMEM', 'ECONNABORTED'];
+const RETRYABLE_NET_CODES: readonly FotaErrorCode[] = ['ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'ENOTCONN', 'EPIPE', 'ENOMEM', 'ECONNABORTED'];
 /** Statuses that say "try again later". */
 const RETRYABLE_STATUSES: ReadonlySet<number> = new Set([408, 429, 500, 502, 503, 504]);
 
