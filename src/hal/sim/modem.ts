@@ -16,6 +16,7 @@ import { X509Certificate } from 'node:crypto';
 import * as net from 'node:net';
 import { Duplex } from 'node:stream';
 import * as tls from 'node:tls';
+import type { Clock } from '../clock.ts';
 import { NetError, TlsError, type NetErrorCode, type TlsErrorCode } from '../errors.ts';
 import {
   CREDENTIAL_TYPE,
@@ -67,6 +68,8 @@ export interface SimModemOptions {
    * Without it, an unknown name is EHOSTUNREACH.
    */
   lookup?: (host: string) => Promise<string | undefined>;
+  /** The clock link shaping runs on (latency, bandwidth, stalls). Default: real time. */
+  linkClock?: Clock;
 }
 
 /** What the modem saw, summed over every socket since it was made. */
@@ -335,6 +338,7 @@ class SimModemImpl implements SimModem {
   private readonly maxRecordBytes: number;
   private readonly onRecord: SimModemOptions['onRecord'];
   private readonly lookup: SimModemOptions['lookup'];
+  private readonly linkClock: Clock | undefined;
   private readonly maxCertChainBytes: number;
   private readonly maxSockets: number;
   private readonly tlsMaxVersion: 'TLSv1.2' | 'TLSv1.3';
@@ -352,6 +356,7 @@ class SimModemImpl implements SimModem {
     new TlsRecordGate(this.maxRecordBytes); // validates the limit now rather than at the first connect
     this.onRecord = o.onRecord;
     this.lookup = o.lookup;
+    this.linkClock = o.linkClock;
     this.maxCertChainBytes = o.maxCertChainBytes ?? MODEM_MAX_CERT_CHAIN_BYTES;
     this.maxSockets = o.maxSockets ?? MODEM_MAX_SOCKETS;
     this.tlsMaxVersion = o.tlsMaxVersion ?? 'TLSv1.2';
@@ -480,7 +485,7 @@ class SimModemImpl implements SimModem {
         stats.rawBytesUp += bytes.length;
         rawSocket.write(bytes);
       }
-    });
+    }, this.linkClock);
     // Downlink: raw TCP → link → record gate → TLS (or the app, for plain TCP).
     let dropped = false;
     let stalled = false;
@@ -536,7 +541,7 @@ class SimModemImpl implements SimModem {
           }, 0),
         );
       }
-    });
+    }, this.linkClock);
 
     rawSocket.on('data', (chunk: Buffer) => {
       if (dead || dropped) return;
