@@ -34,6 +34,11 @@ import { signImage } from '../fota/mcuboot/sign.ts';
 import { parseHeader } from '../fota/mcuboot/header.ts';
 import { formatVersion } from '../fota/mcuboot/version.ts';
 import type { RunLogEntry, RunLogEvent, SummaryEntry } from '../fota/run-log.ts';
+import type { AgentEventRecord } from '../fota/agent/agent.ts';
+import type { CertProbe } from '../fota/cert-select.ts';
+import type { TrustedKey } from '../fota/mcuboot/keys.ts';
+import type { Clock } from '../hal/clock.ts';
+import type { Crypto } from '../hal/crypto.ts';
 import { RecordLedger, RunningTotal } from './run-measures.ts';
 import { HttpClient } from '../transport/http/client.ts';
 import { parseUrl } from '../transport/http/url.ts';
@@ -56,6 +61,10 @@ const SIM_BLE_INTERVAL_MS = 15;
 const SIM_BLE_PACKETS_PER_INTERVAL = 4;
 /** Device identity sent to the release API. */
 const SIM_DEVICE_SERIAL = 'fotakit-sim-0001';
+const SIM_USER_AGENT = 'fotakit-sim/0.1';
+/** Status of every range response the run log shows. */
+const HTTP_PARTIAL_CONTENT = 206;
+const MS_PER_S = 1000;
 const SIM_SOFTWARE_TYPE = 'app';
 
 /** The release a run's world serves: the image, and the version the release API announces. */
@@ -203,21 +212,125 @@ async function primaryIsEmpty(board: SimBoard): Promise<boolean> {
   return head.every((b) => b === board.flash.device.erasedValue);
 }
 
-export async function runSim(o: SimOptions): Promise<SimResult> {
-  const crypto = nodeCrypto;
-  const clock = new SimClock();
-  const t0 = clock.now();
-  const entries: RunLogEntry[] = [];
-  const emit = (e: RunLogEvent): void => {
-    const entry = { t: Math.round(clock.now() - t0), ...e } as RunLogEntry;
-    entries.push(entry);
-    o.onEntry?.(entry);
-  };
-  const target = o.target ?? 'nrf9160';
-  const link = o.link ?? 'lte-m';
-  const recordLimit = o.recordLimitBytes ?? MODEM_TLS_MAX_RECORD_BYTES;
-  const payloadBytes = o.payloadBytes ?? (target === 'nrf52833' ? 64 * 1024 : SIM_DEFAULT_PAYLOAD_BYTES);
+/**
+ * The run log of one simulated run: entries stamped on the board clock from the run's start, and the
+ * figures the summary adds up over every boot (each download run counts requests and retries from 0).
+ */
+class SimRunLog {
+  readonly entries: RunLogEntry[] = [];
+  /** The TLS records the modem saw, matched to the responses that carried them. */
+  readonly records = new RecordLedger();
+  probes = 0;
+  reboots = 0;
+  private bytes = 0;
+  private readonly requests = new RunningTotal();
+  private readonly retries = new RunningTotal();
+  private maxRecord = 0;
+  private fromVersion: string | undefined;
+  /** The host the image comes from (the payload URL's), for the per-response entries. */
+  private downloadHost = '';
+  private readonly t0: number;
 
+  constructor(
+    private readonly clock: Clock,
+    private readonly recordLimit: number,
+    private readonly onEntry: ((e: RunLogEntry) => void) | undefined,
+  ) {
+    this.t0 = clock.now();
+  }
+
+  emit(e: RunLogEvent): void {
+    const entry = { t: Math.round(this.clock.now() - this.t0), ...e } as RunLogEntry;
+    this.entries.push(entry);
+    this.onEntry?.(entry);
+  }
+
+  /** Seconds since the run started, on the board clock. */
+  seconds(): number {
+    return (this.clock.now() - this.t0) / MS_PER_S;
+  }
+
+  /** A log that also puts the downloader's reasons to reconnect into the run log. */
+  logThrough(inner: Log): Log {
+    return {
+      log: (level, message, fields) => {
+        if (message === 'download: retrying') {
+          this.emit({ kind: 'connection', host: this.downloadHost, what: 'reconnect', ...(typeof fields?.code === 'string' ? { code: fields.code } : {}) });
+        }
+        inner.log(level, message, fields);
+      },
+    };
+  }
+
+  /** MCUboot ran: every boot after the first is a reboot. */
+  boot(reason: string, outcome: { version?: string; swap: string }): void {
+    if (this.entries.length > 0) this.reboots++;
+    this.emit({ kind: 'board-boot', reason, ...(outcome.version ? { version: outcome.version } : {}), swap: outcome.swap });
+  }
+
+  probe(p: CertProbe): void {
+    this.probes++;
+    this.emit({ kind: 'probe', ...p });
+  }
+
+  connected(host: string): void {
+    this.records.reset(host);
+    this.emit({ kind: 'connection', host, what: 'connect' });
+  }
+
+  /** An agent event: progress also becomes a response entry with the records that carried it. */
+  agentEvent(e: AgentEventRecord): void {
+    if (e.kind === 'progress') {
+      this.bytes = e.bytes;
+      this.requests.see(e.requests);
+      this.retries.see(e.retries);
+      this.maxRecord = Math.max(this.maxRecord, e.maxRecordBytes);
+      const headerBytes = e.headBytes ?? 0;
+      this.emit({
+        kind: 'response',
+        host: this.downloadHost,
+        status: HTTP_PARTIAL_CONTENT,
+        rangeBytes: e.rangeBytes,
+        headerBytes,
+        bodyBytes: e.rangeBytes,
+        recordBytes: this.records.take(this.downloadHost, headerBytes + e.rangeBytes),
+        recordLimit: this.recordLimit,
+      });
+    }
+    if (e.kind === 'check' && this.fromVersion === undefined) this.fromVersion = e.running;
+    if (e.kind === 'check' && e.url) this.downloadHost = parseUrl(e.url).host;
+    this.emit({ ...e });
+  }
+
+  /** The summary entry (emitted too). */
+  summarize(o: { result: AgentResult; link: LinkProfileName; counters: { maxRecordBytes: number; rawBytesDown: number; connects: number }; board: string }): SummaryEntry {
+    const seconds = this.seconds();
+    const linkLimit = linkLimitSeconds(o.link, o.counters);
+    const summary: SummaryEntry = {
+      kind: 'summary',
+      final: o.result.state,
+      ...(o.result.running ? { version: o.result.running } : {}),
+      ...(this.fromVersion ? { fromVersion: this.fromVersion } : {}),
+      bytes: this.bytes,
+      requests: this.requests.total(),
+      retries: this.retries.total(),
+      maxRecordBytes: Math.max(this.maxRecord, o.counters.maxRecordBytes),
+      recordLimit: this.recordLimit,
+      seconds: Math.round(seconds * 100) / 100,
+      ...(linkLimit !== undefined ? { linkLimitSeconds: Math.round(linkLimit * 100) / 100 } : {}),
+      probes: this.probes,
+      reboots: this.reboots,
+      ...(o.result.reason ? { reason: o.result.reason } : {}),
+      board: o.board,
+      link: o.link,
+    };
+    this.emit(summary);
+    return summary;
+  }
+}
+
+/** The images of a run: the factory image the board starts with and the release the world serves. */
+async function simImages(o: SimOptions, crypto: Crypto, payloadBytes: number) {
   const keyPem = o.keyPem ?? generateImageKeyPem('ed25519');
   const signer = createPemSigner(keyPem);
   const trustedKeys = [signer.publicKeyDer];
@@ -225,24 +338,126 @@ export async function runSim(o: SimOptions): Promise<SimResult> {
     signImage(simPayload(payloadBytes, seed), { crypto, signer, headerSize: SIM_IMAGE_HEADER_BYTES, padHeader: true, version, align: 4 });
   const factoryImage = await sign(SIM_FROM_VERSION, 1);
   const release = o.image ?? (await sign(SIM_TO_VERSION, 2));
-  const releaseVersion = releaseVersionOf(release);
+  return { trustedKeys, factoryImage, release, releaseVersion: releaseVersionOf(release) };
+}
+
+/**
+ * The companion nRF52833 over simulated BLE: its slot target, made anew at every boot of the nRF9160
+ * (RAM does not survive a reset), reporting the push and the companion's boots to the run log.
+ */
+async function companionSlot(o: { crypto: Crypto; trustedKeys: TrustedKey[]; payloadBytes: number; clock: Clock; runLog: SimRunLog; closers: (() => Promise<unknown>)[] }): Promise<() => SlotTarget> {
+  const { crypto, clock, runLog } = o;
+  const device = await SimSmpDevice.create({ crypto, trustedKeys: o.trustedKeys, initialImage: await buildTestImage(crypto, o.payloadBytes, SIM_FROM_VERSION, 1) });
+  const [central, peripheral] = createBleLinkPair({ clock, mtu: SIM_BLE_MTU, connectionIntervalMs: SIM_BLE_INTERVAL_MS, packetsPerInterval: SIM_BLE_PACKETS_PER_INTERVAL });
+  device.server.attachBle(peripheral);
+  const smp = new SmpClient(new BleSmpTransport(central), { clock });
+  o.closers.push(() => smp.close());
+  return () => {
+    const slot = new SmpSlotTarget(smp, { name: 'nrf52833 over BLE (SMP)' });
+    return observeCompanion(slot, {
+      flushed: (ms) => {
+        const u = slot.lastUpload;
+        if (u) runLog.emit({ kind: 'upload', target: slot.name, bytes: u.bytes, requests: u.requests, resumedFrom: u.resumedFrom, ...(u.match !== undefined ? { match: u.match } : {}), ms });
+      },
+      reset: () => {
+        const b = device.boots.at(-1);
+        if (b) runLog.emit({ kind: 'board-boot', board: 'nrf52833', reason: 'smp reset', ...(b.version ? { version: b.version } : {}), swap: b.swap });
+      },
+    });
+  };
+}
+
+/** What one boot of the application needs: a fresh agent every time (nothing survives in RAM). */
+interface AppContext {
+  o: SimOptions;
+  target: 'nrf9160' | 'nrf52833';
+  board: SimBoard;
+  modem: SimModem;
+  clock: Clock;
+  crypto: Crypto;
+  candidates: CertCandidate[];
+  world: SimWorld;
+  trustedKeys: TrustedKey[];
+  recordLimit: number;
+  makeSlot: () => SlotTarget;
+  log: Log;
+  runLog: SimRunLog;
+}
+
+/** One boot of the application: cert selection, update check, download, verify, stage, trial, confirm. */
+async function runAgentOnce(c: AppContext): Promise<AgentResult> {
+  const { o, board, clock, crypto, runLog } = c;
+  const selector = new CertSelector({
+    modem: c.modem,
+    candidates: c.candidates,
+    settings: board.settings,
+    clock,
+    crypto,
+    ...(o.certMode ? { mode: o.certMode } : {}),
+    onProbe: (p) => runLog.probe(p),
+  });
+  const connect = async (host: string, port: number) => {
+    const socket = await selector.connect(host, port);
+    runLog.connected(host);
+    return socket;
+  };
+  const newClient = () => new HttpClient({ connect, clock, userAgent: SIM_USER_AGENT });
+  const http = newClient();
+  try {
+    const agent = new FotaAgent({
+      settings: board.settings,
+      clock,
+      log: c.log,
+      slot: c.makeSlot(),
+      release: releasePort({
+        newClient,
+        api: { baseUrl: c.world.apiUrl, projectKey: c.world.projectKey },
+        identity: { deviceSerial: SIM_DEVICE_SERIAL, hardwareVersion: c.target === 'nrf52833' ? 'nrf52833' : 'nrf9160dk', softwareType: SIM_SOFTWARE_TYPE },
+      }),
+      downloader: rangeDownloadPort({
+        client: http,
+        clock,
+        settings: board.settings,
+        log: c.log,
+        recordLimitBytes: c.recordLimit,
+        ...(o.pipelineDepth !== undefined ? { pipelineDepth: o.pipelineDepth } : {}),
+      }),
+      createVerifier: mcubootVerifier({ crypto, trustedKeys: c.trustedKeys }),
+      selectCert: selectCertFor(selector),
+      selfTest: async () => !o.failSelftest,
+      onEvent: (e) => runLog.agentEvent(e),
+    });
+    return await agent.run({ check: true });
+  } finally {
+    await http.close().catch(() => undefined);
+    await selector.close().catch(() => undefined);
+  }
+}
+
+export async function runSim(o: SimOptions): Promise<SimResult> {
+  const crypto = nodeCrypto;
+  const clock = new SimClock();
+  const target = o.target ?? 'nrf9160';
+  const link = o.link ?? 'lte-m';
+  const recordLimit = o.recordLimitBytes ?? MODEM_TLS_MAX_RECORD_BYTES;
+  const payloadBytes = o.payloadBytes ?? (target === 'nrf52833' ? 64 * 1024 : SIM_DEFAULT_PAYLOAD_BYTES);
+  const runLog = new SimRunLog(clock, recordLimit, o.onEntry);
+  const { trustedKeys, factoryImage, release, releaseVersion } = await simImages(o, crypto, payloadBytes);
 
   const closers: (() => Promise<unknown>)[] = [];
   try {
     // The update server: local, or the user's.
     const world = await o.world({ image: release, version: releaseVersion });
     closers.push(() => world.close());
-    const { apiUrl, projectKey, hosts } = world;
     const candidates = o.candidates && o.candidates.length > 0 ? o.candidates : world.candidates;
 
     // The modem: real TLS on loopback, the record gate, the shaped link. Each record is noted so the
     // report can show every response against the limit.
-    const records = new RecordLedger();
     const modem: SimModem = createSimModem({
-      hosts,
+      hosts: world.hosts,
       link,
       maxRecordBytes: recordLimit,
-      onRecord: (r) => records.add(r.host, r.recordBytes),
+      onRecord: (r) => runLog.records.add(r.host, r.recordBytes),
       ...(world.lookup ? { lookup: world.lookup } : {}),
     });
     closers.push(() => modem.closeAll());
@@ -257,30 +472,10 @@ export async function runSim(o: SimOptions): Promise<SimResult> {
     if (await primaryIsEmpty(board)) await provision(board, factoryImage);
 
     // Where the image goes. The slot target is made anew at every boot: its RAM does not survive a reset.
-    let makeSlot: () => SlotTarget;
-    if (target === 'nrf52833') {
-      const device = await SimSmpDevice.create({ crypto, trustedKeys, initialImage: await buildTestImage(crypto, payloadBytes, SIM_FROM_VERSION, 1) });
-      const [central, peripheral] = createBleLinkPair({ clock, mtu: SIM_BLE_MTU, connectionIntervalMs: SIM_BLE_INTERVAL_MS, packetsPerInterval: SIM_BLE_PACKETS_PER_INTERVAL });
-      device.server.attachBle(peripheral);
-      const smp = new SmpClient(new BleSmpTransport(central), { clock });
-      closers.push(() => smp.close());
-      makeSlot = () => {
-        const slot = new SmpSlotTarget(smp, { name: 'nrf52833 over BLE (SMP)' });
-        return observeCompanion(slot, {
-          flushed: (ms) => {
-            const u = slot.lastUpload;
-            if (u) emit({ kind: 'upload', target: slot.name, bytes: u.bytes, requests: u.requests, resumedFrom: u.resumedFrom, ...(u.match !== undefined ? { match: u.match } : {}), ms });
-          },
-          reset: () => {
-            const b = device.boots.at(-1);
-            if (b) emit({ kind: 'board-boot', board: 'nrf52833', reason: 'smp reset', ...(b.version ? { version: b.version } : {}), swap: b.swap });
-          },
-        });
-      };
-    } else {
-      makeSlot = () =>
-        new FlashSlotTarget({ flash: board.flash, settings: board.settings, strategy: SIM_STRATEGY, reboot: (r) => board.system.reboot(r), name: 'nrf9160 slot1_partition' });
-    }
+    const makeSlot =
+      target === 'nrf52833'
+        ? await companionSlot({ crypto, trustedKeys, payloadBytes, clock, runLog, closers })
+        : () => new FlashSlotTarget({ flash: board.flash, settings: board.settings, strategy: SIM_STRATEGY, reboot: (r) => board.system.reboot(r), name: 'nrf9160 slot1_partition' });
     const bootloader = bootloaderFromFlashMap(board.flash, {
       strategy: SIM_STRATEGY,
       validate: imageValidator({ crypto, trustedKeys }),
@@ -291,135 +486,21 @@ export async function runSim(o: SimOptions): Promise<SimResult> {
     const flashOpsAtStart = board.flash.operationCount;
     if (o.powerCutAt !== undefined) board.flash.cutAtOperation(flashOpsAtStart + o.powerCutAt);
 
-    let probes = 0;
-    let reboots = 0;
-    let bytes = 0;
-    // Requests and retries over every boot: each download run counts from 0.
-    const requests = new RunningTotal();
-    const retries = new RunningTotal();
-    let maxRecord = 0;
-    let fromVersion: string | undefined;
-    /** The host the image comes from (the payload URL's), for the per-response entries. */
-    let downloadHost = '';
-    const inner = o.log ?? silentLog;
-    // The downloader says why it reconnects in its log: that goes into the run log too.
-    const log: Log = {
-      log(level, message, fields) {
-        if (message === 'download: retrying') {
-          emit({ kind: 'connection', host: downloadHost, what: 'reconnect', ...(typeof fields?.code === 'string' ? { code: fields.code } : {}) });
-        }
-        inner.log(level, message, fields);
-      },
-    };
-
+    const app: AppContext = { o, target, board, modem, clock, crypto, candidates, world, trustedKeys, recordLimit, makeSlot, log: runLog.logThrough(o.log ?? silentLog), runLog };
     const { result, powerCuts, boots } = await runDevice({
       maxBoots: SIM_MAX_BOOTS,
       powerOn: () => {},
       boot: async () => {
         const reason = await board.boot();
         const outcome = await bootloader.boot();
-        if (entries.length > 0) reboots++;
-        emit({ kind: 'board-boot', reason, ...(outcome.version ? { version: outcome.version } : {}), swap: outcome.swap });
+        runLog.boot(reason, outcome);
         return outcome;
       },
-      app: async () => {
-        // A fresh application after every reset: nothing survives in RAM, the record is in settings.
-        const selector = new CertSelector({
-          modem,
-          candidates,
-          settings: board.settings,
-          clock,
-          crypto,
-          ...(o.certMode ? { mode: o.certMode } : {}),
-          onProbe: (p) => {
-            probes++;
-            emit({ kind: 'probe', ...p });
-          },
-        });
-        const connect = async (host: string, port: number) => {
-          const socket = await selector.connect(host, port);
-          records.reset(host);
-          emit({ kind: 'connection', host, what: 'connect' });
-          return socket;
-        };
-        const newClient = () => new HttpClient({ connect, clock, userAgent: 'fotakit-sim/0.1' });
-        const http = newClient();
-        try {
-          const agent = new FotaAgent({
-            settings: board.settings,
-            clock,
-            log,
-            slot: makeSlot(),
-            release: releasePort({
-              newClient,
-              api: { baseUrl: apiUrl, projectKey },
-              identity: { deviceSerial: SIM_DEVICE_SERIAL, hardwareVersion: target === 'nrf52833' ? 'nrf52833' : 'nrf9160dk', softwareType: SIM_SOFTWARE_TYPE },
-            }),
-            downloader: rangeDownloadPort({
-              client: http,
-              clock,
-              settings: board.settings,
-              log,
-              recordLimitBytes: recordLimit,
-              ...(o.pipelineDepth !== undefined ? { pipelineDepth: o.pipelineDepth } : {}),
-            }),
-            createVerifier: mcubootVerifier({ crypto, trustedKeys }),
-            selectCert: selectCertFor(selector),
-            selfTest: async () => !o.failSelftest,
-            onEvent: (e) => {
-              if (e.kind === 'progress') {
-                bytes = e.bytes;
-                requests.see(e.requests);
-                retries.see(e.retries);
-                maxRecord = Math.max(maxRecord, e.maxRecordBytes);
-                const headerBytes = e.headBytes ?? 0;
-                emit({
-                  kind: 'response',
-                  host: downloadHost,
-                  status: 206,
-                  rangeBytes: e.rangeBytes,
-                  headerBytes,
-                  bodyBytes: e.rangeBytes,
-                  recordBytes: records.take(downloadHost, headerBytes + e.rangeBytes),
-                  recordLimit,
-                });
-              }
-              if (e.kind === 'check' && fromVersion === undefined) fromVersion = e.running;
-              if (e.kind === 'check' && e.url) downloadHost = parseUrl(e.url).host;
-              emit({ ...e });
-            },
-          });
-          return await agent.run({ check: true });
-        } finally {
-          await http.close().catch(() => undefined);
-          await selector.close().catch(() => undefined);
-        }
-      },
+      app: () => runAgentOnce(app),
     });
 
-    const counters = modem.counters();
-    const seconds = (clock.now() - t0) / 1000;
-    const linkLimit = linkLimitSeconds(link, counters);
-    const summary: SummaryEntry = {
-      kind: 'summary',
-      final: result.state,
-      ...(result.running ? { version: result.running } : {}),
-      ...(fromVersion ? { fromVersion } : {}),
-      bytes,
-      requests: requests.total(),
-      retries: retries.total(),
-      maxRecordBytes: Math.max(maxRecord, counters.maxRecordBytes),
-      recordLimit,
-      seconds: Math.round(seconds * 100) / 100,
-      ...(linkLimit !== undefined ? { linkLimitSeconds: Math.round(linkLimit * 100) / 100 } : {}),
-      probes,
-      reboots,
-      ...(result.reason ? { reason: result.reason } : {}),
-      board: target === 'nrf52833' ? 'nrf9160 + nrf52833' : 'nrf9160',
-      link,
-    };
-    emit(summary);
-    return { summary, entries, agent: result, flashOperations: board.flash.operationCount - flashOpsAtStart, powerCuts, boots };
+    const summary = runLog.summarize({ result, link, counters: modem.counters(), board: target === 'nrf52833' ? 'nrf9160 + nrf52833' : 'nrf9160' });
+    return { summary, entries: runLog.entries, agent: result, flashOperations: board.flash.operationCount - flashOpsAtStart, powerCuts, boots };
   } finally {
     for (const close of closers.reverse()) await close().catch(() => undefined);
   }
