@@ -16,7 +16,7 @@
  *   raw bytes per second; the blank-slot figure is printed on the line before.
  */
 import { nodeCrypto } from '../../src/hal/node/crypto.ts';
-import { VirtualClock } from '../../src/hal/sim/smp-clock.ts';
+import { VirtualClock } from '../../src/hal/sim/clock.ts';
 import { buildTestImage, SimSmpDevice } from '../../src/boards/smp-device.ts';
 import { SmpClient } from '../../src/transport/smp/client.ts';
 import { createBleLinkPair, createUartPair } from '../../src/transport/smp/sim-links.ts';

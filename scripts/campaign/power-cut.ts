@@ -32,6 +32,17 @@ import type { BoardName } from '../../src/hal/board.ts';
 import { readFileSync } from 'node:fs';
 import { fixturePath } from '../../test/fixtures/index.ts';
 
+/** The campaign's own failures (a flow that fails without any cut is a broken campaign, not a finding). */
+export const CAMPAIGN_ERROR_CODES = {
+  CAMPAIGN_SET_PENDING: 'boot_set_pending failed while staging',
+  CAMPAIGN_CONFIRM: 'boot_set_confirmed failed in the trial',
+  CAMPAIGN_BASELINE_FAILED: 'the flow fails without a power cut',
+} as const;
+
+declare module '../../src/hal/errors.ts' {
+  interface FotaErrorCodeRegistry extends Record<keyof typeof CAMPAIGN_ERROR_CODES, true> {}
+}
+
 export type PowerCutFlow = 'upgrade' | 'revert' | 'permanent';
 export const POWER_CUT_FLOWS: readonly PowerCutFlow[] = ['upgrade', 'revert', 'permanent'];
 

@@ -11,7 +11,7 @@
  * Last line: `smp-power-cut: <N> cut points, <K> recovered, <F> failed`.
  */
 import { nodeCrypto } from '../../src/hal/node/crypto.ts';
-import { VirtualClock } from '../../src/hal/sim/smp-clock.ts';
+import { VirtualClock } from '../../src/hal/sim/clock.ts';
 import { buildTestImage, SimSmpDevice } from '../../src/boards/smp-device.ts';
 import { SmpClient } from '../../src/transport/smp/client.ts';
 import { createUartPair } from '../../src/transport/smp/sim-links.ts';

@@ -61,8 +61,13 @@ export interface HilOptions {
   identity: Omit<DeviceIdentity, 'currentVersion'>;
   /** Root CA candidates in the order to try (the field's order), each under its sec_tag. */
   candidates: CertCandidate[];
-  /** Keys whose signatures are accepted; none: hash-only images pass (like smp_svr without checks). */
+  /** Keys whose signatures are accepted. Without any, `allowUnsigned` must say so. */
   trustedKeys?: TrustedKey[];
+  /**
+   * Accept hash-only images (no signature checked), as an MCUboot built without signature checks
+   * (smp_svr) boots them. Never implied: without keys and without this, runHil refuses to start.
+   */
+  allowUnsigned?: boolean;
   /** Version the simulated nRF9160 slot runs at first (only-modem mode). */
   simSlotVersion?: string;
   clock: Clock;
@@ -101,6 +106,11 @@ export interface HilSummary {
 
 /** Runs one update cycle over the serial-bridged boards; resolves with the agent's resting state. */
 export async function runHil(o: HilOptions): Promise<HilSummary> {
+  // Nothing is marked for MCUboot before its signature is checked, unless the caller said otherwise.
+  const trustedKeys = o.trustedKeys ?? [];
+  if (trustedKeys.length === 0 && o.allowUnsigned !== true) {
+    throw new FotaError('AGENT_NO_TRUSTED_KEYS', 'hil: no trusted keys; give the keys whose signatures are accepted, or allowUnsigned to accept hash-only images');
+  }
   const started = o.clock.now();
   const crypto = o.crypto ?? nodeCrypto;
   const log = o.log ?? silentLog;
@@ -177,7 +187,7 @@ export async function runHil(o: HilOptions): Promise<HilSummary> {
         identity: o.identity,
       }),
       downloader: rangeDownloadPort({ client: http, clock: o.clock, settings, log }),
-      createVerifier: mcubootVerifier({ crypto, trustedKeys: o.trustedKeys ?? [], allowUnsigned: !o.trustedKeys || o.trustedKeys.length === 0 }),
+      createVerifier: mcubootVerifier({ crypto, trustedKeys, allowUnsigned: trustedKeys.length === 0 }),
       selectCert: selectCertFor(selector),
       selfTest: async () => true,
       onEvent: (e) => {

@@ -100,6 +100,7 @@ export const FLAG_VOCABULARY: Readonly<Record<string, FlagMeaning>> = {
   'modem-rtscts': { type: 'boolean', meaning: 'RTS/CTS flow control on --modem-port' },
   'slot-port': { type: 'string', meaning: 'serial device of the MCUboot board running smp_svr' },
   'slot-baud': { type: 'string', meaning: 'baud rate of --slot-port' },
+  'allow-unsigned': { type: 'boolean', meaning: 'stage hash-only images (no signature check) where no --key is given' },
   'sec-tag-base': { type: 'string', meaning: 'root CA candidates go under sec_tags base+1, base+2, ...' },
   'device-serial': { type: 'string', meaning: 'device_serial of the update check' },
   'hardware-version': { type: 'string', meaning: 'hardware_version of the update check' },

@@ -4,7 +4,7 @@
  * the board starts over — MCUboot first, as on hardware. Portable: a simulated board and a test both drive
  * it; on real hardware the board does this itself.
  */
-import { PowerCutError } from '../hal/errors.ts';
+import { PowerCutError, type FotaErrorCode } from '../hal/errors.ts';
 import { FotaError } from '../hal/errors.ts';
 import { BoardResetSignal, type ResetReason } from '../hal/system.ts';
 
@@ -16,7 +16,7 @@ export interface BootOutcome {
   /** Swap type MCUboot acted on (none, test, perm, revert) for the report. */
   swap?: string;
   /** Why nothing booted (BOOT_NO_VALID_IMAGE, ...). */
-  code?: string;
+  code?: FotaErrorCode;
 }
 
 export interface DeviceRunnerOptions<T> {

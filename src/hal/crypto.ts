@@ -1,7 +1,7 @@
 /**
  * Crypto HAL: hashing and signature verification as MCUboot needs them. Two implementations:
  * `src/hal/node/crypto.ts` (node:crypto, fast, native SHA) and `src/hal/portable/crypto.ts`
- * (audited pure JS: @noble/hashes, @noble/curves, tweetnacl) for the browser and other runtimes.
+ * (audited pure JS: @noble/hashes, @noble/curves) for the browser and other runtimes.
  * Keys are the DER bytes MCUboot embeds: SubjectPublicKeyInfo for ed25519 and ECDSA, PKCS#1
  * RSAPublicKey for RSA.
  */

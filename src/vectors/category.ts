@@ -21,3 +21,15 @@ export function errorCode(e: unknown): string {
   if (e instanceof FotaError) return e.code;
   throw e;
 }
+
+/** Test-vector generation errors. */
+export const VECTORS_ERROR_CODES = {
+  VECTORS_BAD_INPUT: 'a value a C header cannot hold (name, number range)',
+  VECTORS_BAD_KEY: 'a test key that does not parse',
+  VECTORS_EMPTY: 'a category that produced no vectors',
+  VECTORS_UNKNOWN_CATEGORY: 'a category name that does not exist',
+} as const;
+
+declare module '../hal/errors.ts' {
+  interface FotaErrorCodeRegistry extends Record<keyof typeof VECTORS_ERROR_CODES, true> {}
+}

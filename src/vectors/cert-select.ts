@@ -5,7 +5,7 @@
  * it remembers per host. Probe mode and list mode; remembered winners across restarts.
  * Spec: nrf91-fota.md problem 1 (a root CA is proven by a completed, verified handshake per host).
  */
-import { FotaError, NetError, TlsError } from '../hal/errors.ts';
+import { FotaError, NetError, TlsError, type NetErrorCode, type TlsErrorCode } from '../hal/errors.ts';
 import { nodeCrypto } from '../hal/node/crypto.ts';
 import type { ConnectOptions, CredentialInfo, Modem, Socket } from '../hal/net.ts';
 import { MemorySettings } from '../hal/portable/memory-settings.ts';
@@ -30,9 +30,9 @@ export const VECTOR_CERT_CANDIDATES: readonly CertCandidate[] = [
 interface HostScript {
   validates?: number;
   /** Failure code for specific sec_tags (default CERT_UNKNOWN_CA). */
-  failures?: Record<number, string>;
+  failures?: Record<number, TlsErrorCode>;
   /** A connection-level failure for every attempt. */
-  connectError?: string;
+  connectError?: NetErrorCode;
   /** List mode: the modem does not report which sec_tag validated. */
   hidesValidatedBy?: boolean;
 }

@@ -43,6 +43,8 @@ function options(modemPort: string, slotPort?: string): HilOptions {
       { secTag: 1003, name: 'DigiCert Global Root CA', pem: r.digicertGlobalRootCa.pem },
       { secTag: 1001, name: 'DigiCert Global Root G2', pem: r.digicertGlobalRootG2.pem },
     ],
+    // The emulated smp_svr boots hash-only images, as the sample does.
+    allowUnsigned: true,
     clock: realClock,
   };
 }

@@ -17,7 +17,7 @@ import { startMcubootBoardServer, type McubootBoardServer } from '../../src/boar
 import { createMemoryPortPair } from '../../src/hal/portable/memory-port.ts';
 import type { BytePort } from '../../src/hal/port.ts';
 import { createBleLinkPair } from '../../src/transport/smp/sim-links.ts';
-import { VirtualClock } from '../../src/hal/sim/smp-clock.ts';
+import { VirtualClock } from '../../src/hal/sim/clock.ts';
 import { serveSmpUdp } from '../../src/boards/smp-udp.ts';
 import { SmpClient } from '../../src/transport/smp/client.ts';
 import { SerialSmpTransport } from '../../src/transport/smp/transport.ts';

@@ -7,7 +7,7 @@ import { mulberry32, unitInterval } from '../../src/hal/prng.ts';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createMemoryPortPair } from '../../src/hal/portable/memory-port.ts';
-import { realClock } from '../../src/hal/node/real-clock.ts';
+import { VirtualClock } from '../../src/hal/sim/clock.ts';
 import { nodeCrypto } from '../../src/hal/node/crypto.ts';
 import { buildTestImage, SimSmpDevice } from '../../src/boards/smp-device.ts';
 import { SmpClient } from '../../src/transport/smp/client.ts';
@@ -46,7 +46,9 @@ test('a garbled line both ways gives typed SmpErrors only, and requests succeed 
   });
   const device = await SimSmpDevice.create({ crypto: nodeCrypto, initialImage: await buildTestImage(nodeCrypto, 1024, '1.0.0') });
   device.server.attachSerial(b);
-  const client = new SmpClient(new SerialSmpTransport(a), { clock: realClock, timeoutMs: REQUEST_TIMEOUT_MS });
+  // Virtual time: a timeout costs nothing and fires exactly when no answer can come any more.
+  const clock = new VirtualClock();
+  const client = new SmpClient(new SerialSmpTransport(a), { clock, timeoutMs: REQUEST_TIMEOUT_MS });
   const codes = new Map<string, number>();
   let ok = 0;
   for (let k = 0; k < ROUNDS; k++) {
@@ -62,7 +64,7 @@ test('a garbled line both ways gives typed SmpErrors only, and requests succeed 
   assert.ok(codes.has('SMP_TIMEOUT'), `codes: ${[...codes.keys()]}`);
   assert.ok(ok > 0, 'some requests got through the noise');
   noisy = false;
-  await new Promise((res) => setTimeout(res, REQUEST_TIMEOUT_MS));
+  await clock.sleep(REQUEST_TIMEOUT_MS);
   // A frame cut short by the noise may still sit in the board's line buffer: the first clean request
   // can be lost with it (a typed timeout); from the next frame start on, the line is in sync.
   let resyncAttempts = 0;

@@ -88,7 +88,7 @@ socatTest('fotakit hil over two emulated boards on real ptys ends confirmed (leg
   try {
     const m = await json(modem);
     const b = await json(board);
-    const hil = fotakit(['hil', '--modem-port', m.device, '--slot-port', b.device, '--server', server.apiUrl, '--roots', rootsFile, '--json']);
+    const hil = fotakit(['hil', '--modem-port', m.device, '--slot-port', b.device, '--server', server.apiUrl, '--roots', rootsFile, '--allow-unsigned', '--json']);
     const { entries, summary: out } = await runLog(hil);
     assert.is(await hil.exit, 0);
     assert.is(out.final, 'confirmed', JSON.stringify(out.reason));
@@ -123,7 +123,7 @@ socatTest('fotakit hil with only the modem (NCS 3.x Serial Modem, detected) upda
   try {
     const m = await json(modem);
     const report = join(dir, 'hil.html');
-    const hil = fotakit(['hil', '--modem-port', m.device, '--server', server.apiUrl, '--roots', rootsFile, '--report', report, '--json']);
+    const hil = fotakit(['hil', '--modem-port', m.device, '--server', server.apiUrl, '--roots', rootsFile, '--report', report, '--allow-unsigned', '--json']);
     const { entries, summary: out } = await runLog(hil);
     assert.is(await hil.exit, 0);
     assert.is(out.final, 'confirmed', JSON.stringify(out.reason));
@@ -176,9 +176,17 @@ socatTest('usage errors exit 2 (no --modem-port, a --ca file that is not there);
   const b = fotakit(['hil', '--modem-port', '/dev/null', '--server', 'https://x.test', '--ca', join(dir, 'none.pem'), '--json']);
   assert.is((await json(b)).error.code, 'USAGE');
   assert.is(await b.exit, 2);
-  const c = fotakit(['hil', '--modem-port', '/dev/fotakit-missing', '--server', 'https://x.test', '--roots', rootsFile, '--json']);
+  const c = fotakit(['hil', '--modem-port', '/dev/fotakit-missing', '--server', 'https://x.test', '--roots', rootsFile, '--allow-unsigned', '--json']);
   assert.is((await json(c)).error.code, 'PORT_OPEN_FAILED');
   assert.is(await c.exit, 1);
+});
+
+socatTest('without --key, hil refuses to stage hash-only images unless --allow-unsigned says so (exit 2)', async () => {
+  const d = fotakit(['hil', '--modem-port', '/dev/fotakit-missing', '--server', 'https://x.test', '--roots', rootsFile, '--json']);
+  const out = await json(d);
+  assert.is(out.error.code, 'USAGE');
+  assert.match(out.error.message, /--allow-unsigned/);
+  assert.is(await d.exit, 2);
 });
 
 socatTest.run();

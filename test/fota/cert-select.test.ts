@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { CertSelector, type CertCandidate, type CertProbe } from '../../src/fota/cert-select.ts';
-import { TlsError, NetError, FotaError } from '../../src/hal/errors.ts';
+import { TlsError, NetError, FotaError, type NetErrorCode } from '../../src/hal/errors.ts';
 import type { ConnectOptions, CredentialInfo, CredentialType, Modem, Socket } from '../../src/hal/net.ts';
 import { nodeCrypto } from '../../src/hal/node/crypto.ts';
 import { MemorySettings } from '../../src/hal/portable/memory-settings.ts';
@@ -17,7 +17,7 @@ class ScriptedModem implements Modem {
   connects: ConnectOptions[] = [];
   writes: [number, CredentialType, string][] = [];
   stored: CredentialInfo[] = [];
-  constructor(readonly chains: Record<string, number | string>) {}
+  constructor(readonly chains: Record<string, number | NetErrorCode>) {}
   credentials = {
     list: async () => this.stored,
     write: async (secTag: number, type: CredentialType, content: string) => void this.writes.push([secTag, type, content]),

@@ -50,6 +50,7 @@ export const SPEC: CommandSpec = {
     'software-type': { type: 'string' },
     'sim-slot-version': { type: 'string' },
     key: { type: 'string', short: 'k', multiple: true },
+    'allow-unsigned': { type: 'boolean' },
     report: { type: 'string' },
     'modem-baud': { type: 'string' },
     'modem-rtscts': { type: 'boolean' },
@@ -71,7 +72,8 @@ export const SPEC: CommandSpec = {
     'modem-baud': 'modem UART baud rate (default 115200)',
     'modem-rtscts': 'RTS/CTS flow control on the modem UART (the nRF9160 DK SLM uses it)',
     'slot-baud': 'slot board UART baud rate (default 115200)',
-    key: 'PEM key (public or private) whose signatures are accepted; repeatable (default: hash-only images pass)',
+    key: 'PEM key (public or private) whose signatures are accepted; repeatable (required unless --allow-unsigned)',
+    'allow-unsigned': 'accept hash-only images (no --key): only for boards whose MCUboot checks no signatures',
   },
 };
 
@@ -111,6 +113,10 @@ export async function run(argv: string[]): Promise<number> {
   const candidates = readCandidates(caFiles.length > 0 ? caFiles : [DEFAULT_ROOTS_FILE], base + 1, 'ca', '; run `fotakit serve` or give --ca');
   const slotPort = stringValue(p, 'slot-port');
   const trustedKeys = readTrustedKeys(stringList(p, 'key'));
+  const allowUnsigned = p.values['allow-unsigned'] === true;
+  if (trustedKeys.length === 0 && !allowUnsigned) {
+    throw new UsageError('fotakit hil: give --key PEM (the keys whose signatures are accepted), or --allow-unsigned to accept hash-only images');
+  }
   const modemBaud = stringValue(p, 'modem-baud');
   const slotBaud = stringValue(p, 'slot-baud');
 
@@ -138,6 +144,7 @@ export async function run(argv: string[]): Promise<number> {
     },
     candidates,
     ...(trustedKeys.length > 0 ? { trustedKeys } : {}),
+    ...(allowUnsigned ? { allowUnsigned } : {}),
     ...(stringValue(p, 'sim-slot-version') ? { simSlotVersion: stringValue(p, 'sim-slot-version')! } : {}),
     clock: realClock,
     // The run log as `fotakit sim` prints it: JSON lines (the summary last), or the same human view.

@@ -6,7 +6,7 @@
  * gives `send` (XS: xsnap's synchronous `issueCommand`; QuickJS: a host function) and routes the
  * host's deliveries to `deliver`. Portable: no engine API is named here.
  */
-import { FotaError, FlashError, NetError, SettingsError, TlsError } from '../../hal/errors.ts';
+import { FotaError, FlashError, NetError, SettingsError, TlsError, type FotaErrorCode } from '../../hal/errors.ts';
 import { decodeWire, encodeWire, type GuestRequest, type HostDelivery, type HostReply, type WireError, type WireValue } from '../wire.ts';
 
 /**
@@ -21,7 +21,7 @@ export class EngineHaltSignal extends Error {
 }
 
 /** Error families rebuilt on this side, so `instanceof TlsError` and the codes work as on the host. */
-const ERROR_CLASSES: Readonly<Record<string, new (code: string, message: string, context?: Record<string, unknown>) => FotaError>> = {
+const ERROR_CLASSES: Readonly<Record<string, new (code: FotaErrorCode, message: string, context?: Record<string, unknown>) => FotaError>> = {
   FotaError,
   FlashError,
   SettingsError,
@@ -31,7 +31,8 @@ const ERROR_CLASSES: Readonly<Record<string, new (code: string, message: string,
 
 export function errorFromWire(e: WireError): FotaError {
   const Cls = ERROR_CLASSES[e.name] ?? FotaError;
-  return new Cls(e.code, e.message, (e.context ?? {}) as Record<string, unknown>);
+  // Codes crossing the boundary were thrown by this same code base on the other side.
+  return new Cls(e.code as FotaErrorCode, e.message, (e.context ?? {}) as Record<string, unknown>);
 }
 
 export function errorToWire(e: unknown): WireError {

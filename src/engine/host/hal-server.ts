@@ -7,7 +7,7 @@
  * clears RAM, and the board runner boots MCUboot again.
  */
 import type { Crypto, Hasher, HashAlgorithm, SignatureAlgorithm } from '../../hal/crypto.ts';
-import { FotaError, NetError, PowerCutError } from '../../hal/errors.ts';
+import { FotaError, NetError, PowerCutError, type FotaErrorCode } from '../../hal/errors.ts';
 import type { FlashMap } from '../../hal/flash.ts';
 import type { Clock } from '../../hal/clock.ts';
 import type { Log, LogLevel } from '../../hal/log.ts';
@@ -193,7 +193,7 @@ export class HalServer {
         return null;
       case 'run.failed': {
         const w = a[0] as { name?: string; code?: string; message?: string; context?: Record<string, unknown> };
-        this.end({ kind: 'failed', error: new FotaError(w.code ?? 'ENGINE_UNCAUGHT', w.message ?? 'the device application failed', w.context ?? {}) });
+        this.end({ kind: 'failed', error: new FotaError((w.code as FotaErrorCode | undefined) ?? 'ENGINE_UNCAUGHT', w.message ?? 'the device application failed', w.context ?? {}) });
         return null;
       }
       default:

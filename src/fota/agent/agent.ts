@@ -5,38 +5,29 @@
  * release is never retried in a loop, and nothing is marked for MCUboot before hash, signature, key and
  * version policy all passed. DESIGN.md "The FOTA agent".
  */
-import { fnv1a32, utf8Decode, utf8Encode } from '../../hal/bytes.ts';
 import type { Clock } from '../../hal/clock.ts';
-import { FotaError, PowerCutError, isFotaError } from '../../hal/errors.ts';
+import { FotaError, PowerCutError, isFotaError, type FotaErrorCode } from '../../hal/errors.ts';
 import type { Log } from '../../hal/log.ts';
 import type { Settings } from '../../hal/settings.ts';
-import { getJson, setJson } from '../../hal/settings.ts';
-import { requireImageType, IMAGE_TYPE_DETECT_BYTES } from '../dfu/image-type.ts';
 import type { SlotTarget } from '../dfu/slot-target.ts';
+import { SLOT_READ_BACK_CHUNK_BYTES, VerifyingSlotSink, readBackInto } from '../dfu/verifying-sink.ts';
 import { checkSecurityCounter, checkVersionPolicy, DEFAULT_RELEASE_POLICY, type ReleasePolicy } from './policy.ts';
 import type {
   CreateVerifier,
   DownloadPort,
   DownloadProgress,
-  DownloadSink,
   DownloadSummary,
   ImageVerdict,
   ReleasePort,
   SelfTest,
   StreamingImageVerifier,
 } from './ports.ts';
-import { readLongSetting, writeLongSetting } from './long-setting.ts';
-import { isReleaseRefusal, rememberBadRelease, type BadRelease } from './refused-releases.ts';
-import { AGENT_STATES, nextState, type AgentEvent, type AgentState } from './transitions.ts';
+import { isReleaseRefusal, rememberBadRelease } from './refused-releases.ts';
+import { loadAgentRecord, saveAgentRecord, urlId, type AgentRecord } from './record.ts';
+import { nextState, type AgentEvent, type AgentState } from './transitions.ts';
 
-/** Settings key of the agent's record. */
-export const AGENT_RECORD_KEY = 'fota/agent';
-/**
- * Settings key of the release URL, kept apart from the record: CDN URLs with signed query strings are
- * long (up to RELEASE_URL_MAX_BYTES, spread over several entries: long-setting.ts), and the record must
- * stay well inside one settings value whatever the URL.
- */
-export const AGENT_RELEASE_URL_KEY = 'fota/release-url';
+export { AGENT_RECORD_KEY, AGENT_RELEASE_URL_KEY, urlId, type AgentRecord } from './record.ts';
+
 /** Releases remembered as failed on this device (the oldest is forgotten first). */
 export const AGENT_MAX_BAD_RELEASES = 8;
 /** Staging attempts of one release before the agent gives up on it (reboots that did not apply it). */
@@ -44,54 +35,7 @@ export const AGENT_MAX_STAGE_ATTEMPTS = 3;
 /** Steps of one run before the agent calls it a loop. */
 export const AGENT_MAX_STEPS_PER_RUN = 64;
 /** Chunk size when re-reading a staged image from the slot to verify it again. */
-export const AGENT_REVERIFY_CHUNK_BYTES = 4096;
-
-export interface AgentRecord {
-  state: AgentState;
-  /** Why the last cycle failed or rolled back. */
-  reason?: { code: string; message: string };
-  /** The release being worked on. */
-  release?: {
-    url: string;
-    /** ETag or Last-Modified of the file being downloaded (keys the slot's progress). */
-    validator?: string;
-    version?: string;
-    hashHex?: string;
-    bytes?: number;
-  };
-  /** Version that ran when this release was taken on (the one to fall back to). */
-  fromVersion?: string;
-  /** Reboots that did not apply the staged image, for this release. */
-  attempts: number;
-  /** A reset was requested in the current state (rebooting / reverting / trial): what follows is after it. */
-  resetIssued?: boolean;
-  /** The self-test started for the image on trial (a reset after this means it did not finish). */
-  selftestStarted?: boolean;
-  /** Releases that failed their trial or were refused here (URL digest, see urlId): never downloaded again. */
-  badReleases: BadRelease[];
-}
-
-/** The record as stored: the release URL lives under its own key, the record holds its digest. */
-type StoredRecord = Omit<AgentRecord, 'release'> & { release?: Omit<NonNullable<AgentRecord['release']>, 'url'> & { urlId: string } };
-
-/** Whether a value read from settings has the record's shape (anything else is not trusted). */
-function isStoredRecord(v: unknown): v is StoredRecord {
-  if (typeof v !== 'object' || v === null) return false;
-  const r = v as Record<string, unknown>;
-  return (
-    typeof r.state === 'string' &&
-    (AGENT_STATES as readonly string[]).includes(r.state) &&
-    typeof r.attempts === 'number' &&
-    Array.isArray(r.badReleases) &&
-    (r.release === undefined || (typeof r.release === 'object' && r.release !== null && typeof (r.release as { urlId?: unknown }).urlId === 'string'))
-  );
-}
-
-/** A short stable identity of a URL: its UTF-8 length and FNV-1a digest. */
-export function urlId(url: string): string {
-  const bytes = utf8Encode(url);
-  return `${bytes.length}:${fnv1a32(bytes).toString(16).padStart(8, '0')}`;
-}
+export const AGENT_REVERIFY_CHUNK_BYTES = SLOT_READ_BACK_CHUNK_BYTES;
 
 export type AgentEventRecord =
   | { kind: 'state'; from: AgentState; to: AgentState; event: AgentEvent; reason?: { code: string; message: string } }
@@ -140,45 +84,12 @@ export class FotaAgent {
 
   /** The persisted record (a fresh one when none). A release whose URL was lost is dropped. */
   async record(): Promise<AgentRecord> {
-    const fresh: AgentRecord = { state: 'idle', attempts: 0, badReleases: [] };
-    let stored: StoredRecord | undefined;
-    try {
-      stored = await getJson<StoredRecord>(this.o.settings, AGENT_RECORD_KEY);
-    } catch (e) {
-      if (!isFotaError(e, 'SETTINGS_CORRUPT')) throw e;
-    }
-    if (stored === undefined) return fresh;
-    if (!isStoredRecord(stored)) {
-      this.o.log.log('warn', 'fota: the stored agent record is not one this agent wrote; starting from idle');
-      return fresh;
-    }
-    const { release, ...rest } = stored;
-    if (!release) return rest;
-    const raw = await readLongSetting(this.o.settings, AGENT_RELEASE_URL_KEY);
-    let url: string | undefined;
-    try {
-      url = raw === undefined ? undefined : utf8Decode(raw);
-    } catch {
-      url = undefined;
-    }
-    if (url === undefined || urlId(url) !== release.urlId) return rest;
-    const { urlId: _id, ...fields } = release;
-    return { ...rest, release: { ...fields, url } };
+    return loadAgentRecord(this.o.settings, this.o.log);
   }
 
   /** Writes the record (and the release URL first, when it changed). */
   private async save(rec: AgentRecord): Promise<void> {
-    let stored: StoredRecord;
-    if (rec.release) {
-      const { url, ...fields } = rec.release;
-      const id = urlId(url);
-      const raw = await readLongSetting(this.o.settings, AGENT_RELEASE_URL_KEY);
-      if (raw === undefined || utf8Decode(raw) !== url) await writeLongSetting(this.o.settings, AGENT_RELEASE_URL_KEY, utf8Encode(url));
-      stored = { ...rec, release: { ...fields, urlId: id } };
-    } else {
-      stored = { ...rec, release: undefined };
-    }
-    await setJson(this.o.settings, AGENT_RECORD_KEY, stored);
+    await saveAgentRecord(this.o.settings, rec);
   }
 
   /** The version the device that owns the slot runs now. */
@@ -295,91 +206,31 @@ export class FotaAgent {
     return 'update-available';
   }
 
+  /**
+   * Downloads the release through the verifying slot sink (src/fota/dfu/verifying-sink.ts): downloader →
+   * verifier + slot → stream writer → flash area. The file's identity goes into the record as soon as
+   * it is known, so a reboot resumes the same file from what the slot kept.
+   */
   private async actDownload(rec: AgentRecord): Promise<AgentEvent> {
     const release = this.release(rec);
     const slot = this.o.slot;
-    const capacity = await slot.capacityBytes();
     this.live = undefined;
-    // What the verifier has seen (`fed`), and from where bytes also go to the slot (`writeFrom`): a
-    // remote slot that cannot be read back gets the prefix downloaded again, for the verifier only.
-    let verifier = this.o.createVerifier();
-    let fed = 0;
-    let writeFrom = 0;
-    let opened = false;
-    let resumedAt = 0;
-    const head = new Uint8Array(IMAGE_TYPE_DETECT_BYTES);
-    const feed = (bytes: Uint8Array): void => {
-      if (fed < IMAGE_TYPE_DETECT_BYTES) {
-        const n = Math.min(bytes.length, IMAGE_TYPE_DETECT_BYTES - fed);
-        head.set(bytes.subarray(0, n), fed);
-        if (fed + n === IMAGE_TYPE_DETECT_BYTES) {
-          requireImageType(head, ['mcuboot']);
-          verifier.update(bytes);
-          fed += bytes.length;
-          this.checkHeader(rec, verifier);
-          return;
-        }
-      }
-      verifier.update(bytes);
-      fed += bytes.length;
-    };
-    /** Starts or resumes the slot for this file; returns the bytes the downloader may skip. */
-    const openSlot = async (size: number, validator: string): Promise<number> => {
-      if (size > capacity) {
-        throw new FotaError('DFU_IMAGE_TOO_BIG', `agent.download: the ${size}-byte image does not fit the ${capacity}-byte slot`, { size, capacity });
-      }
-      if (release.bytes !== size || release.validator !== validator) {
-        release.bytes = size;
-        release.validator = validator;
+    const sink = new VerifyingSlotSink({
+      slot,
+      createVerifier: this.o.createVerifier,
+      imageKey: release.url,
+      capacityBytes: await slot.capacityBytes(),
+      resumeFile: { ...(release.bytes !== undefined ? { size: release.bytes } : {}), ...(release.validator !== undefined ? { validator: release.validator } : {}) },
+      onFile: async (file) => {
+        release.bytes = file.size;
+        release.validator = file.validator;
         await this.save(rec);
-      }
-      verifier = this.o.createVerifier();
-      fed = 0;
-      opened = true;
-      const have = await slot.begin(size, `${release.url}#${validator}`);
-      writeFrom = have;
-      if (have === 0 || !slot.read) return 0;
-      for (let off = 0; off < have; off += AGENT_REVERIFY_CHUNK_BYTES) {
-        feed(await slot.read(off, Math.min(AGENT_REVERIFY_CHUNK_BYTES, have - off)));
-      }
-      resumedAt = have;
-      return have;
-    };
-    const sink: DownloadSink = {
-      persistedBytes: async () => {
-        if (release.bytes === undefined || release.validator === undefined) return 0;
-        return openSlot(release.bytes, release.validator);
       },
-      open: async (file) => {
-        const validator = file.etag ?? file.lastModified ?? '';
-        if (opened && release.bytes === file.size && release.validator === validator) return;
-        const have = await openSlot(file.size, validator);
-        if (have !== 0) {
-          // The downloader starts over but the slot held bytes of this file: start the slot over too.
-          await slot.discard();
-          await openSlot(file.size, validator);
-        }
-      },
-      write: async (offset, bytes) => {
-        if (!opened) throw new FotaError('DFU_NOT_STARTED', 'agent.sink: bytes before the file was opened');
-        if (offset !== fed) throw new FotaError('DFU_BAD_OFFSET', `agent.sink: bytes at ${offset}, expected ${fed}`, { offset, expected: fed });
-        feed(bytes);
-        const end = offset + bytes.length;
-        if (end > writeFrom) {
-          const from = Math.max(offset, writeFrom);
-          await slot.write(from, bytes.subarray(from - offset));
-        }
-      },
-      reset: async () => {
-        await slot.discard();
-        opened = false;
-        fed = 0;
-        writeFrom = 0;
-        resumedAt = 0;
-        verifier = this.o.createVerifier();
+      onFileDropped: () => {
         release.validator = undefined;
       },
-    };
+      checkHeader: (verifier) => this.checkHeader(rec, verifier),
+    });
     let summary: DownloadSummary;
     try {
       summary = await this.o.downloader.download(release.url, sink, (p) => this.o.onEvent?.({ kind: 'progress', ...p }));
@@ -392,10 +243,7 @@ export class FotaAgent {
       if (isFotaError(e) && IMAGE_CONTENT_CODES.has(e.code)) await slot.discard();
       throw e;
     }
-    if (fed !== release.bytes) {
-      throw new FotaError('DFU_INCOMPLETE', `agent.download: the verifier saw ${fed} of ${release.bytes} bytes`, { fed, size: release.bytes });
-    }
-    await slot.flush();
+    const { verifier, resumedAt } = await sink.finish();
     this.o.onEvent?.({ kind: 'download', ...summary, resumedAt });
     this.live = verifier;
     return 'download-complete';
@@ -441,12 +289,10 @@ export class FotaAgent {
     return 'verified';
   }
 
+  /** After a reboot between download and verify: the staged bytes are read back once, into a fresh verifier. */
   private async reverifyFromSlot(bytes: number): Promise<ImageVerdict> {
-    const read = this.o.slot.read!.bind(this.o.slot);
     const v = this.o.createVerifier();
-    for (let off = 0; off < bytes; off += AGENT_REVERIFY_CHUNK_BYTES) {
-      v.update(await read(off, Math.min(AGENT_REVERIFY_CHUNK_BYTES, bytes - off)));
-    }
+    await readBackInto(this.o.slot, v, bytes);
     return v.finish();
   }
 
@@ -465,7 +311,7 @@ export class FotaAgent {
   }
 
   /** A staged image that did not stay: stage it again, a bounded number of times. */
-  private async retryOrGiveUp(rec: AgentRecord, code: string, why: string): Promise<AgentEvent> {
+  private async retryOrGiveUp(rec: AgentRecord, code: FotaErrorCode, why: string): Promise<AgentEvent> {
     rec.attempts += 1;
     if (rec.attempts >= AGENT_MAX_STAGE_ATTEMPTS) {
       throw new FotaError(code, `agent: ${why}; gave up after ${rec.attempts} attempts`, { attempts: rec.attempts });

@@ -4,13 +4,14 @@
  * an image verifier (the MCUboot streaming verifier), a downloader (the range downloader over the
  * certificate-selecting connector), the update check, and the self-test hook.
  */
+import type { FotaErrorCode } from '../../hal/errors.ts';
 import type { ReleaseCheck } from '../update-check.ts';
 
 /** Verdict of a whole image, as the agent needs it. */
 export interface ImageVerdict {
   valid: boolean;
   /** Error code when invalid (IMAGE_BAD_HASH, IMAGE_BAD_SIGNATURE, IMAGE_UNKNOWN_KEY, ...). */
-  code?: string;
+  code?: FotaErrorCode;
   message?: string;
   /** `maj.min.rev+build` from the header. */
   version?: string;

@@ -6,6 +6,11 @@
  * Why whole pages: after a power cut the page being written may hold a prefix of new bytes; resuming at
  * a page boundary and re-erasing that page means a resumed write never lands on unerased bytes, and no
  * byte before the resume point is ever touched again.
+ *
+ * Resume state and wear: this progress record is the one owner of "how many image bytes are safe" on a
+ * local slot (the downloader resumes from it, docs/agent.md "What survives a reset"). It is written once
+ * per committed page, right after the page's erase and write, and at flush: settings wear stays in step
+ * with the slot's own erases, never per range or per request.
  */
 import { FotaError, FlashError } from '../../hal/errors.ts';
 import type { FlashArea } from '../../hal/flash.ts';

@@ -54,11 +54,38 @@ export const IMAGE_ERROR_CODES = {
 
 export type ImageErrorCode = keyof typeof IMAGE_ERROR_CODES;
 
+/** MCUboot boot-side errors: slots, trailers, swap strategies. */
+export const BOOT_ERROR_CODES = {
+  /** Slots of a geometry the strategy cannot use (sizes, sector counts, scratch too small). */
+  BOOT_BAD_GEOMETRY: 'BOOT_BAD_GEOMETRY',
+  /** A revert asked of overwrite-only, which cannot revert. */
+  BOOT_NO_REVERT: 'BOOT_NO_REVERT',
+  /** swap-scratch without a scratch area. */
+  BOOT_NO_SCRATCH: 'BOOT_NO_SCRATCH',
+  /** MCUboot found no valid image to boot (the board would stay in the bootloader). */
+  BOOT_NO_VALID_IMAGE: 'BOOT_NO_VALID_IMAGE',
+  /** MCUboot could not read its slots or trailers and stopped (boot_panic). */
+  BOOT_PANIC: 'BOOT_PANIC',
+  /** A boot request with an argument out of range (image index). */
+  BOOT_BAD_ARGUMENT: 'BOOT_BAD_ARGUMENT',
+  /** A trailer read or written with options that cannot work (erased value, alignment). */
+  TRAILER_BAD_ARGUMENT: 'TRAILER_BAD_ARGUMENT',
+} as const;
+
+export type BootErrorCode = keyof typeof BOOT_ERROR_CODES;
+
+
 export class ImageError extends FotaError {
   declare readonly code: ImageErrorCode;
   constructor(code: ImageErrorCode, message: string, details: Record<string, unknown> = {}) {
     super(code, message, details);
   }
+}
+
+declare module '../../hal/errors.ts' {
+  interface FotaErrorCodeRegistry
+    extends Record<keyof typeof IMAGE_ERROR_CODES, true>,
+    Record<keyof typeof BOOT_ERROR_CODES, true> {}
 }
 
 export function isImageErrorCode(code: string): code is ImageErrorCode {

@@ -1,10 +1,13 @@
 /**
- * Clocks for simulated boards (the Clock HAL, k_uptime_get / k_sleep).
- * - SimClock: real time by default (performance.now, setTimeout), optionally run faster or slower
- *   with `speed` (simulated ms per real ms), so a campaign can shrink backoffs.
- * - ManualClock: time moves only when the harness calls `advance(ms)`; sleepers wake in deadline order.
- *   For tests that must step through timeouts exactly.
- * (src/hal/sim/smp-clock.ts has a VirtualClock that jumps ahead whenever the process is idle.)
+ * Clocks for simulated boards (the Clock HAL, k_uptime_get / k_sleep). Two, and only two:
+ * - SimClock: real time (performance.now, setTimeout), optionally run faster or slower with `speed`
+ *   (simulated ms per real ms), so a campaign can shrink backoffs;
+ * - VirtualClock: the one virtual time. Time stands still while any work is runnable; by default it
+ *   jumps to the earliest sleeper once the process is idle (checked with setImmediate, after pending
+ *   promise jobs ran), so an upload that takes minutes on a simulated 115200-baud UART runs in
+ *   milliseconds with exact, repeatable timings. With `autoAdvance: false` time moves only when the
+ *   harness calls `advance(ms)`, for tests that step through timeouts exactly.
+ * Both refuse a duration that is not a finite number (CLOCK_BAD_DURATION); a negative one means no wait.
  */
 import { performance } from 'node:perf_hooks';
 import type { Clock } from '../clock.ts';
@@ -61,13 +64,23 @@ interface Sleeper {
   resolve: () => void;
 }
 
-export class ManualClock implements Clock {
+export interface VirtualClockOptions {
+  /** What now() returns at creation (default 0, like uptime at boot). */
+  startMs?: number;
+  /** Jump to the earliest sleeper whenever the process is idle (default true); false: only advance() moves time. */
+  autoAdvance?: boolean;
+}
+
+export class VirtualClock implements Clock {
+  readonly autoAdvance: boolean;
   private time: number;
   private sleepers: Sleeper[] = [];
   private order = 0;
+  private scheduled = false;
 
-  constructor(startMs = 0) {
-    this.time = startMs;
+  constructor(options: VirtualClockOptions = {}) {
+    this.time = options.startMs ?? 0;
+    this.autoAdvance = options.autoAdvance ?? true;
   }
 
   now(): number {
@@ -81,19 +94,22 @@ export class ManualClock implements Clock {
     } catch (e) {
       return Promise.reject(e);
     }
-    if (at <= this.time) return Promise.resolve();
-    return new Promise((resolve) => this.sleepers.push({ at, order: this.order++, resolve }));
+    // Stepped by hand, a sleep already due returns at once; auto-advancing, it still yields to I/O.
+    if (!this.autoAdvance && at <= this.time) return Promise.resolve();
+    return new Promise((resolve) => {
+      this.sleepers.push({ at, order: this.order++, resolve });
+      this.schedule();
+    });
   }
 
   /** Moves time forward by `ms`, waking each sleeper due (in deadline order, time set to its deadline). */
   async advance(ms: number): Promise<void> {
     const end = this.time + sleepMs('clock.advance', ms);
     for (;;) {
-      let next: Sleeper | undefined;
-      for (const s of this.sleepers) if (s.at <= end && (!next || s.at < next.at || (s.at === next.at && s.order < next.order))) next = s;
-      if (!next) break;
+      const next = this.earliest();
+      if (!next || next.at > end) break;
       this.sleepers.splice(this.sleepers.indexOf(next), 1);
-      this.time = next.at;
+      this.time = Math.max(this.time, next.at);
       next.resolve();
       // Let the woken code run (and maybe sleep again) before the next deadline.
       await new Promise<void>((r) => setImmediate(r));
@@ -101,8 +117,32 @@ export class ManualClock implements Clock {
     this.time = end;
   }
 
-  /** Sleepers not yet woken. */
+  /** Sleepers not yet woken (a test can check nothing is left behind). */
   pending(): number {
     return this.sleepers.length;
+  }
+
+  private earliest(): Sleeper | undefined {
+    let first: Sleeper | undefined;
+    for (const s of this.sleepers) if (!first || s.at < first.at || (s.at === first.at && s.order < first.order)) first = s;
+    return first;
+  }
+
+  private schedule(): void {
+    if (!this.autoAdvance || this.scheduled) return;
+    this.scheduled = true;
+    setImmediate(() => this.tick());
+  }
+
+  /** Wakes every sleeper due at the earliest time, then waits for idleness again. */
+  private tick(): void {
+    this.scheduled = false;
+    const first = this.earliest();
+    if (!first) return;
+    this.time = Math.max(this.time, first.at);
+    const due = this.sleepers.filter((s) => s.at <= this.time).sort((a, b) => a.at - b.at || a.order - b.order);
+    this.sleepers = this.sleepers.filter((s) => s.at > this.time);
+    for (const s of due) s.resolve();
+    if (this.sleepers.length > 0) this.schedule();
   }
 }

@@ -4,8 +4,12 @@
  * cost latency too. Profiles approximate the nRF9160's radio modes (LTE-M, NB-IoT); `none` is loopback.
  *
  * A pipe is one direction of one connection: bytes are serialised at the bandwidth in segments of
- * LINK_SEGMENT_BYTES, then delivered after the latency, in order (one timer, one queue).
+ * LINK_SEGMENT_BYTES, then delivered after the latency, in order (one queue, one sleeper at a time).
+ * Time is the Clock HAL's: real time by default, or a VirtualClock, where a shaped NB-IoT transfer
+ * takes its exact link time without waiting for it.
  */
+import type { Clock } from '../clock.ts';
+import { SimClock } from './clock.ts';
 
 export interface LinkOptions {
   /** One-way latency added to every byte, both directions. */
@@ -40,8 +44,8 @@ export const LINK_PROFILES: Readonly<Record<LinkProfileName, LinkOptions>> = {
 /** A shaped link delivers in segments of this size (a TCP MSS), so bytes arrive progressively. */
 export const LINK_SEGMENT_BYTES = 1460;
 const MS_PER_S = 1000;
-/** Longest delay a Node timer takes; a longer stall re-arms when this one fires. */
-const MAX_TIMER_MS = 2_147_483_647;
+/** Longest single sleep; a longer stall re-arms when this one ends. */
+const MAX_SLEEP_MS = 2_147_483_647;
 const BITS_PER_BYTE = 8;
 
 /** A profile name or options (a profile name plus overrides: `{ ...LINK_LTE_M, dropAfterBytes: 4096 }`). */
@@ -69,9 +73,10 @@ function isTransparent(latencyMs: number, bitsPerS: number): boolean {
 /** One direction of one connection. */
 export class ShapedPipe {
   private readonly queue: { at: number; bytes: Uint8Array | null }[] = [];
-  private busyUntil = 0;
-  private holdUntil = 0;
-  private timer: ReturnType<typeof setTimeout> | undefined;
+  private busyUntil = -Infinity;
+  private holdUntil = -Infinity;
+  /** A sleeper is waiting for the head of the queue (a Clock sleep cannot be cancelled: close ends it). */
+  private armed = false;
   private closed = false;
 
   /** `deliver(null)` marks the end of the stream, after every byte before it. */
@@ -79,16 +84,17 @@ export class ShapedPipe {
     private readonly latencyMs: number,
     private readonly bitsPerS: number,
     private readonly deliver: (bytes: Uint8Array | null) => void,
+    private readonly clock: Clock = new SimClock(),
   ) {}
 
   /** Holds everything pushed from now on until `ms` from now (Infinity: for good). */
   stall(ms: number): void {
-    this.holdUntil = ms === Infinity ? Infinity : Math.max(this.holdUntil, Date.now() + ms);
+    this.holdUntil = ms === Infinity ? Infinity : Math.max(this.holdUntil, this.clock.now() + ms);
   }
 
   push(bytes: Uint8Array | null): void {
     if (this.closed) return;
-    if (this.queue.length === 0 && this.holdUntil <= Date.now() && isTransparent(this.latencyMs, this.bitsPerS)) {
+    if (this.queue.length === 0 && this.holdUntil <= this.clock.now() && isTransparent(this.latencyMs, this.bitsPerS)) {
       this.deliver(bytes);
       return;
     }
@@ -99,7 +105,7 @@ export class ShapedPipe {
   }
 
   private enqueue(bytes: Uint8Array | null): void {
-    const start = Math.max(Date.now(), this.busyUntil, this.holdUntil);
+    const start = Math.max(this.clock.now(), this.busyUntil, this.holdUntil);
     const serialMs = bytes && this.bitsPerS !== Infinity ? (bytes.length * BITS_PER_BYTE * MS_PER_S) / this.bitsPerS : 0;
     this.busyUntil = start + serialMs;
     this.queue.push({ at: this.busyUntil + this.latencyMs, bytes });
@@ -109,19 +115,21 @@ export class ShapedPipe {
   close(): void {
     this.closed = true;
     this.queue.length = 0;
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = undefined;
   }
 
+  /** Sleeps until the head of the queue is due, delivers what is due, and sleeps again while any is left. */
   private arm(): void {
-    if (this.timer || this.queue.length === 0) return;
+    if (this.armed || this.closed || this.queue.length === 0) return;
     const at = this.queue[0]!.at;
     if (at === Infinity) return;
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
-      const now = Date.now();
+    this.armed = true;
+    const wait = Math.min(MAX_SLEEP_MS, Math.max(0, at - this.clock.now()));
+    void this.clock.sleep(wait).then(() => {
+      this.armed = false;
+      if (this.closed) return;
+      const now = this.clock.now();
       while (!this.closed && this.queue.length > 0 && this.queue[0]!.at <= now) this.deliver(this.queue.shift()!.bytes);
       this.arm();
-    }, Math.min(MAX_TIMER_MS, Math.max(0, at - Date.now())));
+    });
   }
 }

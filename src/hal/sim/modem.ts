@@ -17,7 +17,8 @@ import { X509Certificate } from 'node:crypto';
 import * as net from 'node:net';
 import { Duplex } from 'node:stream';
 import * as tls from 'node:tls';
-import { NetError, TlsError } from '../errors.ts';
+import type { Clock } from '../clock.ts';
+import { NetError, TlsError, type NetErrorCode, type TlsErrorCode } from '../errors.ts';
 import {
   CREDENTIAL_TYPE,
   MODEM_MAX_CERT_CHAIN_BYTES,
@@ -69,6 +70,8 @@ export interface SimModemOptions {
    * Without it, an unknown name is EHOSTUNREACH.
    */
   lookup?: (host: string) => Promise<string | undefined>;
+  /** The clock link shaping runs on (latency, bandwidth, stalls). Default: real time. */
+  linkClock?: Clock;
 }
 
 /** What the modem saw, summed over every socket since it was made. */
@@ -135,7 +138,7 @@ const UNKNOWN_CA_CODES = new Set([
   'CERT_SIGNATURE_FAILURE',
 ]);
 /** Node/OpenSSL verification codes → fotakit's TlsError codes (the rest: TLS_HANDSHAKE_FAILED). */
-const TLS_CODE_MAP: Readonly<Record<string, string>> = {
+const TLS_CODE_MAP: Readonly<Record<string, TlsErrorCode>> = {
   CERT_HAS_EXPIRED: 'CERT_EXPIRED',
   CERT_NOT_YET_VALID: 'CERT_NOT_YET_VALID',
   ERR_TLS_CERT_ALTNAME_INVALID: 'CERT_HOSTNAME_MISMATCH',
@@ -154,7 +157,7 @@ function timerMs(op: string, name: string, v: number): number {
 
 function tcpError(op: string, e: unknown, where: string): NetError {
   const code = (e as { code?: string })?.code ?? '';
-  const mapped = TCP_ERRNO.has(code) ? code : code === 'ENETUNREACH' || code === 'EADDRNOTAVAIL' ? 'EHOSTUNREACH' : 'ECONNRESET';
+  const mapped: NetErrorCode = TCP_ERRNO.has(code) ? (code as NetErrorCode) : code === 'ENETUNREACH' || code === 'EADDRNOTAVAIL' ? 'EHOSTUNREACH' : 'ECONNRESET';
   return new NetError(mapped, `${op}: ${where}: ${(e as Error)?.message ?? String(e)}`, { nodeCode: code });
 }
 
@@ -349,6 +352,7 @@ class SimModemImpl implements SimModem {
   private readonly maxRecordBytes: number;
   private readonly onRecord: SimModemOptions['onRecord'];
   private readonly lookup: SimModemOptions['lookup'];
+  private readonly linkClock: Clock | undefined;
   private readonly maxCertChainBytes: number;
   private readonly maxSockets: number;
   private readonly tlsMaxVersion: 'TLSv1.2' | 'TLSv1.3';
@@ -366,6 +370,7 @@ class SimModemImpl implements SimModem {
     new TlsRecordGate(this.maxRecordBytes); // validates the limit now rather than at the first connect
     this.onRecord = o.onRecord;
     this.lookup = o.lookup;
+    this.linkClock = o.linkClock;
     this.maxCertChainBytes = o.maxCertChainBytes ?? MODEM_MAX_CERT_CHAIN_BYTES;
     this.maxSockets = o.maxSockets ?? MODEM_MAX_SOCKETS;
     this.tlsMaxVersion = o.tlsMaxVersion ?? 'TLSv1.2';
@@ -494,7 +499,7 @@ class SimModemImpl implements SimModem {
         stats.rawBytesUp += bytes.length;
         rawSocket.write(bytes);
       }
-    });
+    }, this.linkClock);
     // Downlink: raw TCP → link → record gate → TLS (or the app, for plain TCP).
     let dropped = false;
     let stalled = false;
@@ -551,7 +556,7 @@ class SimModemImpl implements SimModem {
           }, 0),
         );
       }
-    });
+    }, this.linkClock);
 
     rawSocket.on('data', (chunk: Buffer) => {
       if (dead || dropped) return;

@@ -27,7 +27,7 @@
  * legacy data mode is `AT#XSEND` without data → OK, raw bytes, `+++`, then `#XDATAMODE: <status>`;
  * the Serial Modem sets the host name with `AT#XSSOCKETOPT=<h>,1,2,"<host>"`; `AT#XCLOSE=?` probes it.
  */
-import { NetError, TlsError } from '../../hal/errors.ts';
+import { NetError, TlsError, type FotaErrorCode } from '../../hal/errors.ts';
 import { fromHex, toHex } from '../../hal/bytes.ts';
 import type { PeerVerify } from '../../hal/net.ts';
 import type { AtReply } from './channel.ts';
@@ -67,7 +67,7 @@ export const SLM_SEND_CHUNK_BYTES = 1024;
 export const PEER_VERIFY_VALUE: Readonly<Record<PeerVerify, number>> = { none: 0, optional: 1, required: 2 };
 
 /** nrf_errno numbers (newlib numbering) the SLM reports, by fotakit code. */
-export const SLM_ERRNO: Readonly<Record<string, number>> = {
+export const SLM_ERRNO: Readonly<Partial<Record<FotaErrorCode, number>>> = {
   ENOENT: 2,
   EAGAIN: 11,
   ENOMEM: 12,
@@ -81,7 +81,7 @@ export const SLM_ERRNO: Readonly<Record<string, number>> = {
 };
 
 /** TLS failure detail as the fotakit emulator reports it (real SLMs say ERROR). */
-export const SLM_TLS_CME: Readonly<Record<string, number>> = {
+export const SLM_TLS_CME: Readonly<Partial<Record<FotaErrorCode, number>>> = {
   CERT_UNKNOWN_CA: 700,
   CERT_HOSTNAME_MISMATCH: 701,
   CERT_EXPIRED: 702,
@@ -91,7 +91,7 @@ export const SLM_TLS_CME: Readonly<Record<string, number>> = {
   TLS_NO_CREDENTIAL: 706,
 };
 
-const CMNG_CME_CODE: Readonly<Record<number, string>> = {
+const CMNG_CME_CODE: Readonly<Record<number, FotaErrorCode>> = {
   [CME_NOT_FOUND]: 'ENOENT',
   [CME_NO_ACCESS]: 'EACCES',
   [CME_MEMORY_FULL]: 'ENOMEM',
@@ -99,8 +99,8 @@ const CMNG_CME_CODE: Readonly<Record<number, string>> = {
   [CME_ALREADY_EXISTS]: 'EEXIST',
 };
 
-function invert(table: Readonly<Record<string, number>>): Map<number, string> {
-  return new Map(Object.entries(table).map(([k, v]) => [v, k]));
+function invert(table: Readonly<Partial<Record<FotaErrorCode, number>>>): Map<number, FotaErrorCode> {
+  return new Map(Object.entries(table).map(([k, v]) => [v as number, k as FotaErrorCode]));
 }
 const ERRNO_CODE = invert(SLM_ERRNO);
 const TLS_CME_CODE = invert(SLM_TLS_CME);
@@ -108,7 +108,7 @@ const TLS_CME_CODE = invert(SLM_TLS_CME);
 export type SlmOperation = 'cmng' | 'socket' | 'connect' | 'connect-tls' | 'send' | 'recv' | 'close' | 'other';
 
 /** The CME number the emulator answers for a fotakit error code in `op` (undefined: plain ERROR). */
-export function cmeForCode(op: SlmOperation, code: string): number | undefined {
+export function cmeForCode(op: SlmOperation, code: FotaErrorCode): number | undefined {
   if (op === 'cmng') {
     for (const [n, c] of Object.entries(CMNG_CME_CODE)) if (c === code) return Number(n);
     return undefined;
@@ -138,7 +138,7 @@ export function slmError(op: SlmOperation, where: string, e: unknown): Error {
     return new NetError('EIO', `${where}: unexpected +CME ERROR: ${n}`, details, opts);
   }
   if (e.code === 'AT_ERROR') {
-    const byOp: Record<SlmOperation, string> = {
+    const byOp: Record<SlmOperation, FotaErrorCode> = {
       'connect-tls': 'TLS_HANDSHAKE_FAILED',
       connect: 'ECONNREFUSED',
       recv: 'ETIMEDOUT',

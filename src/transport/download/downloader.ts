@@ -27,7 +27,7 @@
  * Spec: docs/reference/nrf91-fota.md ("EMSGSIZE", "NCS download_client / downloader behaviour").
  */
 import type { Clock } from '../../hal/clock.ts';
-import { FotaError, TlsError, isFotaError } from '../../hal/errors.ts';
+import { FotaError, TlsError, isFotaError, type FotaErrorCode } from '../../hal/errors.ts';
 import type { Log } from '../../hal/log.ts';
 import { MODEM_TLS_MAX_RECORD_BYTES } from '../../hal/net.ts';
 import type { Settings } from '../../hal/settings.ts';
@@ -53,16 +53,20 @@ export const DOWNLOAD_RETRY_BACKOFF_MS = 200;
 export const DOWNLOAD_RETRY_BACKOFF_MAX_MS = 5_000;
 /** Times the file may change under the download before DOWNLOAD_FILE_UNSTABLE. */
 export const DOWNLOAD_MAX_RESTARTS = 3;
-/** Progress written to Settings at most this often (flash wear), and at the end. */
+/**
+ * Progress written to Settings at most this often (flash wear), and at the end — for a sink that cannot
+ * tell what it kept. A sink with `persistedBytes` owns the byte count (a flash slot saves it per page it
+ * commits): the record then holds only the file's identity and is written when that changes.
+ */
 export const DOWNLOAD_PERSIST_INTERVAL_BYTES = 16 * 1024;
 export { DOWNLOAD_PIPELINE_FAILURES_BEFORE_SEQUENTIAL } from './pipeline-control.ts';
 
 /** Socket failures worth a reconnect (TLS verdicts and unknown hosts are not). */
-const RETRYABLE_NET_CODES = ['ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'ENOTCONN', 'EPIPE', 'ENOMEM', 'ECONNABORTED'];
+const RETRYABLE_NET_CODES: readonly FotaErrorCode[] = ['ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'ENOTCONN', 'EPIPE', 'ENOMEM', 'ECONNABORTED'];
 /** Refused record sizes kept for the result (the count is `emsgsize`). */
 export const DOWNLOAD_REFUSED_RECORDS_KEPT = 32;
 /** HTTP failures worth a reconnect. */
-const RETRYABLE_HTTP_CODES = ['HTTP_TRUNCATED', 'HTTP_RESPONSE_TIMEOUT'];
+const RETRYABLE_HTTP_CODES: readonly FotaErrorCode[] = ['HTTP_TRUNCATED', 'HTTP_RESPONSE_TIMEOUT'];
 /** Statuses that say "try again later". */
 const RETRYABLE_STATUSES: ReadonlySet<number> = new Set([408, 429, 500, 502, 503, 504]);
 
@@ -176,6 +180,8 @@ class RangeDownload {
   private complete = false;
   private resumedFrom = 0;
   private persistedOffset = -1;
+  /** The file identity last written to the record (when the sink owns the byte count). */
+  private persistedIdentity: string | undefined;
   /** The sink was told the file's size and validators (sink.open) in this run. */
   private sinkOpened = false;
   private requests = 0;
@@ -275,6 +281,7 @@ class RangeDownload {
         this.resumedFrom = offset;
         this.bytesFrom = formatUrl(this.url);
         this.persistedOffset = st.offset;
+        this.persistedIdentity = this.identity(st.head);
         if (st.head !== undefined) this.policy.observe({ headBytes: st.head[0], first: st.head[1], last: st.head[2] });
         this.o.log?.log('info', 'download: resuming', { offset, size: st.size });
         await this.openSink();
@@ -517,13 +524,23 @@ class RangeDownload {
     this.bytesFrom = undefined;
     if (this.o.settings) await clearDownloadState(this.o.settings, this.stateKey);
     this.persistedOffset = -1;
+    this.persistedIdentity = undefined;
     return 'reconnect';
+  }
+
+  /** What the record says about the file apart from the offset: a change must reach the record. */
+  private identity(head: readonly number[] | undefined): string {
+    return JSON.stringify([this.size, this.etag, this.lastModified, head]);
   }
 
   private async persist(force: boolean): Promise<void> {
     if (!this.o.settings || this.size === undefined) return;
     if (!force && this.offset === this.persistedOffset) return;
     const h = this.policy.observedHead?.();
+    const identity = this.identity(h === undefined ? undefined : [h.headBytes, h.first, h.last]);
+    // The sink keeps its own count: only a new identity is worth a settings write (flash wear).
+    if (!force && this.o.sink.persistedBytes && identity === this.persistedIdentity) return;
+    this.persistedIdentity = identity;
     await saveDownloadState(
       this.o.settings,
       {

@@ -2,7 +2,7 @@
  * Response header fields, looked up case-insensitively (RFC 9110 section 5.1), and the parsers of the
  * fields the downloader acts on: Content-Length, Content-Range (RFC 9110 section 14.4), ETag.
  */
-import { HttpError } from './errors.ts';
+import { HttpError, type HttpErrorCode } from './errors.ts';
 
 /** Largest byte position or length accepted in Content-Length / Content-Range (2^53 - 1). */
 const HTTP_MAX_SAFE_LENGTH = Number.MAX_SAFE_INTEGER;
@@ -42,7 +42,7 @@ export class HttpHeaders {
 }
 
 /** Parses a decimal length (no sign, no spaces); throws `code` otherwise. */
-export function parseLength(text: string, code: string, op: string): number {
+export function parseLength(text: string, code: HttpErrorCode, op: string): number {
   if (!/^\d+$/.test(text) || text.length > HTTP_LENGTH_MAX_DIGITS) {
     throw new HttpError(code, `${op}: '${text.slice(0, 40)}' is not a valid length`, { value: text.slice(0, 40) });
   }

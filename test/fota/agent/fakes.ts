@@ -80,7 +80,7 @@ export class FakeSlot implements SlotTarget {
   async flush() { return this.secondary.length; }
   async read(offset: number, length: number) { return this.secondary.slice(offset, offset + length); }
   async requestUpgrade() {
-    if (this.secondary.length === 0) throw new FotaError('BOOT_EBADIMAGE', 'nothing staged');
+    if (this.secondary.length === 0) throw new FotaError('BOOT_SET_PENDING_FAILED', 'nothing staged');
     this.pending = true;
   }
   async reset() {
@@ -113,7 +113,7 @@ export class FakeDownloader implements DownloadPort {
   async download(_url: string, sink: Parameters<DownloadPort['download']>[1], onProgress: Parameters<DownloadPort['download']>[2]) {
     this.calls++;
     let off = await sink.persistedBytes();
-    if (off > this.image.length) throw new FotaError('FAKE', 'persisted more than the file');
+    if (off > this.image.length) throw new FotaError('DFU_OVERFLOW', 'fake: persisted more than the file');
     await sink.open({ size: this.image.length, etag: this.validator });
     let requests = 0;
     while (off < this.image.length) {

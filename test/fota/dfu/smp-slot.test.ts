@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { nodeCrypto } from '../../../src/hal/node/crypto.ts';
-import { VirtualClock } from '../../../src/hal/sim/smp-clock.ts';
+import { VirtualClock } from '../../../src/hal/sim/clock.ts';
 import { buildTestImage, SimSmpDevice } from '../../../src/boards/smp-device.ts';
 import { SmpSlotTarget } from '../../../src/fota/dfu/smp-slot.ts';
 import { SmpClient } from '../../../src/transport/smp/client.ts';

@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { FotaError } from '../../../src/hal/errors.ts';
-import { ManualClock, SimClock } from '../../../src/hal/sim/clock.ts';
+import { SimClock, VirtualClock } from '../../../src/hal/sim/clock.ts';
 
 async function code(p: Promise<unknown>): Promise<string> {
   try {
@@ -42,8 +42,8 @@ test('SimClock rejects a non-finite duration and a bad speed; a negative sleep d
   }
 });
 
-test('ManualClock wakes sleepers in deadline order as time is advanced', async () => {
-  const c = new ManualClock(0);
+test('VirtualClock stepped by hand wakes sleepers in deadline order as time is advanced', async () => {
+  const c = new VirtualClock({ autoAdvance: false });
   const woke: string[] = [];
   void c.sleep(300).then(() => woke.push(`b@${c.now()}`));
   void c.sleep(100).then(() => woke.push(`a@${c.now()}`));
@@ -56,8 +56,8 @@ test('ManualClock wakes sleepers in deadline order as time is advanced', async (
   assert.is(c.pending(), 0);
 });
 
-test('ManualClock lets a woken task sleep again within the same advance', async () => {
-  const c = new ManualClock();
+test('VirtualClock stepped by hand lets a woken task sleep again within the same advance', async () => {
+  const c = new VirtualClock({ autoAdvance: false });
   const ticks: number[] = [];
   const loop = (async () => {
     for (let i = 0; i < 3; i++) {
@@ -68,6 +68,39 @@ test('ManualClock lets a woken task sleep again within the same advance', async 
   await c.advance(100);
   await loop;
   assert.equal(ticks, [10, 20, 30]);
+});
+
+test('VirtualClock jumps to the earliest sleeper when idle: exact virtual times, no waiting', async () => {
+  const c = new VirtualClock({ startMs: 1000 });
+  const woke: string[] = [];
+  const a = c.sleep(250).then(() => woke.push(`a@${c.now()}`));
+  const b = c.sleep(60_000).then(() => woke.push(`b@${c.now()}`));
+  await Promise.all([a, b]);
+  assert.equal(woke, ['a@1250', 'b@61000']);
+  assert.is(c.pending(), 0);
+});
+
+test('VirtualClock: time stands still while work is runnable; a zero sleep yields and wakes at the same time', async () => {
+  const c = new VirtualClock();
+  const order: string[] = [];
+  const z = c.sleep(0).then(() => order.push(`zero@${c.now()}`));
+  await Promise.resolve();
+  order.push(`sync@${c.now()}`);
+  await z;
+  assert.equal(order, ['sync@0', 'zero@0']);
+});
+
+test('VirtualClock refuses NaN and Infinity (CLOCK_BAD_DURATION) instead of taking them for 0', async () => {
+  for (const auto of [true, false]) {
+    const c = new VirtualClock({ autoAdvance: auto });
+    assert.is(await code(c.sleep(Number.NaN)), 'CLOCK_BAD_DURATION');
+    assert.is(await code(c.sleep(Infinity)), 'CLOCK_BAD_DURATION');
+    assert.is(await code(c.advance(Number.NaN)), 'CLOCK_BAD_DURATION');
+    assert.is(c.pending(), 0);
+  }
+  const c = new VirtualClock();
+  await c.sleep(-5);
+  assert.is(c.now(), 0, 'a negative sleep does not move time');
 });
 
 test.run();

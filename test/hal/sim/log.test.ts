@@ -1,10 +1,10 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { ManualClock } from '../../../src/hal/sim/clock.ts';
+import { VirtualClock } from '../../../src/hal/sim/clock.ts';
 import { SimLog } from '../../../src/hal/sim/log.ts';
 
 test('collects entries stamped with the clock, with a copy of the fields', async () => {
-  const clock = new ManualClock(0);
+  const clock = new VirtualClock({ autoAdvance: false });
   const log = new SimLog({ clock });
   const fields = { offset: 4096 };
   log.log('info', 'download started', fields);

@@ -18,7 +18,7 @@ import {
   closeCommand,
 } from '../../../src/transport/at/slm.ts';
 import { AtError } from '../../../src/transport/at/errors.ts';
-import { NetError, TlsError } from '../../../src/hal/errors.ts';
+import { NetError, TlsError, type FotaErrorCode } from '../../../src/hal/errors.ts';
 
 const SHA = 'AB'.repeat(32);
 
@@ -76,7 +76,7 @@ test('legacy string mode carries printable ASCII and line breaks, not quotes or 
 });
 
 /** The documented mapping: [operation, reply error, expected class, expected code]. */
-const MAPPING: [Parameters<typeof slmError>[0], AtError, typeof NetError, string][] = [
+const MAPPING: [Parameters<typeof slmError>[0], AtError, typeof NetError, FotaErrorCode][] = [
   ['cmng', new AtError('AT_CME_ERROR', 'x', { cme: 513 }), NetError, 'ENOENT'],
   ['cmng', new AtError('AT_CME_ERROR', 'x', { cme: 514 }), NetError, 'EACCES'],
   ['cmng', new AtError('AT_CME_ERROR', 'x', { cme: 515 }), NetError, 'ENOMEM'],

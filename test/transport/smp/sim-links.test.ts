@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { VirtualClock } from '../../../src/hal/sim/smp-clock.ts';
+import { VirtualClock } from '../../../src/hal/sim/clock.ts';
 import { createBleLinkPair, createUartPair } from '../../../src/transport/smp/sim-links.ts';
 import type { SmpError } from '../../../src/transport/smp/errors.ts';
 

@@ -4,7 +4,7 @@ import * as assert from 'uvu/assert';
 import { toHex, utf8Encode } from '../../../src/hal/bytes.ts';
 import { nodeCrypto } from '../../../src/hal/node/crypto.ts';
 import { SimClock } from '../../../src/hal/sim/clock.ts';
-import { VirtualClock } from '../../../src/hal/sim/smp-clock.ts';
+import { VirtualClock } from '../../../src/hal/sim/clock.ts';
 import { buildTestImage, SimSmpDevice } from '../../../src/boards/smp-device.ts';
 import { serveSmpUdp, UdpSmpTransport } from '../../../src/boards/smp-udp.ts';
 import { SmpClient } from '../../../src/transport/smp/client.ts';

@@ -2,7 +2,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { nodeCrypto } from '../../../src/hal/node/crypto.ts';
-import { VirtualClock } from '../../../src/hal/sim/smp-clock.ts';
+import { VirtualClock } from '../../../src/hal/sim/clock.ts';
 import { buildTestImage, SimSmpDevice } from '../../../src/boards/smp-device.ts';
 import { SmpClient } from '../../../src/transport/smp/client.ts';
 import { createUartPair } from '../../../src/transport/smp/sim-links.ts';
