@@ -14,6 +14,9 @@ import {
   IH_IMG_SIZE_OFFSET,
   IH_MAGIC_OFFSET,
   IH_PROTECT_TLV_SIZE_OFFSET,
+  IH_FLAGS_OFFSET,
+  IMAGE_F_ENCRYPTED_AES128,
+  IMAGE_F_NON_BOOTABLE,
   IMAGE_HEADER_SIZE,
   IMAGE_MAGIC,
   IMAGE_MAX_TLV_COUNT,
@@ -113,6 +116,14 @@ const BOOTUTIL_NOTES: Readonly<Record<string, string>> = {
     'fotakit refuses ih_protect_tlv_size 1..3 at the header. bootutil hashes first, then bootutil_tlv_iter_begin fails (unprotected magic while ih_protect_tlv_size != 0).',
   protect_size_unannounced:
     'bootutil refuses it too: bootutil_tlv_iter_begin sees IMAGE_TLV_PROT_INFO_MAGIC with ih_protect_tlv_size (0) != it_tlv_tot. fotakit names it IMAGE_PROTECTED_SIZE_MISMATCH while parsing.',
+  keyhash_short:
+    'fotakit is stricter: a KEYHASH must be a whole digest. bootutil_find_key compares only the TLV length (memcmp of keyhash_len bytes), so a 16-byte prefix of the right hash selects the key and bootutil accepts the image.',
+  pure_body_flip:
+    'With MCUBOOT_SIGN_PURE bootutil skips the hash TLV and fails on the signature; fotakit checks the SHA512 TLV first and reports the hash.',
+  ecdsa_pad_sig_zeros:
+    'Accepted by both: bootutil strips trailing zero bytes before mbedtls_ecdsa_read_signature; its tinycrypt/cc310 path reads the SEQUENCE and ignores what follows.',
+  ecdsa_pad_sig_nonzero:
+    'bootutil builds on tinycrypt/cc310 (bootutil_decode_sig) ignore bytes after the DER SEQUENCE and would accept this; the mbedTLS build refuses it, as fotakit does.',
   too_many_tlvs:
     'fotakit is stricter: it stops at IMAGE_MAX_TLV_COUNT (128) entries per area. bootutil has no count limit: it walks every entry, the hash matches, and it rejects the image only for want of a verified signature.',
 };
@@ -289,6 +300,56 @@ async function badCases(valid: ImageCase[]): Promise<ImageCase[]> {
     const sig = parseImage(img).unprotectedArea.entries.find((t) => t.type === IMAGE_TLV_ECDSA_SIG || t.type === IMAGE_TLV_RSA2048_PSS)!;
     out.push({ name, description: `${type} signature byte flipped`, bytes: edited(img, flip(sig.offset + IMAGE_TLV_ENTRY_HEADER_SIZE + 12)), keyType: type, allowUnsigned: false, hash: 'sha256' });
   }
+
+  // Damage to the other signature types and hash algorithms (each from its own valid image).
+  const from = (name: string): ImageCase => valid.find((c) => c.name === name)!;
+  const tlvOf = (img: Uint8Array, type: number) => parseImage(img).unprotectedArea.entries.find((t) => t.type === type)!;
+  const more = (base: string, name: string, description: string, bytes: Uint8Array): void => {
+    const b = from(base);
+    const c: ImageCase = { name, description, bytes, allowUnsigned: false, hash: b.hash };
+    if (b.keyType) c.keyType = b.keyType;
+    if (b.extraOptions) c.extraOptions = b.extraOptions;
+    out.push(c);
+  };
+  const sigValueAt = (img: Uint8Array, type: number, delta: number): number => tlvOf(img, type).offset + IMAGE_TLV_ENTRY_HEADER_SIZE + delta;
+  const p384 = from('ecdsa_p384').bytes;
+  more('ecdsa_p384', 'ecdsa_p384_sig_flip', 'ECDSA P-384 signature byte flipped', edited(p384, flip(sigValueAt(p384, IMAGE_TLV_ECDSA_SIG, 12))));
+  more('ecdsa_p384', 'ecdsa_p384_body_flip', 'ECDSA P-384 image, one body byte flipped (SHA-384 mismatch)', edited(p384, flip(bodyStart + 10)));
+  const rsa3072 = from('rsa3072').bytes;
+  more('rsa3072', 'rsa3072_sig_flip', 'RSA-3072 PSS signature byte flipped', edited(rsa3072, flip(sigValueAt(rsa3072, IMAGE_TLV_RSA3072_PSS, 40))));
+  const sha512 = from('ed25519_sha512').bytes;
+  more('ed25519_sha512', 'sha512_body_flip', 'ed25519 + SHA-512 image, one body byte flipped', edited(sha512, flip(bodyStart + 10)));
+  more('ed25519_sha512', 'sha512_hash_flip', 'SHA512 TLV value flipped', edited(sha512, flip(sigValueAt(sha512, IMAGE_TLV_SHA512, 63))));
+  const pure = from('ed25519_pure').bytes;
+  more('ed25519_pure', 'pure_sig_flip', 'ed25519 pure signature byte flipped', edited(pure, flip(sigValueAt(pure, IMAGE_TLV_ED25519, 5))));
+  more('ed25519_pure', 'pure_body_flip', 'ed25519 pure image, one body byte flipped (the signature covers it)', edited(pure, flip(bodyStart + 10)));
+  const pubkey = from('ed25519_pubkey').bytes;
+  more('ed25519_pubkey', 'pubkey_flip', 'PUBKEY TLV: last key byte flipped (names no trusted key)', edited(pubkey, flip(sigValueAt(pubkey, IMAGE_TLV_PUBKEY, tlvOf(pubkey, IMAGE_TLV_PUBKEY).value.length - 1))));
+  const p256 = from('ecdsa_p256').bytes;
+  more('ecdsa_p256', 'ecdsa_der_bad_tag', 'ECDSA signature whose DER SEQUENCE tag is 0x31', edited(p256, (b) => void (b[sigValueAt(p256, IMAGE_TLV_ECDSA_SIG, 0)] = 0x31)));
+  more('ecdsa_p256', 'ecdsa_der_bad_length', 'ECDSA signature whose DER SEQUENCE length byte is off by 2', edited(p256, flip(sigValueAt(p256, IMAGE_TLV_ECDSA_SIG, 1), 0x01 ^ 0x03)));
+  const sigTlvP256 = tlvOf(p256, IMAGE_TLV_ECDSA_SIG);
+  const padded = concatBytes(p256.subarray(0, sigTlvP256.offset + IMAGE_TLV_ENTRY_HEADER_SIZE + sigTlvP256.value.length), Uint8Array.of(0x00, 0x00));
+  const grow = (b: Uint8Array, by: number, marker: number): Uint8Array => {
+    const out2 = Uint8Array.from(b);
+    writeU16LE(out2, sigTlvP256.offset + 2, sigTlvP256.value.length + by);
+    writeU16LE(out2, parseImage(p256).unprotectedArea.offset + 2, parseImage(p256).unprotectedArea.tlvTot + by);
+    out2[out2.length - 1] = marker;
+    return out2;
+  };
+  more('ecdsa_p256', 'ecdsa_pad_sig_zeros', 'ECDSA signature followed by two zero bytes (imgtool --pad-sig): accepted, as bootutil does', grow(padded, 2, 0x00));
+  more('ecdsa_p256', 'ecdsa_pad_sig_nonzero', 'ECDSA signature followed by 0x00 0x01: not padding, refused', grow(padded, 2, 0x01));
+  const shortKeyHash = concatBytes(
+    ed.subarray(0, unprotStart),
+    rawTlvArea(IMAGE_TLV_INFO_MAGIC, [
+      { type: IMAGE_TLV_SHA256, value: hashTlv.value },
+      { type: IMAGE_TLV_KEYHASH, value: keyTlv.value.subarray(0, 16) },
+      { type: IMAGE_TLV_ED25519, value: sigTlv.value },
+    ]),
+  );
+  add('keyhash_short', 'KEYHASH TLV of 16 bytes (a truncated SHA-256)', shortKeyHash);
+  add('flags_non_bootable_flip', 'NON_BOOTABLE flag set after signing (the header is hashed)', edited(ed, flip(IH_FLAGS_OFFSET, IMAGE_F_NON_BOOTABLE)));
+  add('flags_encrypted_flip', 'ENCRYPTED_AES128 flag set after signing (the header is hashed)', edited(ed, flip(IH_FLAGS_OFFSET, IMAGE_F_ENCRYPTED_AES128)));
   return out;
 }
 

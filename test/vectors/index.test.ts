@@ -104,7 +104,7 @@ test('image vectors say what MCUboot build each needs, which cases are valid, an
   assert.is(row('trailing_bytes').is_valid_case, true);
   for (const r of list) assert.is(r.is_valid_case, r.expect.code === 'VALID', r.name);
   assert.equal(
-    list.filter((r) => r.non_default_build).map((r) => [r.name, r.mcuboot_options]),
+    list.filter((r) => r.non_default_build && r.is_valid_case).map((r) => [r.name, r.mcuboot_options]),
     [
       ['ed25519_pubkey', 'MCUBOOT_SIGN_ED25519 MCUBOOT_HW_KEY'],
       ['ed25519_sha512', 'MCUBOOT_SIGN_ED25519 MCUBOOT_SHA512'],
@@ -116,6 +116,11 @@ test('image vectors say what MCUboot build each needs, which cases are valid, an
   assert.match(row('hdr_size_small').bootutil_note!, 'fotakit is stricter');
   assert.match(row('too_many_tlvs').bootutil_note!, 'no count limit');
   assert.is(row('body_flip').bootutil_note, null);
+  assert.is(row('keyhash_short').expect.code, 'IMAGE_BAD_TLV_LENGTH');
+  assert.match(row('keyhash_short').bootutil_note!, 'accepts the image');
+  assert.is(row('ecdsa_pad_sig_zeros').expect.code, 'VALID');
+  assert.is(row('ecdsa_pad_sig_nonzero').expect.code, 'IMAGE_BAD_SIGNATURE');
+  assert.is(row('pure_sig_flip').mcuboot_options, 'MCUBOOT_SIGN_ED25519 MCUBOOT_SHA512 MCUBOOT_SIGN_PURE');
 });
 
 test('trailer vectors cover every swap-table row for each max-align and erased value', async () => {
