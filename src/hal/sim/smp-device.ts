@@ -13,6 +13,7 @@ import { silentLog, type Log } from '../log.ts';
 import { SimFlash } from './flash.ts';
 import { NRF52833_PROFILE, type BoardProfile } from './profiles.ts';
 import { Bootloader, imageValidator, type BootResult } from '../../fota/mcuboot/bootloader.ts';
+import type { BootEncryptionOptions } from '../../fota/mcuboot/boot-encryption.ts';
 import { signImage } from '../../fota/mcuboot/sign.ts';
 import { SmpServer } from '../../transport/smp/server.ts';
 import type { TrustedKey } from '../../fota/mcuboot/keys.ts';
@@ -65,6 +66,8 @@ export interface SimSmpDeviceOptions {
   trustedKeys?: ReadonlyArray<TrustedKey>;
   /** The image the board runs at first (written to the primary slot before the first boot). */
   initialImage?: Uint8Array;
+  /** MCUBOOT_ENC_IMAGES: the board's MCUboot opens encrypted images with this device key. */
+  encryption?: BootEncryptionOptions;
   log?: Log;
 }
 
@@ -92,6 +95,7 @@ export class SimSmpDevice {
         ...(o.trustedKeys && o.trustedKeys.length > 0 ? { trustedKeys: o.trustedKeys } : { allowUnsigned: true }),
       }),
       log: o.log ?? silentLog,
+      ...(o.encryption ? { encryption: o.encryption } : {}),
     });
     this.server = new SmpServer({
       primary: this.primary,
