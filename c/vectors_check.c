@@ -157,6 +157,37 @@ static void check_images(void)
 	}
 }
 
+/* Encrypted images: same header and TLVs as their plaintext, ENCRYPTED flag for the key size, the key
+ * TLV of their kind with its exact length, and a body that differs from the plaintext. */
+static void check_enc_images(void)
+{
+	size_t i;
+
+	for (i = 0; i < FOTAKIT_ENC_IMAGE_VECTOR_COUNT; i++) {
+		const struct fotakit_enc_image_vector *v = &fotakit_enc_image_vectors[i];
+		uint32_t hdr_size = le16(v->data + 8), img_size = le32(v->data + 12), flags = le32(v->data + 16);
+		uint32_t off = hdr_size + img_size + le16(v->data + 10), end;
+		uint32_t want_flag = v->aes_bits == 256 ? 0x08u : 0x04u;
+		uint16_t want_type = strcmp(v->key_kind, "kw") == 0 ? 0x31 : strcmp(v->key_kind, "ec256") == 0 ? 0x32 : strcmp(v->hmac, "sha512") == 0 ? 0x34 : 0x33;
+		size_t want_len = strcmp(v->key_kind, "kw") == 0 ? v->image_key_len + 8 : (strcmp(v->key_kind, "ec256") == 0 ? 65 : 32) + (strcmp(v->hmac, "sha512") == 0 ? 64 : 32) + v->image_key_len;
+		int found = 0;
+
+		CHECK(v->len == v->plain_len, "%s: stored and plaintext lengths", v->name);
+		CHECK(v->image_key_len * 8 == (size_t)v->aes_bits, "%s: image key size", v->name);
+		CHECK((flags & 0x0cu) == want_flag, "%s: ENCRYPTED flag for AES-%d", v->name, v->aes_bits);
+		CHECK(memcmp(v->data, v->plain, hdr_size) == 0, "%s: header in clear", v->name);
+		CHECK(memcmp(v->data + hdr_size, v->plain + hdr_size, img_size) != 0, "%s: body encrypted", v->name);
+		CHECK(memcmp(v->data + hdr_size + img_size, v->plain + hdr_size + img_size, v->len - hdr_size - img_size) == 0, "%s: TLVs in clear", v->name);
+		CHECK(img_size % 16 == 0 || (hdr_size + img_size) % 16 == 0, "%s: body padded to AES blocks", v->name);
+		end = off + le16(v->data + off + 2);
+		for (off += 4; off + 4 <= end; off += 4 + le16(v->data + off + 2)) {
+			if (le16(v->data + off) == want_type) found = le16(v->data + off + 2) == want_len;
+		}
+		CHECK(found, "%s: key TLV 0x%x of %lu bytes", v->name, want_type, (unsigned long)want_len);
+		CHECK(strcmp(v->expect_decrypted, "VALID") == 0 && strcmp(v->expect_stored, "IMAGE_BAD_HASH") == 0, "%s: valid only once decrypted", v->name);
+	}
+}
+
 /* ---- trailers ---- */
 static const uint8_t magic_align8[BOOT_MAGIC_SZ] = { 0x77, 0xc2, 0x95, 0xf3, 0x60, 0xd2, 0xef, 0x7f, 0x35, 0x52, 0x50, 0x0f, 0x2c, 0xb6, 0x79, 0x80 };
 static const uint8_t magic_tail[BOOT_MAGIC_SZ - 2] = { 0x2d, 0xe1, 0x5d, 0x29, 0x41, 0x0b, 0x8d, 0x77, 0x67, 0x9c, 0x11, 0x0f, 0x1f, 0x8a };
@@ -480,6 +511,7 @@ static void check_cert(void)
 int main(void)
 {
 	check_images();
+	check_enc_images();
 	check_trailers();
 	check_http();
 	check_smp();

@@ -43,6 +43,10 @@ import type { ImageKeyType } from '../fota/mcuboot/keys.ts';
 import { signImage, type SignOptions } from '../fota/mcuboot/sign.ts';
 import { BOOT_MAGIC_SZ } from '../fota/mcuboot/trailer.ts';
 import { verifyImage } from '../fota/mcuboot/verify.ts';
+import { createSignedImage } from '../fota/mcuboot/sign.ts';
+import { decryptImage, type ImageDecryptionKey, type ImageEncryptionKey } from '../fota/mcuboot/encryption.ts';
+import { portableEncryption } from '../hal/portable/crypto-enc.ts';
+import type { EcdhCurve, EncryptionCrypto } from '../hal/crypto.ts';
 import { CHeaderWriter, cIdent, cString } from './c-header.ts';
 import { VECTORS_SCHEMA_VERSION, errorCode, type VectorCategory } from './category.ts';
 import { vectorSigner } from './keys.ts';
@@ -364,6 +368,72 @@ function rawHeader(b: Uint8Array): { magic: number; hdrSize: number; protectTlvS
   };
 }
 
+/** Seed text of the encryption vectors' keys (device keys, ephemeral keys, image keys). */
+const ENC_SEED = 'fotakit-vectors-enc-v1:';
+
+function encSeed(label: string, bytes: number): Uint8Array {
+  const out = new Uint8Array(bytes);
+  for (let o = 0, i = 0; o < bytes; o += 32, i++) out.set(hash(crypto, 'sha256', utf8Encode(`${ENC_SEED}${label}:${i}`)).subarray(0, Math.min(32, bytes - o)), o);
+  return out;
+}
+
+/** portableEncryption with seeded ephemeral keys, so the vectors are byte-identical on every run. */
+function seededEncryption(label: string): EncryptionCrypto {
+  return {
+    ...portableEncryption,
+    generateKeyPair(curve: EcdhCurve) {
+      const privateKey = encSeed(`${label}:ephemeral:${curve}`, 32);
+      return { privateKey, publicKey: portableEncryption.publicKeyOf(curve, privateKey) };
+    },
+    randomBytes: (n: number) => encSeed(`${label}:random`, n),
+  };
+}
+
+interface EncCase {
+  name: string;
+  description: string;
+  /** TLV kind and what opens it. */
+  kind: 'x25519' | 'ec256' | 'kw';
+  hmac: 'sha256' | 'sha512';
+  keyBits: 128 | 256;
+  deviceKey: Uint8Array;
+  imageKey: Uint8Array;
+  bytes: Uint8Array;
+  plain: Uint8Array;
+  /** verifyImage on the bytes as stored, and after decrypting with the device key. */
+  storedCode: string;
+  decryptedCode: string;
+}
+
+/** Encrypted images (ed25519-signed) with the device key that opens them and their plaintext. */
+async function encryptedCases(payload: Uint8Array): Promise<EncCase[]> {
+  const rows: Array<[string, string, 'x25519' | 'ec256' | 'kw', 'sha256' | 'sha512', 128 | 256]> = [
+    ['enc_x25519_aes128', 'ECIES-X25519 (HKDF/HMAC-SHA256), AES-128-CTR', 'x25519', 'sha256', 128],
+    ['enc_x25519_aes256', 'ECIES-X25519 (HKDF/HMAC-SHA256), AES-256-CTR', 'x25519', 'sha256', 256],
+    ['enc_x25519_sha512', 'ECIES-X25519 with HKDF/HMAC-SHA512 (ENC_X25519_SHA512 TLV), AES-128-CTR', 'x25519', 'sha512', 128],
+    ['enc_ec256_aes128', 'ECIES-P256 (HKDF/HMAC-SHA256), AES-128-CTR', 'ec256', 'sha256', 128],
+    ['enc_kw_aes128', 'AES-128 key wrap (RFC 3394) with a 16-byte KEK, AES-128-CTR', 'kw', 'sha256', 128],
+  ];
+  const trustedKeys = [vectorSigner('ed25519').publicKeyDer];
+  const out: EncCase[] = [];
+  for (const [name, description, kind, hmacAlg, keyBits] of rows) {
+    const enc = seededEncryption(name);
+    const deviceKey = encSeed(`${name}:device`, kind === 'kw' ? 16 : 32);
+    const imageKey = encSeed(`${name}:image-key`, keyBits / 8);
+    const curve: EcdhCurve = kind === 'ec256' ? 'p256' : 'x25519';
+    const encKey: ImageEncryptionKey = kind === 'kw' ? { kind: 'kw', kek: deviceKey } : kind === 'ec256' ? { kind: 'ec256', publicKey: enc.publicKeyOf(curve, deviceKey) } : { kind: 'x25519', publicKey: enc.publicKeyOf(curve, deviceKey) };
+    const decKey: ImageDecryptionKey = kind === 'kw' ? { kind: 'kw', kek: deviceKey } : kind === 'ec256' ? { kind: 'ec256', privateKey: deviceKey } : { kind: 'x25519', privateKey: deviceKey };
+    const signed = await createSignedImage(payload, { ...base(), signer: vectorSigner('ed25519'), encryption: { crypto: enc, key: encKey, hmac: hmacAlg, keyBits, imageKey } });
+    const plain = decryptImage(enc, signed.bytes, decKey);
+    const codeOf = async (b: Uint8Array): Promise<string> => {
+      const v = await verifyImage(b, { crypto, trustedKeys });
+      return v.valid ? IMAGE_RESULT_VALID : v.code!;
+    };
+    out.push({ name, description, kind, hmac: hmacAlg, keyBits, deviceKey, imageKey, bytes: signed.bytes, plain, storedCode: await codeOf(signed.bytes), decryptedCode: await codeOf(plain) });
+  }
+  return out;
+}
+
 /** Result codes as a C enum: VALID = 0, then every ImageError code in errors.ts order. */
 export function imageResultEnum(): Array<[string, number]> {
   return [[`FOTAKIT_IMAGE_${IMAGE_RESULT_VALID}`, 0], ...Object.keys(IMAGE_ERROR_CODES).map((c, i): [string, number] => [`FOTAKIT_${c}`, i + 1])];
@@ -378,6 +448,10 @@ export async function generateImageVectors(): Promise<VectorCategory> {
   for (const { c, kind } of all) results.push({ c, kind, o: await outcomeOf(c) });
   for (const r of results) {
     if (r.kind === 'valid' && !r.o.valid) throw new ImageError('IMAGE_BAD_OPTIONS', `vectors.images: valid vector '${r.c.name}' does not verify (${r.o.code})`);
+  }
+  const encrypted = await encryptedCases(payload);
+  for (const e of encrypted) {
+    if (e.decryptedCode !== IMAGE_RESULT_VALID) throw new ImageError('IMAGE_BAD_OPTIONS', `vectors.images: encrypted vector '${e.name}' does not verify after decryption (${e.decryptedCode})`);
   }
   const keys = VECTOR_KEY_TYPES.map((t) => {
     const s = vectorSigner(t);
@@ -409,6 +483,19 @@ export async function generateImageVectors(): Promise<VectorCategory> {
         bytes_hex: toHex(c.bytes),
       };
     }),
+    encrypted_images: encrypted.map((e) => ({
+      name: e.name,
+      description: e.description,
+      key_kind: e.kind,
+      hmac: e.hmac,
+      aes_bits: e.keyBits,
+      mcuboot_options: `MCUBOOT_SIGN_ED25519 MCUBOOT_ENC_IMAGES ${e.kind === 'x25519' ? 'MCUBOOT_ENCRYPT_X25519' : e.kind === 'ec256' ? 'MCUBOOT_ENCRYPT_EC256' : 'MCUBOOT_ENCRYPT_KW'}${e.keyBits === 256 ? ' MCUBOOT_AES_256' : ''}${e.hmac === 'sha512' ? ' MCUBOOT_HMAC_SHA512' : ''}`,
+      device_key_hex: toHex(e.deviceKey), // raw X25519 / P-256 private scalar, or the KEK
+      image_key_hex: toHex(e.imageKey),
+      expect: { stored: e.storedCode, decrypted: e.decryptedCode },
+      bytes_hex: toHex(e.bytes),
+      plain_hex: toHex(e.plain),
+    })),
   };
 
   const w = new CHeaderWriter('FOTAKIT_VECTORS_IMAGES_H', 'MCUboot image vectors: valid images per signature type and a bad-input corpus.');
@@ -475,5 +562,45 @@ export async function generateImageVectors(): Promise<VectorCategory> {
     }),
     'FOTAKIT_IMAGE_VECTOR_COUNT',
   );
-  return { name: 'images', count: results.length, json, header: w.toString() };
+  w.blank().comment('Encrypted images (MCUBOOT_ENC_IMAGES): stored bytes, the device key that opens the key TLV, the image key inside it, and the plaintext MCUboot swaps into the primary. TEST KEYS.');
+  for (const e of encrypted) {
+    const n = `fotakit_enc_${cIdent(e.name)}`;
+    w.bytes(`${n}_data`, e.bytes);
+    w.bytes(`${n}_device_key`, e.deviceKey);
+    w.bytes(`${n}_image_key`, e.imageKey);
+    w.bytes(`${n}_plain`, e.plain);
+  }
+  w.blank().raw(
+    [
+      'struct fotakit_enc_image_vector {',
+      '\tconst char *name;',
+      '\tconst char *key_kind; /* "x25519" (ECIES-X25519), "ec256" (ECIES-P256) or "kw" (AES key wrap) */',
+      '\tconst char *hmac; /* ECIES HKDF/HMAC hash: "sha256" or "sha512" */',
+      '\tint aes_bits; /* 128 or 256 */',
+      '\tconst char *mcuboot_options;',
+      '\tconst uint8_t *data; /* as stored in the secondary slot */',
+      '\tsize_t len;',
+      '\tconst uint8_t *device_key; /* raw private scalar (X25519, P-256) or the KEK */',
+      '\tsize_t device_key_len;',
+      '\tconst uint8_t *image_key; /* the AES key the TLV wraps */',
+      '\tsize_t image_key_len;',
+      '\tconst uint8_t *plain; /* the image with its body decrypted (what the primary holds after the swap) */',
+      '\tsize_t plain_len;',
+      '\tconst char *expect_stored; /* verifyImage on the stored bytes (the hash covers the plaintext) */',
+      '\tconst char *expect_decrypted;',
+      '};',
+    ].join('\n'),
+    'fotakit_enc_image_vector',
+  );
+  w.table(
+    'fotakit_enc_image_vector',
+    'fotakit_enc_image_vectors',
+    encrypted.map((e, i) => {
+      const n = `fotakit_enc_${cIdent(e.name)}`;
+      const j = (json.encrypted_images as Array<{ mcuboot_options: string }>)[i]!;
+      return [cString(e.name), cString(e.kind), cString(e.hmac), String(e.keyBits), cString(j.mcuboot_options), `${n}_data`, `${n}_data_len`, `${n}_device_key`, `${n}_device_key_len`, `${n}_image_key`, `${n}_image_key_len`, `${n}_plain`, `${n}_plain_len`, cString(e.storedCode), cString(e.decryptedCode)];
+    }),
+    'FOTAKIT_ENC_IMAGE_VECTOR_COUNT',
+  );
+  return { name: 'images', count: results.length + encrypted.length, json, header: w.toString() };
 }

@@ -123,6 +123,26 @@ test('image vectors say what MCUboot build each needs, which cases are valid, an
   assert.is(row('pure_sig_flip').mcuboot_options, 'MCUBOOT_SIGN_ED25519 MCUBOOT_SHA512 MCUBOOT_SIGN_PURE');
 });
 
+test('encrypted image vectors: reproducible, valid only once decrypted with their device key (node:crypto check)', async () => {
+  const [a] = await generateVectors(['images']);
+  const [b] = await generateVectors(['images']);
+  assert.is(a!.header, b!.header, 'byte-identical on every run');
+  type Enc = { name: string; key_kind: string; device_key_hex: string; bytes_hex: string; plain_hex: string; expect: { stored: string; decrypted: string } };
+  const enc = (a!.json as { encrypted_images: Enc[] }).encrypted_images;
+  assert.equal(enc.map((e) => e.name), ['enc_x25519_aes128', 'enc_x25519_aes256', 'enc_x25519_sha512', 'enc_ec256_aes128', 'enc_kw_aes128']);
+  const { nodeDecryptImage } = await import('../fota/mcuboot/imgtool-flags.ts');
+  for (const e of enc) {
+    assert.equal(e.expect, { stored: 'IMAGE_BAD_HASH', decrypted: 'VALID' }, e.name);
+    if (e.key_kind === 'ec256') continue;
+    // node:crypto opens the KEK and X25519 cases independently (X25519 scalar wrapped as PKCS#8, RFC 8410).
+    const key =
+      e.key_kind === 'kw'
+        ? { kek: fromHex(e.device_key_hex) }
+        : { pem: `-----BEGIN PRIVATE KEY-----\n${Buffer.concat([Buffer.from('302e020100300506032b656e04220420', 'hex'), Buffer.from(e.device_key_hex, 'hex')]).toString('base64')}\n-----END PRIVATE KEY-----\n` };
+    assert.is(Buffer.from(nodeDecryptImage(fromHex(e.bytes_hex), key)).toString('hex'), e.plain_hex, e.name);
+  }
+});
+
 test('trailer vectors cover every swap-table row for each max-align and erased value', async () => {
   const [trailers] = await generateVectors(['trailers']);
   const swaps = (trailers!.json as { swap_vectors: Array<{ max_align: number; erased_val: number; row: number }> }).swap_vectors;
