@@ -279,7 +279,12 @@ static void check_trailers(void)
 		CHECK(l->copy_done_off == l->image_ok_off - l->max_align, "layout %lu: copy_done offset", (unsigned long)i);
 		CHECK(l->swap_info_off == l->copy_done_off - l->max_align, "layout %lu: swap_info offset", (unsigned long)i);
 		CHECK(l->swap_size_off == l->swap_info_off - l->max_align, "layout %lu: swap_size offset", (unsigned long)i);
-		CHECK(l->status_off == l->swap_size_off - l->max_img_sectors * 3 * l->write_align, "layout %lu: status area offset", (unsigned long)i);
+		CHECK(l->enc_key_field_size == 0 || l->enc_key_field_size == align_up(16, l->max_align) || l->enc_key_field_size == align_up(32, l->max_align), "layout %lu: key field size", (unsigned long)i);
+		if (l->enc_key_field_size != 0) {
+			CHECK(l->enc_key0_off == l->swap_size_off - l->enc_key_field_size, "layout %lu: key 0 offset", (unsigned long)i);
+			CHECK(l->enc_key1_off == l->swap_size_off - 2 * l->enc_key_field_size, "layout %lu: key 1 offset", (unsigned long)i);
+		}
+		CHECK(l->status_off == l->swap_size_off - 2 * l->enc_key_field_size - l->max_img_sectors * 3 * l->write_align, "layout %lu: status area offset", (unsigned long)i);
 		CHECK(l->trailer_size == l->slot_size - l->status_off, "layout %lu: trailer size", (unsigned long)i);
 		expected_magic(l->max_align, good);
 		CHECK(memcmp(l->good_magic, good, BOOT_MAGIC_SZ) == 0, "layout %lu: boot magic for max_align %u", (unsigned long)i, (unsigned)l->max_align);

@@ -11,6 +11,7 @@ import { bootSetConfirmed, bootSetPending } from '../fota/mcuboot/boot-requests.
 import { BOOT_SWAP_TABLES, matchSwapTable, swapType } from '../fota/mcuboot/swap-table.ts';
 import {
   areaTrailerLayout,
+  trailerLayout,
   BOOT_EBADIMAGE,
   BOOT_EBADVECT,
   BOOT_FLAG_ANY,
@@ -130,8 +131,16 @@ function layoutJson(l: TrailerLayout): Record<string, number> {
     swap_size_off: l.swapSizeOff,
     status_off: l.statusOff,
     trailer_size: l.trailerBytes,
+    enc_key_field_size: l.encKeyFieldBytes,
+    enc_key0_off: l.encKeyOffs[0] ?? 0,
+    enc_key1_off: l.encKeyOffs[1] ?? 0,
   };
 }
+
+/** Write units beyond the slots' own 4 (1: nRF53 network core style, 8: STM32-style double words). */
+const EXTRA_LAYOUT_WRITE_ALIGNS: readonly number[] = [1, 8];
+/** Image key sizes of an MCUBOOT_ENC_IMAGES trailer (AES-128, AES-256). */
+const ENC_LAYOUT_KEY_BYTES: readonly number[] = [16, 32];
 
 interface RequestVector {
   name: string;
@@ -191,6 +200,11 @@ export async function generateTrailerVectors(): Promise<VectorCategory> {
   const swaps: Array<Record<string, unknown> & { _p: Uint8Array; _s: Uint8Array }> = [];
   const requests: RequestVector[] = [];
   for (const maxAlign of BOOT_MAX_ALIGN_VALUES) {
+    // Other flash write units and encrypted-image trailers (two image key fields below swap_size).
+    for (const writeAlignBytes of EXTRA_LAYOUT_WRITE_ALIGNS) layouts.push({ erased: 0xff, layout: trailerLayout(VECTOR_TRAILER_SLOT_BYTES, { maxAlign, writeAlignBytes }) });
+    for (const encKeyBytes of ENC_LAYOUT_KEY_BYTES) {
+      layouts.push({ erased: 0xff, layout: trailerLayout(VECTOR_TRAILER_SLOT_BYTES, { maxAlign, writeAlignBytes: VECTOR_TRAILER_WRITE_ALIGN_BYTES, encKeyBytes }) });
+    }
     for (const erased of VECTOR_TRAILER_ERASED_VALUES) {
       const probe = newSlot(erased);
       layouts.push({ erased, layout: layoutOf(probe, maxAlign) });
@@ -302,6 +316,9 @@ export async function generateTrailerVectors(): Promise<VectorCategory> {
       '\tuint32_t swap_size_off;',
       '\tuint32_t status_off;',
       '\tuint32_t trailer_size; /* boot_trailer_sz */',
+      '\tuint32_t enc_key_field_size; /* MCUBOOT_ENC_IMAGES: align_up(key size, max_align); 0 without encryption */',
+      '\tuint32_t enc_key0_off; /* key of the primary slot image (0 without encryption) */',
+      '\tuint32_t enc_key1_off; /* key of the secondary slot image */',
       '\tconst uint8_t *good_magic; /* BOOT_MAGIC_SZ bytes */',
       '};',
       '',
@@ -353,7 +370,11 @@ export async function generateTrailerVectors(): Promise<VectorCategory> {
   w.table(
     'fotakit_trailer_layout',
     'fotakit_trailer_layouts',
-    layouts.map(({ erased, layout: l }) => [l.maxAlign, hex8(erased), l.slotSize, l.writeAlignBytes, l.maxImgSectors, l.magicOff, l.imageOkOff, l.copyDoneOff, l.swapInfoOff, l.swapSizeOff, l.statusOff, l.trailerBytes].map(String).concat(`fotakit_boot_magic_a${l.maxAlign}`)),
+    layouts.map(({ erased, layout: l }) =>
+      [l.maxAlign, hex8(erased), l.slotSize, l.writeAlignBytes, l.maxImgSectors, l.magicOff, l.imageOkOff, l.copyDoneOff, l.swapInfoOff, l.swapSizeOff, l.statusOff, l.trailerBytes, l.encKeyFieldBytes, l.encKeyOffs[0] ?? 0, l.encKeyOffs[1] ?? 0]
+        .map(String)
+        .concat(`fotakit_boot_magic_a${l.maxAlign}`),
+    ),
     'FOTAKIT_TRAILER_LAYOUT_COUNT',
   );
   w.table(
