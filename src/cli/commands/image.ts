@@ -290,20 +290,20 @@ function readImageInput(path: string, what: string): { bytes: Uint8Array; baseAd
   return { bytes: hex.bytes, baseAddr: hex.baseAddr };
 }
 
-let cachedPassphrase: string | undefined;
-/** The passphrase of `-p`: $FOTAKIT_KEY_PASSPHRASE, else the first line of stdin (read once). */
+let stdinPassphrase: string | undefined;
+/** The passphrase of `-p`: $FOTAKIT_KEY_PASSPHRASE, else the first line of stdin (read once per process). */
 function passphrase(p: Parsed): string | undefined {
   if (p.values.password !== true) return undefined;
-  if (cachedPassphrase !== undefined) return cachedPassphrase;
   const env = process.env[KEY_PASSPHRASE_ENV];
-  if (env !== undefined) return (cachedPassphrase = env);
+  if (env !== undefined) return env;
+  if (stdinPassphrase !== undefined) return stdinPassphrase;
   let text: string;
   try {
     text = readFileSync(0, 'utf8');
   } catch {
     throw new UsageError(`-p: set $${KEY_PASSPHRASE_ENV} or pipe the passphrase on stdin`);
   }
-  return (cachedPassphrase = text.split(/\r?\n/)[0] ?? '');
+  return (stdinPassphrase = text.split(/\r?\n/)[0] ?? '');
 }
 
 /** Reads a PEM key file; a protected one without -p is a usage error that says so. */
