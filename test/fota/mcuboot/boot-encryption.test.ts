@@ -11,7 +11,15 @@ import { portableEncryption as enc } from '../../../src/hal/portable/crypto-enc.
 import { seededBytes } from '../../../src/hal/prng.ts';
 import { flagsText, nodeDecryptImage } from './imgtool-flags.ts';
 import { memSlots } from './mem-flash.ts';
-import { stageImage } from './boot-fixtures.ts';
+import type { FlashArea } from '../../../src/hal/flash.ts';
+
+/** Erases the slot and writes the image padded to the write unit (the fixtures here stand alone). */
+async function stageImage(area: FlashArea, image: Uint8Array): Promise<void> {
+  await area.erase(0, area.size);
+  const padded = new Uint8Array(Math.ceil(image.length / area.writeAlignBytes) * area.writeAlignBytes).fill(area.erasedValue);
+  padded.set(image);
+  await area.write(0, padded);
+}
 
 const SECTOR = 1024;
 const SLOT = 16 * SECTOR;
