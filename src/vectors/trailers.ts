@@ -155,9 +155,11 @@ interface RequestVector {
   swapTypeAfter: number;
 }
 
-const REQUEST_SCENARIOS: ReadonlyArray<{ name: string; op: RequestVector['op']; description: string; start: FieldSpec }> = [
+const REQUEST_SCENARIOS: ReadonlyArray<{ name: string; op: RequestVector['op']; description: string; start: FieldSpec; image?: number }> = [
   { name: 'pending_test', op: 'set_pending_test', description: 'boot_set_pending(0) on an erased secondary: magic, swap_info TEST', start: EMPTY },
   { name: 'pending_permanent', op: 'set_pending_permanent', description: 'boot_set_pending(1) on an erased secondary: magic, image_ok, swap_info PERM', start: EMPTY },
+  { name: 'pending_test_image1', op: 'set_pending_test', description: 'boot_set_pending_multi(1, 0) on an erased secondary of image 1: swap_info 0x12 (image 1 in the high nibble)', start: EMPTY, image: 1 },
+  { name: 'pending_permanent_image1', op: 'set_pending_permanent', description: 'boot_set_pending_multi(1, 1) on an erased secondary of image 1: image_ok, swap_info 0x13', start: EMPTY, image: 1 },
   { name: 'pending_again', op: 'set_pending_test', description: 'boot_set_pending on a secondary already pending: nothing written, rc 0', start: { magic: 'good', imageOk: 'unset', copyDone: 'unset', swapInfo: BOOT_SWAP_TYPE_TEST } },
   { name: 'pending_bad_magic', op: 'set_pending_test', description: 'boot_set_pending on a secondary with a bad magic: nothing written, BOOT_EBADIMAGE', start: { magic: 'bad', imageOk: 'unset', copyDone: 'unset' } },
   { name: 'confirm_after_test_swap', op: 'set_confirmed', description: 'boot_set_confirmed on a primary after a test swap (magic, copy_done, swap_info TEST): writes image_ok', start: { magic: 'good', imageOk: 'unset', copyDone: 'set', swapInfo: BOOT_SWAP_TYPE_TEST } },
@@ -177,7 +179,7 @@ async function requestVectors(maxAlign: number, erased: number): Promise<Request
     const rc =
       s.op === 'set_confirmed'
         ? await bootSetConfirmed(target, 0, { maxAlign })
-        : await bootSetPending(target, 0, s.op === 'set_pending_permanent', { maxAlign });
+        : await bootSetPending(target, s.image ?? 0, s.op === 'set_pending_permanent', { maxAlign });
     const [primary, secondary] = s.op === 'set_confirmed' ? [target, other] : [other, target];
     out.push({
       name: s.name,
