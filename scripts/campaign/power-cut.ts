@@ -14,7 +14,7 @@
  *   confirm write (unless a cut between the request's magic and image_ok writes made it a test).
  * The application retries from the start of its step when a cut interrupted it (as the FOTA agent does
  * from its persisted state). `--encrypted`: the new image is staged encrypted (ECIES-X25519, AES-128)
- * and the bootloader is built with the device key (MCUBOOT_ENC_IMAGES; swap-move and overwrite-only):
+ * and the bootloader is built with the device key (MCUBOOT_ENC_IMAGES, every strategy):
  * it must decrypt it into the primary, and a revert must leave it encrypted in the secondary again,
  * byte for byte as staged. Last line: `power-cut: <N> cut points, <K> booted a valid image, <F> failed`.
  */
@@ -268,8 +268,6 @@ export function campaignCases(filter: { boards?: BoardName[]; strategies?: BootS
   const out: PowerCutCase[] = [];
   for (const board of filter.boards ?? (['nrf9160', 'nrf52833'] as BoardName[])) {
     for (const strategy of filter.strategies ?? (['swap-move', 'swap-scratch', 'overwrite-only'] as BootStrategyName[])) {
-      // Encrypted images are modelled with swap-move and overwrite-only.
-      if (filter.encrypted && strategy === 'swap-scratch') continue;
       for (const flow of filter.flows ?? POWER_CUT_FLOWS) {
         if (strategy === 'overwrite-only' && flow === 'revert') continue;
         for (const seed of filter.seeds ?? [1]) out.push({ board, strategy, flow, seed, ...(filter.encrypted ? { encrypted: true } : {}) });
@@ -313,7 +311,6 @@ export async function run(args: string[]): Promise<number> {
     if (!Number.isInteger(seeds) || seeds < 1 || !Number.isInteger(stride) || stride < 1) throw new FotaError('USAGE', 'power-cut: --seeds and --stride take positive integers');
     if (filter.boards && !filter.boards.every((b) => b in BOARD_PROFILES)) throw new FotaError('USAGE', `power-cut: unknown board ${filter.boards.join(',')}`);
     if (filter.strategies && !filter.strategies.every((s) => s in BOOT_STRATEGIES)) throw new FotaError('USAGE', `power-cut: unknown strategy ${String(filter.strategies)}`);
-    if (filter.encrypted && filter.strategies?.includes('swap-scratch')) throw new FotaError('USAGE', 'power-cut: --encrypted is modelled with swap-move and overwrite-only');
     if (filter.flows && !filter.flows.every((f) => POWER_CUT_FLOWS.includes(f))) throw new FotaError('USAGE', `power-cut: unknown flow ${String(filter.flows)}`);
   } catch (e) {
     console.error(e instanceof Error ? e.message : String(e));

@@ -19,7 +19,7 @@ import { swapMove, swapMoveHeaderPlaces } from './swap-move.ts';
 import { decryptingArea, loadSlotCipher, readImageHeader, type BootEncryptionOptions, type SlotCipher } from './boot-encryption.ts';
 import { isSwapInProgress } from './swap-status.ts';
 import { encryptedKeyBytes } from './encryption.ts';
-import { swapScratch } from './swap-scratch.ts';
+import { swapScratch, swapScratchHeaderPlaces } from './swap-scratch.ts';
 import {
   BOOT_SWAP_TYPE_FAIL,
   BOOT_SWAP_TYPE_NONE,
@@ -83,7 +83,7 @@ export interface BootloaderOptions extends TrailerOptions {
   validate: ImageValidator;
   imageIndex?: number;
   log?: Log;
-  /** MCUBOOT_ENC_IMAGES: open encrypted secondary images with this key (swap-move and overwrite-only). */
+  /** MCUBOOT_ENC_IMAGES: open encrypted secondary images with this key. */
   encryption?: BootEncryptionOptions;
 }
 
@@ -120,8 +120,8 @@ export class Bootloader {
       throw new BootError('BOOT_BAD_ARGUMENT', `bootloader: unknown strategy ${String(o.strategy)}`, { strategy: o.strategy });
     }
     this.encryption = o.encryption;
-    if (o.encryption && this.strategy !== swapMove && this.strategy !== overwriteOnly) {
-      throw new BootError('BOOT_BAD_ARGUMENT', `bootloader: encrypted images are modelled with swap-move and overwrite-only, not ${this.strategy.name}`, { strategy: this.strategy.name });
+    if (o.encryption && this.strategy !== swapMove && this.strategy !== swapScratch && this.strategy !== overwriteOnly) {
+      throw new BootError('BOOT_BAD_ARGUMENT', `bootloader: encrypted images are modelled with swap-move, swap-scratch and overwrite-only, not ${this.strategy.name}`, { strategy: this.strategy.name });
     }
     this.slots = makeBootSlots(o.primary, o.secondary, o.encryption ? { ...o, encKeyBytes: o.encryption.keyBytes ?? 16 } : o);
     if (o.encryption) this.slots.enc = { crypto: o.encryption.crypto, slot: [undefined, undefined] };
@@ -231,8 +231,13 @@ export class Bootloader {
     const { primary, enc, layout, sectorBytes } = this.slots;
     if (!enc) return;
     const keyBytes = this.encryption?.keyBytes ?? 16;
+    const size = p.swapSize ?? 0;
     const places: Array<[FlashArea, number]> =
-      this.strategy === swapMove ? await swapMoveHeaderPlaces(this.slots, p.swapSize ?? 0) : [[primary, 0], [this.slots.secondary, 0]];
+      this.strategy === swapMove
+        ? await swapMoveHeaderPlaces(this.slots, size)
+        : this.strategy === swapScratch
+          ? await swapScratchHeaderPlaces(this.slots, size)
+          : [[primary, 0], [this.slots.secondary, 0]];
     for (const slot of [0, 1] as const) {
       const key = await readEncKey(primary, layout, slot, keyBytes);
       if (!key) continue;

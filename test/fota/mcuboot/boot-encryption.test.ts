@@ -10,7 +10,7 @@ import { createPemSigner, decryptionKeyFromPem, encryptionKeyFromPem } from '../
 import { portableEncryption as enc } from '../../../src/hal/portable/crypto-enc.ts';
 import { seededBytes } from '../../../src/hal/prng.ts';
 import { flagsText, nodeDecryptImage } from './imgtool-flags.ts';
-import { memSlots } from './mem-flash.ts';
+import { MemArea, memSlots } from './mem-flash.ts';
 import type { FlashArea } from '../../../src/hal/flash.ts';
 
 /** Erases the slot and writes the image padded to the write unit (the fixtures here stand alone). */
@@ -51,12 +51,14 @@ let imagesP: Promise<{ old: Pair; oldEnc: Pair; neu: Pair }> | undefined;
 const images = () => (imagesP ??= (async () => ({ old: await image('1.0.0', 3000, 21, false), oldEnc: await image('1.0.0', 3000, 21, true), neu: await image('2.0.0', 4500, 22, true) }))());
 
 async function board(strategy: BootStrategyName, old: Pair, neu: Pair, key = encryption) {
-  const { primary, secondary, rail } = memSlots(SLOT, { eraseBlockBytes: SECTOR, writeAlignBytes: 8, erasedValue: 0xff });
+  const o = { eraseBlockBytes: SECTOR, writeAlignBytes: 8, erasedValue: 0xff };
+  const { primary, secondary, rail } = memSlots(SLOT, o);
+  const scratch = new MemArea({ ...o, label: 'scratch_partition', size: 2 * SECTOR, rail });
   await stageImage(primary, old.plain); // as installed: in clear (with its ENCRYPTED flag and key TLV if it came encrypted)
   await stageImage(secondary, neu.staged);
   assert.is(await bootSetPending(secondary, 0, false), 0);
   rail.ops = 0;
-  return { primary, secondary, rail, bl: new Bootloader({ primary, secondary, strategy, validate, encryption: key }) };
+  return { primary, secondary, rail, bl: new Bootloader({ primary, secondary, scratch, strategy, validate, encryption: key }) };
 }
 
 test('ctrAt at any offset equals the matching slice of one whole-body AES-CTR pass', () => {
@@ -109,14 +111,15 @@ test('overwrite-only decrypts into the primary; a wrong device key rejects the s
   assert.is((await noEnc.boot()).reason, 'IMAGE_BAD_HASH');
 });
 
-test('swap-scratch with encryption is refused at construction (not modelled)', async () => {
-  const { primary, secondary } = memSlots(SLOT, { eraseBlockBytes: SECTOR, writeAlignBytes: 8 });
-  try {
-    new Bootloader({ primary, secondary, strategy: 'swap-scratch', validate, encryption });
-    assert.unreachable();
-  } catch (e) {
-    assert.is((e as { code?: string }).code, 'BOOT_BAD_ARGUMENT');
-  }
+test('swap-scratch: decrypted through the scratch into the primary, re-encrypted into the secondary, and back on revert', async () => {
+  const { oldEnc, neu } = await images();
+  const b = await board('swap-scratch', oldEnc, neu);
+  assert.is((await b.bl.boot()).version, '2.0.0+0');
+  assert.equal(await b.primary.read(0, neu.plain.length), neu.plain);
+  assert.equal(await b.secondary.read(0, oldEnc.staged.length), oldEnc.staged);
+  assert.is((await b.bl.boot()).version, '1.0.0+0');
+  assert.equal(await b.primary.read(0, oldEnc.plain.length), oldEnc.plain);
+  assert.equal(await b.secondary.read(0, neu.staged.length), neu.staged);
 });
 
 /** Power cut at every flash operation of the install (and then of the revert): every boot after it starts a valid image. */
@@ -151,17 +154,23 @@ async function sweep(strategy: BootStrategyName, phase: 'install' | 'revert'): P
       assert.is(cut, total - 1, `${phase} cut at ${cut}: booted ${r.version}`);
       continue;
     }
-    if (phase === 'revert' || strategy === 'swap-move') {
+    if (phase === 'revert' || strategy !== 'overwrite-only') {
       const next = await b.bl.boot();
       assert.is(next.version, strategy === 'overwrite-only' ? '2.0.0+0' : '1.0.0+0', `${phase} cut at ${cut}: next boot`);
-      if (strategy === 'swap-move') assert.equal(await b.secondary.read(0, neu.staged.length), neu.staged, `${phase} cut at ${cut}: re-encrypted`);
+      if (strategy !== 'overwrite-only') assert.equal(await b.secondary.read(0, neu.staged.length), neu.staged, `${phase} cut at ${cut}: re-encrypted`);
     }
   }
   return total;
 }
 
 test('power cut at every flash operation of an encrypted install and of its revert still boots a valid image', async () => {
-  const counts = [await sweep('swap-move', 'install'), await sweep('swap-move', 'revert'), await sweep('overwrite-only', 'install')];
+  const counts = [
+    await sweep('swap-move', 'install'),
+    await sweep('swap-move', 'revert'),
+    await sweep('swap-scratch', 'install'),
+    await sweep('swap-scratch', 'revert'),
+    await sweep('overwrite-only', 'install'),
+  ];
   for (const n of counts) assert.ok(n >= 10, `only ${n} operations`);
 });
 
