@@ -8,6 +8,9 @@
  *    does not boot (BOOT_NO_VALID_IMAGE).
  * Portable: everything goes through FlashAreas and the injected validator. A PowerCutError from the
  * flash propagates (the harness powers on and resets); nothing else escapes untyped.
+ * With `encryption` (MCUBOOT_ENC_IMAGES, boot-encryption.ts) an encrypted secondary is validated
+ * decrypted, decrypted while it is copied into the primary, and the primary's image is encrypted again
+ * on its way into the secondary; both image keys go into the primary's trailer for a resumed swap.
  */
 import { FLASH_AREA_PRIMARY, FLASH_AREA_SCRATCH, FLASH_AREA_SECONDARY, type FlashArea, type FlashMap } from '../../hal/flash.ts';
 import { silentLog, type Log } from '../../hal/log.ts';
