@@ -109,6 +109,21 @@ test('every sign command of commands.log reproduces its reference image (ed25519
   assert.is(equivalent, 10);
 });
 
+test('commands-extra.log (padded HEX outputs, -s auto, -d, a text custom TLV) reproduces imgtool byte for byte', async () => {
+  const lines = flagsText('commands-extra.log').trim().split('\n');
+  assert.is(lines.length, 4);
+  for (const line of lines) {
+    const args = line.replace(/^\+ imgtool sign /, '').split(' ');
+    const ref = args.pop()!;
+    const out = tmp(`extra-${ref.replace('img/', '')}`);
+    const r = await cli('sign', ...args.map((a) => (FIXTURE_INPUTS.has(a) || a.startsWith('keys/') ? flagsPath(a) : a)), out);
+    assert.is(r.code, 0, `${ref}: ${r.out}${r.err}`);
+    assert.ok(readFileSync(out).equals(Buffer.from(flagsFile(ref))), `${ref} differs`);
+    const v = await cli('verify', '-k', flagsPath('keys/ed25519.pub.pem'), out);
+    assert.is(v.code, 0, `${ref}: ${v.out}`);
+  }
+});
+
 test('every reference image verifies with its key (encrypted ones after decryption with the device key)', async () => {
   let n = 0;
   for (const c of signCommands()) {
