@@ -9,12 +9,11 @@
  */
 import type { EncryptionCrypto } from '../../hal/crypto.ts';
 import type { FlashArea } from '../../hal/flash.ts';
-import { IMAGE_HEADER_SIZE, IMAGE_TLV_INFO_SIZE } from './constants.ts';
+import { IMAGE_HEADER_SIZE, IMAGE_TLV_ENC_RSA2048, IMAGE_TLV_ENC_X25519_SHA512, IMAGE_TLV_INFO_SIZE } from './constants.ts';
 import { ENC_BLOCK_BYTES, encryptedKeyBytes, unwrapImageKey, type ImageDecryptionKey } from './encryption.ts';
 import { ImageError } from './errors.ts';
 import { hashedRegionLength, parseHeader, type ImageHeader } from './header.ts';
 import { parseTlvArea, parseTlvInfo } from './tlv.ts';
-import { IMAGE_TLV_ENC_RSA2048, IMAGE_TLV_ENC_X25519_SHA512 } from './constants.ts';
 
 /** What the bootloader is built with to open encrypted images. */
 export interface BootEncryptionOptions {
