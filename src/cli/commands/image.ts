@@ -36,7 +36,7 @@ import {
   sha1,
 } from '../../hal/node/image-keys.ts';
 import { portableEncryption } from '../../hal/portable/crypto-enc.ts';
-import { decryptImage } from '../../fota/mcuboot/encryption.ts';
+import { decryptImage, encryptedKeyBytes } from '../../fota/mcuboot/encryption.ts';
 import { readIntelHex, writeIntelHex } from '../../fota/mcuboot/intel-hex.ts';
 import { imgtoolUuid, UUID_NAMESPACE_DNS } from '../../fota/mcuboot/uuid.ts';
 import { ImageError } from '../../fota/mcuboot/errors.ts';
@@ -175,8 +175,12 @@ const VERIFY: CommandSpec = {
 const INFO: CommandSpec = {
   usage: 'fotakit image info IMG [--json]',
   summary: 'Shows the header, every TLV, the hash check and the trailer state of a padded image.',
-  options: { 'max-align': { type: 'string' } },
-  help: { 'max-align': 'BOOT_MAX_ALIGN of the trailer (default: from the magic, as imgtool dumpinfo; else 8)' },
+  options: { 'max-align': { type: 'string' }, 'enc-key': { type: 'string' }, ...PASSPHRASE_OPTION },
+  help: {
+    'max-align': 'BOOT_MAX_ALIGN of the trailer (default: from the magic, as imgtool dumpinfo; else 8)',
+    'enc-key': "device's private key: compute the hashes over the decrypted body of an encrypted image",
+    ...PASSPHRASE_HELP,
+  },
   positionals: { min: 1, max: 1, names: 'IMG' },
 };
 
@@ -611,11 +615,27 @@ async function cmdInfo(argv: string[]): Promise<number> {
     return EXIT_NEGATIVE;
   }
   const h = img.header;
+  const encrypted = encryptedKeyBytes(h.flags) !== undefined;
+  // The hash covers the plaintext: with the device key, hash the decrypted body.
+  let hashed = bytes;
+  const encKeyPath = stringValue(p, 'enc-key');
+  if (encKeyPath !== undefined && encrypted) {
+    const k = readPem(p, encKeyPath);
+    try {
+      hashed = decryptImage(portableEncryption, bytes, decryptionKeyFromPem(k.pem, k.passphrase));
+    } catch (e) {
+      if (!(e instanceof ImageError)) throw e;
+      if (p.json) console.log(JSON.stringify({ ok: false, error: e.toJSON() }));
+      else console.log(`invalid: ${e.code}: ${e.message}`);
+      return EXIT_NEGATIVE;
+    }
+  }
+  const decrypted = hashed !== bytes;
   const hashes = img.unprotectedArea.entries
     .filter((t) => HASH_TLV_ALGORITHMS.has(t.type))
     .map((t) => {
       const alg = HASH_TLV_ALGORITHMS.get(t.type)!;
-      const computed = hash(nodeCrypto, alg, bytes.subarray(0, hashedRegionLength(h)));
+      const computed = hash(nodeCrypto, alg, hashed.subarray(0, hashedRegionLength(h)));
       return { algorithm: alg, tlv: toHex(t.value), computed: toHex(computed), match: toHex(computed) === toHex(t.value) };
     });
   // As imgtool dumpinfo: BOOT_MAX_ALIGN from the magic when it names one, unless given.
@@ -644,6 +664,7 @@ async function cmdInfo(argv: string[]): Promise<number> {
     dependencies: img.protectedInfo.dependencies.map((d) => ({ image_id: d.imageId, version: formatVersion(d.version) })),
     image_size: img.imageSize,
     file_size: bytes.length,
+    encrypted: encrypted ? { decrypted } : false,
     hashes,
     trailer: trailer ?? {},
   };
@@ -671,6 +692,7 @@ async function cmdInfo(argv: string[]): Promise<number> {
   listTlvs('TLVs', img.unprotectedArea);
   if (info.security_counter !== undefined) lines.push(`security counter: ${info.security_counter}`);
   for (const d of info.dependencies) lines.push(`dependency: image ${d.image_id} >= ${d.version}`);
+  if (encrypted) lines.push(decrypted ? 'body: encrypted; hashes computed over the decrypted body' : 'body: encrypted; the hash covers the plaintext (give --enc-key to check it)');
   for (const x of hashes) lines.push(`hash ${x.algorithm}: ${x.match ? 'matches' : `MISMATCH (computed ${x.computed})`}`);
   if (trailer) {
     const s = trailer.state as Record<string, unknown>;

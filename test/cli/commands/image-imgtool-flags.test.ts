@@ -162,6 +162,19 @@ test('info on a max-align 32 image reads the trailer with the alignment its magi
   assert.is((JSON.parse(r16.out) as { trailer: { state: { magic: string } } }).trailer.state.magic, 'good');
 });
 
+test('info on an encrypted image says the hash covers the plaintext; with --enc-key it matches', async () => {
+  const img = flagsPath('img/ed_enc_x25519_aes256.bin');
+  const plain = await cli('info', '--json', img);
+  const a = JSON.parse(plain.out) as { encrypted: { decrypted: boolean }; hashes: Array<{ match: boolean }> };
+  assert.equal(a.encrypted, { decrypted: false });
+  assert.is(a.hashes[0]!.match, false);
+  const dec = await cli('info', '--json', '--enc-key', flagsPath('keys/x25519.pem'), img);
+  const b = JSON.parse(dec.out) as { encrypted: { decrypted: boolean }; hashes: Array<{ match: boolean }> };
+  assert.equal(b.encrypted, { decrypted: true });
+  assert.is(b.hashes[0]!.match, true);
+  assert.is((await cli('info', '--enc-key', flagsPath('keys/enc-ec256.pem'), img)).code, 1);
+});
+
 test('info and verify read Intel HEX images', async () => {
   const v = await cli('verify', '-k', flagsPath('keys/ed25519.pub.pem'), flagsPath('img/ed_hex_in_out.hex'));
   assert.is(v.code, 0, v.out);
