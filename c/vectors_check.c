@@ -302,6 +302,21 @@ static void check_trailers(void)
 		CHECK(row == v->row, "%s: row %d, expected %d", v->name, row, v->row);
 		CHECK((row < 0 ? BOOT_SWAP_TYPE_NONE : own_table[row].type) == v->swap_type, "%s: swap type", v->name);
 	}
+	for (i = 0; i < FOTAKIT_SWAP_PROGRESS_VECTOR_COUNT; i++) {
+		const struct fotakit_swap_progress_vector *v = &fotakit_swap_progress_vectors[i];
+		uint32_t swap_size_off = v->slot_size - align_up(BOOT_MAGIC_SZ, v->max_align) - 4 * v->max_align;
+		uint32_t entries = v->max_img_sectors * 3, written = 0, e;
+
+		CHECK(v->tail_len == v->slot_size - v->status_off, "swap progress %lu: tail length", (unsigned long)i);
+		CHECK(v->status_off == swap_size_off - entries * v->write_align, "swap progress %lu: status area offset", (unsigned long)i);
+		for (e = 0; e < entries; e++) if (v->tail[e * v->write_align] != 0xff) written++;
+		CHECK(written == v->entries_written, "swap progress %lu: %u entries written, expected %u", (unsigned long)i, (unsigned)written, (unsigned)v->entries_written);
+		CHECK(v->tail[v->entry_index * v->write_align] != 0xff, "swap progress %lu: entry %u written", (unsigned long)i, (unsigned)v->entry_index);
+		CHECK(le32(v->tail + (swap_size_off - v->status_off)) == v->swap_size, "swap progress %lu: swap_size", (unsigned long)i);
+		CHECK(memcmp(v->tail + v->tail_len - BOOT_MAGIC_SZ, magic_align8, BOOT_MAGIC_SZ) == 0, "swap progress %lu: primary magic good", (unsigned long)i);
+		CHECK((v->tail[swap_size_off - v->status_off + v->max_align] & 0x0f) == v->swap_type, "swap progress %lu: swap_info", (unsigned long)i);
+		if (i > 0) CHECK(v->entries_written == fotakit_swap_progress_vectors[i - 1].entries_written + 1, "swap progress %lu: one entry more than the one before", (unsigned long)i);
+	}
 	for (i = 0; i < FOTAKIT_BOOT_REQUEST_VECTOR_COUNT; i++) {
 		const struct fotakit_boot_request_vector *v = &fotakit_boot_request_vectors[i];
 		struct slot_state a = decode_tail(v->after, v->tail_off, FOTAKIT_TRAILER_SLOT_SIZE, v->max_align, v->erased_val);

@@ -143,6 +143,14 @@ test('encrypted image vectors: reproducible, valid only once decrypted with thei
   }
 });
 
+test('interrupted swap-move vectors: one per status entry, moves then swap steps from max_img_sectors', async () => {
+  const [t] = await generateVectors(['trailers']);
+  const p = (t!.json as { swap_progress: Array<{ entry_index: number; entries_written: number; swap_size: number; swap_type: number }> }).swap_progress;
+  assert.equal(p.map((v) => v.entry_index), [0, 1, 2, 3, 4, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25]);
+  assert.equal(p.map((v) => v.entries_written), Array.from({ length: 15 }, (_, i) => i + 1));
+  assert.ok(p.every((v) => v.swap_type === 2 && v.swap_size === p[0]!.swap_size));
+});
+
 test('trailer vectors cover every swap-table row for each max-align and erased value', async () => {
   const [trailers] = await generateVectors(['trailers']);
   const swaps = (trailers!.json as { swap_vectors: Array<{ max_align: number; erased_val: number; row: number }> }).swap_vectors;
