@@ -157,6 +157,37 @@ static void check_images(void)
 	}
 }
 
+/* Encrypted images: same header and TLVs as their plaintext, ENCRYPTED flag for the key size, the key
+ * TLV of their kind with its exact length, and a body that differs from the plaintext. */
+static void check_enc_images(void)
+{
+	size_t i;
+
+	for (i = 0; i < FOTAKIT_ENC_IMAGE_VECTOR_COUNT; i++) {
+		const struct fotakit_enc_image_vector *v = &fotakit_enc_image_vectors[i];
+		uint32_t hdr_size = le16(v->data + 8), img_size = le32(v->data + 12), flags = le32(v->data + 16);
+		uint32_t off = hdr_size + img_size + le16(v->data + 10), end;
+		uint32_t want_flag = v->aes_bits == 256 ? 0x08u : 0x04u;
+		uint16_t want_type = strcmp(v->key_kind, "kw") == 0 ? 0x31 : strcmp(v->key_kind, "ec256") == 0 ? 0x32 : strcmp(v->hmac, "sha512") == 0 ? 0x34 : 0x33;
+		size_t want_len = strcmp(v->key_kind, "kw") == 0 ? v->image_key_len + 8 : (strcmp(v->key_kind, "ec256") == 0 ? 65 : 32) + (strcmp(v->hmac, "sha512") == 0 ? 64 : 32) + v->image_key_len;
+		int found = 0;
+
+		CHECK(v->len == v->plain_len, "%s: stored and plaintext lengths", v->name);
+		CHECK(v->image_key_len * 8 == (size_t)v->aes_bits, "%s: image key size", v->name);
+		CHECK((flags & 0x0cu) == want_flag, "%s: ENCRYPTED flag for AES-%d", v->name, v->aes_bits);
+		CHECK(memcmp(v->data, v->plain, hdr_size) == 0, "%s: header in clear", v->name);
+		CHECK(memcmp(v->data + hdr_size, v->plain + hdr_size, img_size) != 0, "%s: body encrypted", v->name);
+		CHECK(memcmp(v->data + hdr_size + img_size, v->plain + hdr_size + img_size, v->len - hdr_size - img_size) == 0, "%s: TLVs in clear", v->name);
+		CHECK(img_size % 16 == 0 || (hdr_size + img_size) % 16 == 0, "%s: body padded to AES blocks", v->name);
+		end = off + le16(v->data + off + 2);
+		for (off += 4; off + 4 <= end; off += 4 + le16(v->data + off + 2)) {
+			if (le16(v->data + off) == want_type) found = le16(v->data + off + 2) == want_len;
+		}
+		CHECK(found, "%s: key TLV 0x%x of %lu bytes", v->name, want_type, (unsigned long)want_len);
+		CHECK(strcmp(v->expect_decrypted, "VALID") == 0 && strcmp(v->expect_stored, "IMAGE_BAD_HASH") == 0, "%s: valid only once decrypted", v->name);
+	}
+}
+
 /* ---- trailers ---- */
 static const uint8_t magic_align8[BOOT_MAGIC_SZ] = { 0x77, 0xc2, 0x95, 0xf3, 0x60, 0xd2, 0xef, 0x7f, 0x35, 0x52, 0x50, 0x0f, 0x2c, 0xb6, 0x79, 0x80 };
 static const uint8_t magic_tail[BOOT_MAGIC_SZ - 2] = { 0x2d, 0xe1, 0x5d, 0x29, 0x41, 0x0b, 0x8d, 0x77, 0x67, 0x9c, 0x11, 0x0f, 0x1f, 0x8a };
@@ -248,7 +279,12 @@ static void check_trailers(void)
 		CHECK(l->copy_done_off == l->image_ok_off - l->max_align, "layout %lu: copy_done offset", (unsigned long)i);
 		CHECK(l->swap_info_off == l->copy_done_off - l->max_align, "layout %lu: swap_info offset", (unsigned long)i);
 		CHECK(l->swap_size_off == l->swap_info_off - l->max_align, "layout %lu: swap_size offset", (unsigned long)i);
-		CHECK(l->status_off == l->swap_size_off - l->max_img_sectors * 3 * l->write_align, "layout %lu: status area offset", (unsigned long)i);
+		CHECK(l->enc_key_field_size == 0 || l->enc_key_field_size == align_up(16, l->max_align) || l->enc_key_field_size == align_up(32, l->max_align), "layout %lu: key field size", (unsigned long)i);
+		if (l->enc_key_field_size != 0) {
+			CHECK(l->enc_key0_off == l->swap_size_off - l->enc_key_field_size, "layout %lu: key 0 offset", (unsigned long)i);
+			CHECK(l->enc_key1_off == l->swap_size_off - 2 * l->enc_key_field_size, "layout %lu: key 1 offset", (unsigned long)i);
+		}
+		CHECK(l->status_off == l->swap_size_off - 2 * l->enc_key_field_size - l->max_img_sectors * 3 * l->write_align, "layout %lu: status area offset", (unsigned long)i);
 		CHECK(l->trailer_size == l->slot_size - l->status_off, "layout %lu: trailer size", (unsigned long)i);
 		expected_magic(l->max_align, good);
 		CHECK(memcmp(l->good_magic, good, BOOT_MAGIC_SZ) == 0, "layout %lu: boot magic for max_align %u", (unsigned long)i, (unsigned)l->max_align);
@@ -265,6 +301,21 @@ static void check_trailers(void)
 		CHECK(s.magic == v->secondary_magic && s.image_ok == v->secondary_image_ok && s.copy_done == v->secondary_copy_done, "%s: secondary state", v->name);
 		CHECK(row == v->row, "%s: row %d, expected %d", v->name, row, v->row);
 		CHECK((row < 0 ? BOOT_SWAP_TYPE_NONE : own_table[row].type) == v->swap_type, "%s: swap type", v->name);
+	}
+	for (i = 0; i < FOTAKIT_SWAP_PROGRESS_VECTOR_COUNT; i++) {
+		const struct fotakit_swap_progress_vector *v = &fotakit_swap_progress_vectors[i];
+		uint32_t swap_size_off = v->slot_size - align_up(BOOT_MAGIC_SZ, v->max_align) - 4 * v->max_align;
+		uint32_t entries = v->max_img_sectors * 3, written = 0, e;
+
+		CHECK(v->tail_len == v->slot_size - v->status_off, "swap progress %lu: tail length", (unsigned long)i);
+		CHECK(v->status_off == swap_size_off - entries * v->write_align, "swap progress %lu: status area offset", (unsigned long)i);
+		for (e = 0; e < entries; e++) if (v->tail[e * v->write_align] != 0xff) written++;
+		CHECK(written == v->entries_written, "swap progress %lu: %u entries written, expected %u", (unsigned long)i, (unsigned)written, (unsigned)v->entries_written);
+		CHECK(v->tail[v->entry_index * v->write_align] != 0xff, "swap progress %lu: entry %u written", (unsigned long)i, (unsigned)v->entry_index);
+		CHECK(le32(v->tail + (swap_size_off - v->status_off)) == v->swap_size, "swap progress %lu: swap_size", (unsigned long)i);
+		CHECK(memcmp(v->tail + v->tail_len - BOOT_MAGIC_SZ, magic_align8, BOOT_MAGIC_SZ) == 0, "swap progress %lu: primary magic good", (unsigned long)i);
+		CHECK((v->tail[swap_size_off - v->status_off + v->max_align] & 0x0f) == v->swap_type, "swap progress %lu: swap_info", (unsigned long)i);
+		if (i > 0) CHECK(v->entries_written == fotakit_swap_progress_vectors[i - 1].entries_written + 1, "swap progress %lu: one entry more than the one before", (unsigned long)i);
 	}
 	for (i = 0; i < FOTAKIT_BOOT_REQUEST_VECTOR_COUNT; i++) {
 		const struct fotakit_boot_request_vector *v = &fotakit_boot_request_vectors[i];
@@ -480,6 +531,7 @@ static void check_cert(void)
 int main(void)
 {
 	check_images();
+	check_enc_images();
 	check_trailers();
 	check_http();
 	check_smp();

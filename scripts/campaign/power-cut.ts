@@ -13,7 +13,10 @@
  * - permanent: stage → set pending (permanent) → reset: ends on the new image, confirmed without a
  *   confirm write (unless a cut between the request's magic and image_ok writes made it a test).
  * The application retries from the start of its step when a cut interrupted it (as the FOTA agent does
- * from its persisted state). Last line: `power-cut: <N> cut points, <K> booted a valid image, <F> failed`.
+ * from its persisted state). `--encrypted`: the new image is staged encrypted (ECIES-X25519, AES-128)
+ * and the bootloader is built with the device key (MCUBOOT_ENC_IMAGES, every strategy):
+ * it must decrypt it into the primary, and a revert must leave it encrypted in the secondary again,
+ * byte for byte as staged. Last line: `power-cut: <N> cut points, <K> booted a valid image, <F> failed`.
  */
 import { seededBytes } from '../../src/hal/prng.ts';
 import { bootSetConfirmed, bootSetPending } from '../../src/fota/mcuboot/boot-requests.ts';
@@ -24,7 +27,11 @@ import { runDevice } from '../../src/fota/device-runner.ts';
 import { FotaError } from '../../src/hal/errors.ts';
 import { FLASH_AREA_PRIMARY, FLASH_AREA_SCRATCH, FLASH_AREA_SECONDARY, type FlashArea } from '../../src/hal/flash.ts';
 import { nodeCrypto } from '../../src/hal/node/crypto.ts';
-import { createPemSigner } from '../../src/boards/image-keys.ts';
+import { createPemSigner, decryptionKeyFromPem, encryptionKeyFromPem } from '../../src/boards/image-keys.ts';
+import { portableEncryption } from '../../src/hal/portable/crypto-enc.ts';
+import type { BootEncryptionOptions } from '../../src/fota/mcuboot/boot-encryption.ts';
+import { generateKeyPairSync } from 'node:crypto';
+import { bytesEqual } from '../../src/hal/bytes.ts';
 import { SimFlash } from '../../src/hal/sim/flash.ts';
 import { BOARD_PROFILES } from '../../src/hal/sim/profiles.ts';
 import { BoardResetSignal } from '../../src/hal/system.ts';
@@ -66,6 +73,8 @@ export interface PowerCutCase {
   flow: PowerCutFlow;
   /** SimFlash seed (partial effects of the cut). */
   seed: number;
+  /** The new image is encrypted; the bootloader has the device key. */
+  encrypted?: boolean;
 }
 
 export interface CutPointResult extends PowerCutCase {
@@ -95,25 +104,38 @@ interface Images {
 }
 
 let imagesPromise: Promise<Images> | undefined;
+let encryptedImagesPromise: Promise<Images> | undefined;
+
+/** The campaign's device encryption key (X25519), made once per run. */
+const deviceKeyPem = generateKeyPairSync('x25519').privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+const bootEncryption: BootEncryptionOptions = { crypto: portableEncryption, key: decryptionKeyFromPem(deviceKeyPem) };
 
 function payload(bytes: number, seed: number): Uint8Array {
   return seededBytes(bytes, (seed * 2654435761) >>> 0);
 }
 
-/** The two signed images (the image toolkit's signer, imgtool's reference ed25519 key). */
-export function campaignImages(): Promise<Images> {
-  imagesPromise ??= (async () => {
+/** The two signed images (the image toolkit's signer, imgtool's reference ed25519 key); the new one encrypted with `encrypted`. */
+export function campaignImages(encrypted = false): Promise<Images> {
+  const make = async (): Promise<Images> => {
     const signer = createPemSigner(readFileSync(KEY_DIR + 'ed25519.pem', 'utf8'));
-    const sign = (bytes: number, seed: number, version: string): Promise<Uint8Array> =>
-      signImage(payload(bytes, seed), { crypto: nodeCrypto, signer, headerSize: CAMPAIGN_IMAGE_HEADER_BYTES, padHeader: true, version });
+    const sign = (bytes: number, seed: number, version: string, enc: boolean): Promise<Uint8Array> =>
+      signImage(payload(bytes, seed), {
+        crypto: nodeCrypto,
+        signer,
+        headerSize: CAMPAIGN_IMAGE_HEADER_BYTES,
+        padHeader: true,
+        version,
+        ...(enc ? { encryption: { crypto: portableEncryption, key: encryptionKeyFromPem(deviceKeyPem) } } : {}),
+      });
     return {
-      old: await sign(POWER_CUT_OLD_PAYLOAD_BYTES, 1, '1.0.0+1'),
-      neu: await sign(POWER_CUT_NEW_PAYLOAD_BYTES, 2, '1.1.0+2'),
+      old: await sign(POWER_CUT_OLD_PAYLOAD_BYTES, 1, '1.0.0+1', false),
+      neu: await sign(POWER_CUT_NEW_PAYLOAD_BYTES, 2, '1.1.0+2', encrypted),
       oldVersion: '1.0.0+1',
       newVersion: '1.1.0+2',
     };
-  })();
-  return imagesPromise;
+  };
+  if (encrypted) return (encryptedImagesPromise ??= make());
+  return (imagesPromise ??= make());
 }
 
 const validate = imageValidator({
@@ -146,7 +168,7 @@ async function makeBoard(c: PowerCutCase, images: Images): Promise<Board> {
   const primary = flash.open(FLASH_AREA_PRIMARY);
   const secondary = flash.open(FLASH_AREA_SECONDARY);
   const scratch = c.strategy === 'swap-scratch' ? flash.open(FLASH_AREA_SCRATCH) : undefined;
-  const bootloader = new Bootloader({ primary, secondary, ...(scratch ? { scratch } : {}), strategy: c.strategy, validate });
+  const bootloader = new Bootloader({ primary, secondary, ...(scratch ? { scratch } : {}), strategy: c.strategy, validate, ...(c.encrypted ? { encryption: bootEncryption } : {}) });
   // Factory state: the old image in the primary (as programmed), secondary erased.
   const padded = new Uint8Array(Math.ceil(images.old.length / primary.writeAlignBytes) * primary.writeAlignBytes).fill(primary.erasedValue);
   padded.set(images.old);
@@ -159,7 +181,7 @@ async function makeBoard(c: PowerCutCase, images: Images): Promise<Board> {
 
 /** Runs one flow on a fresh board, with a cut at `cutAt` (undefined: none). Returns the result and the operation count. */
 async function runFlow(c: PowerCutCase, cutAt: number | undefined): Promise<{ result: CutPointResult; operations: number }> {
-  const images = await campaignImages();
+  const images = await campaignImages(c.encrypted === true);
   const b = await makeBoard(c, images);
   const booted: string[] = [];
   const result: CutPointResult = { ...c, cutAt: cutAt ?? -1, ok: false, boots: 0, powerCuts: 0, booted };
@@ -216,6 +238,9 @@ async function runFlow(c: PowerCutCase, cutAt: number | undefined): Promise<{ re
     if (c.flow !== 'revert' && c.strategy !== 'overwrite-only' && (await readTrailerState(b.primary)).imageOk !== BOOT_FLAG_SET) {
       failure ??= `${c.flow} ended without image_ok set in the primary`;
     }
+    if (c.encrypted && c.flow === 'revert' && !bytesEqual(await b.secondary.read(0, images.neu.length), images.neu)) {
+      failure ??= 'revert did not leave the new image encrypted in the secondary as staged';
+    }
     if (failure !== undefined) result.failure = failure;
     result.ok = failure === undefined;
     return { result, operations };
@@ -250,13 +275,13 @@ export async function sweepCase(c: PowerCutCase, o: SweepOptions = {}): Promise<
 }
 
 /** The campaign's cases: each board × strategy × flow (overwrite-only has no revert). */
-export function campaignCases(filter: { boards?: BoardName[]; strategies?: BootStrategyName[]; flows?: PowerCutFlow[]; seeds?: number[] } = {}): PowerCutCase[] {
+export function campaignCases(filter: { boards?: BoardName[]; strategies?: BootStrategyName[]; flows?: PowerCutFlow[]; seeds?: number[]; encrypted?: boolean } = {}): PowerCutCase[] {
   const out: PowerCutCase[] = [];
   for (const board of filter.boards ?? (['nrf9160', 'nrf52833'] as BoardName[])) {
     for (const strategy of filter.strategies ?? (['swap-move', 'swap-scratch', 'overwrite-only'] as BootStrategyName[])) {
       for (const flow of filter.flows ?? POWER_CUT_FLOWS) {
         if (strategy === 'overwrite-only' && flow === 'revert') continue;
-        for (const seed of filter.seeds ?? [1]) out.push({ board, strategy, flow, seed });
+        for (const seed of filter.seeds ?? [1]) out.push({ board, strategy, flow, seed, ...(filter.encrypted ? { encrypted: true } : {}) });
       }
     }
   }
@@ -264,7 +289,7 @@ export function campaignCases(filter: { boards?: BoardName[]; strategies?: BootS
 }
 
 const HELP = `usage: npm run campaign -- power-cut [--board nrf9160|nrf52833] [--strategy swap-move|swap-scratch|overwrite-only]
-       [--flow upgrade|revert|permanent] [--seeds N] [--stride K] [--json] [--verbose]`;
+       [--flow upgrade|revert|permanent] [--seeds N] [--stride K] [--encrypted] [--json] [--verbose]`;
 
 function takeValue(args: string[], i: number, name: string): string {
   const v = args[i + 1];
@@ -290,6 +315,7 @@ export async function run(args: string[]): Promise<number> {
       else if (a === '--seeds') seeds = Number(takeValue(args, i++, a));
       else if (a === '--stride') stride = Number(takeValue(args, i++, a));
       else if (a === '--json') json = true;
+      else if (a === '--encrypted') filter.encrypted = true;
       else if (a === '--verbose') verbose = true;
       else throw new FotaError('USAGE', `power-cut: unknown option ${a}`);
     }
@@ -331,7 +357,7 @@ export async function run(args: string[]): Promise<number> {
     }
     if (!json) {
       console.log(
-        `${c.board.padEnd(8)} ${c.strategy.padEnd(14)} ${c.flow.padEnd(9)} seed ${c.seed}: ${summary.operations} flash operations, ${summary.cutPoints} cut points, ${summary.failed} failed`,
+        `${c.board.padEnd(8)} ${c.strategy.padEnd(14)} ${c.flow.padEnd(9)}${c.encrypted ? ' encrypted' : ''} seed ${c.seed}: ${summary.operations} flash operations, ${summary.cutPoints} cut points, ${summary.failed} failed`,
       );
     }
   }

@@ -14,6 +14,7 @@ import { silentLog, type Log } from '../hal/log.ts';
 import { SimFlash } from '../hal/sim/flash.ts';
 import { NRF52833_PROFILE, NRF_FLASH_ERASED_VALUE, NRF_FLASH_PAGE_BYTES, NRF_FLASH_WRITE_ALIGN_BYTES, type BoardProfile } from '../hal/sim/profiles.ts';
 import { Bootloader, imageValidator, type BootResult } from '../fota/mcuboot/bootloader.ts';
+import type { BootEncryptionOptions } from '../fota/mcuboot/boot-encryption.ts';
 import { signImage } from '../fota/mcuboot/sign.ts';
 import { SmpServer } from '../transport/smp/server.ts';
 import { ImgMgmt } from '../fota/mgmt/img-mgmt.ts';
@@ -94,6 +95,8 @@ export interface SimSmpDeviceOptions {
   imageOneSlotBytes?: number;
   /** The image 1 runs at first. */
   initialImageOne?: Uint8Array;
+  /** MCUBOOT_ENC_IMAGES: the board's MCUboot opens encrypted images with this device key. */
+  encryption?: BootEncryptionOptions;
   log?: Log;
 }
 
@@ -125,6 +128,7 @@ export class SimSmpDevice {
         ...(o.trustedKeys && o.trustedKeys.length > 0 ? { trustedKeys: o.trustedKeys } : { allowUnsigned: true }),
       }),
       log: o.log ?? silentLog,
+      ...(o.encryption ? { encryption: o.encryption } : {}),
     });
     if (o.imageOneSlotBytes !== undefined) {
       const flash1 = new SimFlash({ profile: imageOneProfile(o.imageOneSlotBytes) });

@@ -14,6 +14,9 @@ import {
   IH_IMG_SIZE_OFFSET,
   IH_MAGIC_OFFSET,
   IH_PROTECT_TLV_SIZE_OFFSET,
+  IH_FLAGS_OFFSET,
+  IMAGE_F_ENCRYPTED_AES128,
+  IMAGE_F_NON_BOOTABLE,
   IMAGE_HEADER_SIZE,
   IMAGE_MAGIC,
   IMAGE_MAX_TLV_COUNT,
@@ -40,6 +43,10 @@ import type { ImageKeyType } from '../fota/mcuboot/keys.ts';
 import { signImage, type SignOptions } from '../fota/mcuboot/sign.ts';
 import { BOOT_MAGIC_SZ } from '../fota/mcuboot/trailer.ts';
 import { verifyImage } from '../fota/mcuboot/verify.ts';
+import { createSignedImage } from '../fota/mcuboot/sign.ts';
+import { decryptImage, type ImageDecryptionKey, type ImageEncryptionKey } from '../fota/mcuboot/encryption.ts';
+import { portableEncryption } from '../hal/portable/crypto-enc.ts';
+import type { EcdhCurve, EncryptionCrypto } from '../hal/crypto.ts';
 import { CHeaderWriter, cIdent, cString } from './c-header.ts';
 import { VECTORS_SCHEMA_VERSION, errorCode, type VectorCategory } from './category.ts';
 import { vectorSigner } from './keys.ts';
@@ -113,6 +120,14 @@ const BOOTUTIL_NOTES: Readonly<Record<string, string>> = {
     'fotakit refuses ih_protect_tlv_size 1..3 at the header. bootutil hashes first, then bootutil_tlv_iter_begin fails (unprotected magic while ih_protect_tlv_size != 0).',
   protect_size_unannounced:
     'bootutil refuses it too: bootutil_tlv_iter_begin sees IMAGE_TLV_PROT_INFO_MAGIC with ih_protect_tlv_size (0) != it_tlv_tot. fotakit names it IMAGE_PROTECTED_SIZE_MISMATCH while parsing.',
+  keyhash_short:
+    'fotakit is stricter: a KEYHASH must be a whole digest. bootutil_find_key compares only the TLV length (memcmp of keyhash_len bytes), so a 16-byte prefix of the right hash selects the key and bootutil accepts the image.',
+  pure_body_flip:
+    'With MCUBOOT_SIGN_PURE bootutil skips the hash TLV and fails on the signature; fotakit checks the SHA512 TLV first and reports the hash.',
+  ecdsa_pad_sig_zeros:
+    'Accepted by both: bootutil strips trailing zero bytes before mbedtls_ecdsa_read_signature; its tinycrypt/cc310 path reads the SEQUENCE and ignores what follows.',
+  ecdsa_pad_sig_nonzero:
+    'bootutil builds on tinycrypt/cc310 (bootutil_decode_sig) ignore bytes after the DER SEQUENCE and would accept this; the mbedTLS build refuses it, as fotakit does.',
   too_many_tlvs:
     'fotakit is stricter: it stops at IMAGE_MAX_TLV_COUNT (128) entries per area. bootutil has no count limit: it walks every entry, the hash matches, and it rejects the image only for want of a verified signature.',
 };
@@ -289,6 +304,56 @@ async function badCases(valid: ImageCase[]): Promise<ImageCase[]> {
     const sig = parseImage(img).unprotectedArea.entries.find((t) => t.type === IMAGE_TLV_ECDSA_SIG || t.type === IMAGE_TLV_RSA2048_PSS)!;
     out.push({ name, description: `${type} signature byte flipped`, bytes: edited(img, flip(sig.offset + IMAGE_TLV_ENTRY_HEADER_SIZE + 12)), keyType: type, allowUnsigned: false, hash: 'sha256' });
   }
+
+  // Damage to the other signature types and hash algorithms (each from its own valid image).
+  const from = (name: string): ImageCase => valid.find((c) => c.name === name)!;
+  const tlvOf = (img: Uint8Array, type: number) => parseImage(img).unprotectedArea.entries.find((t) => t.type === type)!;
+  const more = (base: string, name: string, description: string, bytes: Uint8Array): void => {
+    const b = from(base);
+    const c: ImageCase = { name, description, bytes, allowUnsigned: false, hash: b.hash };
+    if (b.keyType) c.keyType = b.keyType;
+    if (b.extraOptions) c.extraOptions = b.extraOptions;
+    out.push(c);
+  };
+  const sigValueAt = (img: Uint8Array, type: number, delta: number): number => tlvOf(img, type).offset + IMAGE_TLV_ENTRY_HEADER_SIZE + delta;
+  const p384 = from('ecdsa_p384').bytes;
+  more('ecdsa_p384', 'ecdsa_p384_sig_flip', 'ECDSA P-384 signature byte flipped', edited(p384, flip(sigValueAt(p384, IMAGE_TLV_ECDSA_SIG, 12))));
+  more('ecdsa_p384', 'ecdsa_p384_body_flip', 'ECDSA P-384 image, one body byte flipped (SHA-384 mismatch)', edited(p384, flip(bodyStart + 10)));
+  const rsa3072 = from('rsa3072').bytes;
+  more('rsa3072', 'rsa3072_sig_flip', 'RSA-3072 PSS signature byte flipped', edited(rsa3072, flip(sigValueAt(rsa3072, IMAGE_TLV_RSA3072_PSS, 40))));
+  const sha512 = from('ed25519_sha512').bytes;
+  more('ed25519_sha512', 'sha512_body_flip', 'ed25519 + SHA-512 image, one body byte flipped', edited(sha512, flip(bodyStart + 10)));
+  more('ed25519_sha512', 'sha512_hash_flip', 'SHA512 TLV value flipped', edited(sha512, flip(sigValueAt(sha512, IMAGE_TLV_SHA512, 63))));
+  const pure = from('ed25519_pure').bytes;
+  more('ed25519_pure', 'pure_sig_flip', 'ed25519 pure signature byte flipped', edited(pure, flip(sigValueAt(pure, IMAGE_TLV_ED25519, 5))));
+  more('ed25519_pure', 'pure_body_flip', 'ed25519 pure image, one body byte flipped (the signature covers it)', edited(pure, flip(bodyStart + 10)));
+  const pubkey = from('ed25519_pubkey').bytes;
+  more('ed25519_pubkey', 'pubkey_flip', 'PUBKEY TLV: last key byte flipped (names no trusted key)', edited(pubkey, flip(sigValueAt(pubkey, IMAGE_TLV_PUBKEY, tlvOf(pubkey, IMAGE_TLV_PUBKEY).value.length - 1))));
+  const p256 = from('ecdsa_p256').bytes;
+  more('ecdsa_p256', 'ecdsa_der_bad_tag', 'ECDSA signature whose DER SEQUENCE tag is 0x31', edited(p256, (b) => void (b[sigValueAt(p256, IMAGE_TLV_ECDSA_SIG, 0)] = 0x31)));
+  more('ecdsa_p256', 'ecdsa_der_bad_length', 'ECDSA signature whose DER SEQUENCE length byte is off by 2', edited(p256, flip(sigValueAt(p256, IMAGE_TLV_ECDSA_SIG, 1), 0x01 ^ 0x03)));
+  const sigTlvP256 = tlvOf(p256, IMAGE_TLV_ECDSA_SIG);
+  const padded = concatBytes(p256.subarray(0, sigTlvP256.offset + IMAGE_TLV_ENTRY_HEADER_SIZE + sigTlvP256.value.length), Uint8Array.of(0x00, 0x00));
+  const grow = (b: Uint8Array, by: number, marker: number): Uint8Array => {
+    const out2 = Uint8Array.from(b);
+    writeU16LE(out2, sigTlvP256.offset + 2, sigTlvP256.value.length + by);
+    writeU16LE(out2, parseImage(p256).unprotectedArea.offset + 2, parseImage(p256).unprotectedArea.tlvTot + by);
+    out2[out2.length - 1] = marker;
+    return out2;
+  };
+  more('ecdsa_p256', 'ecdsa_pad_sig_zeros', 'ECDSA signature followed by two zero bytes (imgtool --pad-sig): accepted, as bootutil does', grow(padded, 2, 0x00));
+  more('ecdsa_p256', 'ecdsa_pad_sig_nonzero', 'ECDSA signature followed by 0x00 0x01: not padding, refused', grow(padded, 2, 0x01));
+  const shortKeyHash = concatBytes(
+    ed.subarray(0, unprotStart),
+    rawTlvArea(IMAGE_TLV_INFO_MAGIC, [
+      { type: IMAGE_TLV_SHA256, value: hashTlv.value },
+      { type: IMAGE_TLV_KEYHASH, value: keyTlv.value.subarray(0, 16) },
+      { type: IMAGE_TLV_ED25519, value: sigTlv.value },
+    ]),
+  );
+  add('keyhash_short', 'KEYHASH TLV of 16 bytes (a truncated SHA-256)', shortKeyHash);
+  add('flags_non_bootable_flip', 'NON_BOOTABLE flag set after signing (the header is hashed)', edited(ed, flip(IH_FLAGS_OFFSET, IMAGE_F_NON_BOOTABLE)));
+  add('flags_encrypted_flip', 'ENCRYPTED_AES128 flag set after signing (the header is hashed)', edited(ed, flip(IH_FLAGS_OFFSET, IMAGE_F_ENCRYPTED_AES128)));
   return out;
 }
 
@@ -301,6 +366,72 @@ function rawHeader(b: Uint8Array): { magic: number; hdrSize: number; protectTlvS
     protectTlvSize: ok ? readU16LE(b, IH_PROTECT_TLV_SIZE_OFFSET) : 0,
     imgSize: ok ? readU32LE(b, IH_IMG_SIZE_OFFSET) : 0,
   };
+}
+
+/** Seed text of the encryption vectors' keys (device keys, ephemeral keys, image keys). */
+const ENC_SEED = 'fotakit-vectors-enc-v1:';
+
+function encSeed(label: string, bytes: number): Uint8Array {
+  const out = new Uint8Array(bytes);
+  for (let o = 0, i = 0; o < bytes; o += 32, i++) out.set(hash(crypto, 'sha256', utf8Encode(`${ENC_SEED}${label}:${i}`)).subarray(0, Math.min(32, bytes - o)), o);
+  return out;
+}
+
+/** portableEncryption with seeded ephemeral keys, so the vectors are byte-identical on every run. */
+function seededEncryption(label: string): EncryptionCrypto {
+  return {
+    ...portableEncryption,
+    generateKeyPair(curve: EcdhCurve) {
+      const privateKey = encSeed(`${label}:ephemeral:${curve}`, 32);
+      return { privateKey, publicKey: portableEncryption.publicKeyOf(curve, privateKey) };
+    },
+    randomBytes: (n: number) => encSeed(`${label}:random`, n),
+  };
+}
+
+interface EncCase {
+  name: string;
+  description: string;
+  /** TLV kind and what opens it. */
+  kind: 'x25519' | 'ec256' | 'kw';
+  hmac: 'sha256' | 'sha512';
+  keyBits: 128 | 256;
+  deviceKey: Uint8Array;
+  imageKey: Uint8Array;
+  bytes: Uint8Array;
+  plain: Uint8Array;
+  /** verifyImage on the bytes as stored, and after decrypting with the device key. */
+  storedCode: string;
+  decryptedCode: string;
+}
+
+/** Encrypted images (ed25519-signed) with the device key that opens them and their plaintext. */
+async function encryptedCases(payload: Uint8Array): Promise<EncCase[]> {
+  const rows: Array<[string, string, 'x25519' | 'ec256' | 'kw', 'sha256' | 'sha512', 128 | 256]> = [
+    ['enc_x25519_aes128', 'ECIES-X25519 (HKDF/HMAC-SHA256), AES-128-CTR', 'x25519', 'sha256', 128],
+    ['enc_x25519_aes256', 'ECIES-X25519 (HKDF/HMAC-SHA256), AES-256-CTR', 'x25519', 'sha256', 256],
+    ['enc_x25519_sha512', 'ECIES-X25519 with HKDF/HMAC-SHA512 (ENC_X25519_SHA512 TLV), AES-128-CTR', 'x25519', 'sha512', 128],
+    ['enc_ec256_aes128', 'ECIES-P256 (HKDF/HMAC-SHA256), AES-128-CTR', 'ec256', 'sha256', 128],
+    ['enc_kw_aes128', 'AES-128 key wrap (RFC 3394) with a 16-byte KEK, AES-128-CTR', 'kw', 'sha256', 128],
+  ];
+  const trustedKeys = [vectorSigner('ed25519').publicKeyDer];
+  const out: EncCase[] = [];
+  for (const [name, description, kind, hmacAlg, keyBits] of rows) {
+    const enc = seededEncryption(name);
+    const deviceKey = encSeed(`${name}:device`, kind === 'kw' ? 16 : 32);
+    const imageKey = encSeed(`${name}:image-key`, keyBits / 8);
+    const curve: EcdhCurve = kind === 'ec256' ? 'p256' : 'x25519';
+    const encKey: ImageEncryptionKey = kind === 'kw' ? { kind: 'kw', kek: deviceKey } : kind === 'ec256' ? { kind: 'ec256', publicKey: enc.publicKeyOf(curve, deviceKey) } : { kind: 'x25519', publicKey: enc.publicKeyOf(curve, deviceKey) };
+    const decKey: ImageDecryptionKey = kind === 'kw' ? { kind: 'kw', kek: deviceKey } : kind === 'ec256' ? { kind: 'ec256', privateKey: deviceKey } : { kind: 'x25519', privateKey: deviceKey };
+    const signed = await createSignedImage(payload, { ...base(), signer: vectorSigner('ed25519'), encryption: { crypto: enc, key: encKey, hmac: hmacAlg, keyBits, imageKey } });
+    const plain = decryptImage(enc, signed.bytes, decKey);
+    const codeOf = async (b: Uint8Array): Promise<string> => {
+      const v = await verifyImage(b, { crypto, trustedKeys });
+      return v.valid ? IMAGE_RESULT_VALID : v.code!;
+    };
+    out.push({ name, description, kind, hmac: hmacAlg, keyBits, deviceKey, imageKey, bytes: signed.bytes, plain, storedCode: await codeOf(signed.bytes), decryptedCode: await codeOf(plain) });
+  }
+  return out;
 }
 
 /** Result codes as a C enum: VALID = 0, then every ImageError code in errors.ts order. */
@@ -317,6 +448,10 @@ export async function generateImageVectors(): Promise<VectorCategory> {
   for (const { c, kind } of all) results.push({ c, kind, o: await outcomeOf(c) });
   for (const r of results) {
     if (r.kind === 'valid' && !r.o.valid) throw new ImageError('IMAGE_BAD_OPTIONS', `vectors.images: valid vector '${r.c.name}' does not verify (${r.o.code})`);
+  }
+  const encrypted = await encryptedCases(payload);
+  for (const e of encrypted) {
+    if (e.decryptedCode !== IMAGE_RESULT_VALID) throw new ImageError('IMAGE_BAD_OPTIONS', `vectors.images: encrypted vector '${e.name}' does not verify after decryption (${e.decryptedCode})`);
   }
   const keys = VECTOR_KEY_TYPES.map((t) => {
     const s = vectorSigner(t);
@@ -348,6 +483,19 @@ export async function generateImageVectors(): Promise<VectorCategory> {
         bytes_hex: toHex(c.bytes),
       };
     }),
+    encrypted_images: encrypted.map((e) => ({
+      name: e.name,
+      description: e.description,
+      key_kind: e.kind,
+      hmac: e.hmac,
+      aes_bits: e.keyBits,
+      mcuboot_options: `MCUBOOT_SIGN_ED25519 MCUBOOT_ENC_IMAGES ${e.kind === 'x25519' ? 'MCUBOOT_ENCRYPT_X25519' : e.kind === 'ec256' ? 'MCUBOOT_ENCRYPT_EC256' : 'MCUBOOT_ENCRYPT_KW'}${e.keyBits === 256 ? ' MCUBOOT_AES_256' : ''}${e.hmac === 'sha512' ? ' MCUBOOT_HMAC_SHA512' : ''}`,
+      device_key_hex: toHex(e.deviceKey), // raw X25519 / P-256 private scalar, or the KEK
+      image_key_hex: toHex(e.imageKey),
+      expect: { stored: e.storedCode, decrypted: e.decryptedCode },
+      bytes_hex: toHex(e.bytes),
+      plain_hex: toHex(e.plain),
+    })),
   };
 
   const w = new CHeaderWriter('FOTAKIT_VECTORS_IMAGES_H', 'MCUboot image vectors: valid images per signature type and a bad-input corpus.');
@@ -414,5 +562,45 @@ export async function generateImageVectors(): Promise<VectorCategory> {
     }),
     'FOTAKIT_IMAGE_VECTOR_COUNT',
   );
-  return { name: 'images', count: results.length, json, header: w.toString() };
+  w.blank().comment('Encrypted images (MCUBOOT_ENC_IMAGES): stored bytes, the device key that opens the key TLV, the image key inside it, and the plaintext MCUboot swaps into the primary. TEST KEYS.');
+  for (const e of encrypted) {
+    const n = `fotakit_enc_${cIdent(e.name)}`;
+    w.bytes(`${n}_data`, e.bytes);
+    w.bytes(`${n}_device_key`, e.deviceKey);
+    w.bytes(`${n}_image_key`, e.imageKey);
+    w.bytes(`${n}_plain`, e.plain);
+  }
+  w.blank().raw(
+    [
+      'struct fotakit_enc_image_vector {',
+      '\tconst char *name;',
+      '\tconst char *key_kind; /* "x25519" (ECIES-X25519), "ec256" (ECIES-P256) or "kw" (AES key wrap) */',
+      '\tconst char *hmac; /* ECIES HKDF/HMAC hash: "sha256" or "sha512" */',
+      '\tint aes_bits; /* 128 or 256 */',
+      '\tconst char *mcuboot_options;',
+      '\tconst uint8_t *data; /* as stored in the secondary slot */',
+      '\tsize_t len;',
+      '\tconst uint8_t *device_key; /* raw private scalar (X25519, P-256) or the KEK */',
+      '\tsize_t device_key_len;',
+      '\tconst uint8_t *image_key; /* the AES key the TLV wraps */',
+      '\tsize_t image_key_len;',
+      '\tconst uint8_t *plain; /* the image with its body decrypted (what the primary holds after the swap) */',
+      '\tsize_t plain_len;',
+      '\tconst char *expect_stored; /* verifyImage on the stored bytes (the hash covers the plaintext) */',
+      '\tconst char *expect_decrypted;',
+      '};',
+    ].join('\n'),
+    'fotakit_enc_image_vector',
+  );
+  w.table(
+    'fotakit_enc_image_vector',
+    'fotakit_enc_image_vectors',
+    encrypted.map((e, i) => {
+      const n = `fotakit_enc_${cIdent(e.name)}`;
+      const j = (json.encrypted_images as Array<{ mcuboot_options: string }>)[i]!;
+      return [cString(e.name), cString(e.kind), cString(e.hmac), String(e.keyBits), cString(j.mcuboot_options), `${n}_data`, `${n}_data_len`, `${n}_device_key`, `${n}_device_key_len`, `${n}_image_key`, `${n}_image_key_len`, `${n}_plain`, `${n}_plain_len`, cString(e.storedCode), cString(e.decryptedCode)];
+    }),
+    'FOTAKIT_ENC_IMAGE_VECTOR_COUNT',
+  );
+  return { name: 'images', count: results.length + encrypted.length, json, header: w.toString() };
 }

@@ -11,6 +11,7 @@ import { bootSetConfirmed, bootSetPending } from '../fota/mcuboot/boot-requests.
 import { BOOT_SWAP_TABLES, matchSwapTable, swapType } from '../fota/mcuboot/swap-table.ts';
 import {
   areaTrailerLayout,
+  trailerLayout,
   BOOT_EBADIMAGE,
   BOOT_EBADVECT,
   BOOT_FLAG_ANY,
@@ -44,6 +45,12 @@ import {
   type TrailerState,
 } from '../fota/mcuboot/trailer.ts';
 import { CHeaderWriter, cString } from './c-header.ts';
+import { Bootloader, imageValidator } from '../fota/mcuboot/bootloader.ts';
+import { signImage } from '../fota/mcuboot/sign.ts';
+import { nodeCrypto } from '../hal/node/crypto.ts';
+import { readU32LE } from '../hal/bytes.ts';
+import { vectorPayload } from './images.ts';
+import { vectorSigner } from './keys.ts';
 import { VECTORS_SCHEMA_VERSION, type VectorCategory } from './category.ts';
 import { VectorMemArea } from './mem-area.ts';
 
@@ -130,7 +137,71 @@ function layoutJson(l: TrailerLayout): Record<string, number> {
     swap_size_off: l.swapSizeOff,
     status_off: l.statusOff,
     trailer_size: l.trailerBytes,
+    enc_key_field_size: l.encKeyFieldBytes,
+    enc_key0_off: l.encKeyOffs[0] ?? 0,
+    enc_key1_off: l.encKeyOffs[1] ?? 0,
   };
+}
+
+/** Write units beyond the slots' own 4 (1: nRF53 network core style, 8: STM32-style double words). */
+const EXTRA_LAYOUT_WRITE_ALIGNS: readonly number[] = [1, 8];
+/** Image key sizes of an MCUBOOT_ENC_IMAGES trailer (AES-128, AES-256). */
+const ENC_LAYOUT_KEY_BYTES: readonly number[] = [16, 32];
+
+/** Geometry of the interrupted-swap vectors: 16 sectors of 1 KiB, room for 16 sectors of status. */
+const PROGRESS_SLOT_BYTES = 16 * 1024;
+const PROGRESS_SECTOR_BYTES = 1024;
+const PROGRESS_MAX_IMG_SECTORS = 16;
+const PROGRESS_MAX_ALIGN = 8;
+/** Payload sizes of the old and new image (a few sectors each). */
+const PROGRESS_OLD_PAYLOAD_BYTES = 2500;
+const PROGRESS_NEW_PAYLOAD_BYTES = 3500;
+
+interface ProgressVector {
+  /** Status entry just written (moves 0..n-1, then swap steps from max_img_sectors on). */
+  entryIndex: number;
+  entriesWritten: number;
+  tail: Uint8Array;
+  statusOff: number;
+  swapSize: number;
+  swapType: number;
+}
+
+/**
+ * Interrupted swaps: the primary's trailer, from the status area to the end, right after each status
+ * entry of a swap-move test upgrade (what a reset at that point leaves for MCUboot to resume from).
+ */
+async function swapProgressVectors(): Promise<ProgressVector[]> {
+  const mk = () => new VectorMemArea({ size: PROGRESS_SLOT_BYTES, eraseBlockBytes: PROGRESS_SECTOR_BYTES, writeAlignBytes: VECTOR_TRAILER_WRITE_ALIGN_BYTES, erasedValue: 0xff });
+  const primary = mk();
+  const secondary = mk();
+  const signer = vectorSigner('ed25519');
+  const sign = (bytes: number, version: string) => signImage(vectorPayload(bytes), { crypto: nodeCrypto, signer, headerSize: 0x200, padHeader: true, version });
+  const stage = async (area: VectorMemArea, img: Uint8Array) => {
+    const padded = new Uint8Array(Math.ceil(img.length / area.writeAlignBytes) * area.writeAlignBytes).fill(area.erasedValue);
+    padded.set(img);
+    await area.write(0, padded);
+  };
+  await stage(primary, await sign(PROGRESS_OLD_PAYLOAD_BYTES, '1.0.0'));
+  await stage(secondary, await sign(PROGRESS_NEW_PAYLOAD_BYTES, '2.0.0'));
+  const opts = { maxAlign: PROGRESS_MAX_ALIGN, maxImgSectors: PROGRESS_MAX_IMG_SECTORS };
+  if ((await bootSetPending(secondary, 0, false, opts)) !== 0) throw new FotaError('VECTORS_BAD_INPUT', 'vectors.trailers: boot_set_pending failed');
+  const layout = trailerLayout(PROGRESS_SLOT_BYTES, { ...opts, writeAlignBytes: VECTOR_TRAILER_WRITE_ALIGN_BYTES });
+  const out: ProgressVector[] = [];
+  const write = primary.write.bind(primary);
+  primary.write = async (off: number, bytes: Uint8Array): Promise<void> => {
+    await write(off, bytes);
+    if (off < layout.statusOff || off >= layout.statusOff + layout.statusBytes) return;
+    const tail = primary.bytes.slice(layout.statusOff);
+    let written = 0;
+    for (let i = 0; i < layout.statusBytes; i += layout.statusEntryBytes) if (tail[i] !== primary.erasedValue) written++;
+    const info = tail[layout.swapInfoOff - layout.statusOff]!;
+    out.push({ entryIndex: (off - layout.statusOff) / layout.statusEntryBytes, entriesWritten: written, tail, statusOff: layout.statusOff, swapSize: readU32LE(tail, layout.swapSizeOff - layout.statusOff), swapType: info & BOOT_SWAP_INFO_TYPE_MASK });
+  };
+  const bl = new Bootloader({ primary, secondary, strategy: 'swap-move', validate: imageValidator({ crypto: nodeCrypto, trustedKeys: [signer.publicKeyDer] }), ...opts });
+  const r = await bl.boot();
+  if (r.version !== '2.0.0+0' || out.length === 0) throw new FotaError('VECTORS_BAD_INPUT', `vectors.trailers: the progress swap booted ${r.version}`);
+  return out;
 }
 
 interface RequestVector {
@@ -146,9 +217,11 @@ interface RequestVector {
   swapTypeAfter: number;
 }
 
-const REQUEST_SCENARIOS: ReadonlyArray<{ name: string; op: RequestVector['op']; description: string; start: FieldSpec }> = [
+const REQUEST_SCENARIOS: ReadonlyArray<{ name: string; op: RequestVector['op']; description: string; start: FieldSpec; image?: number }> = [
   { name: 'pending_test', op: 'set_pending_test', description: 'boot_set_pending(0) on an erased secondary: magic, swap_info TEST', start: EMPTY },
   { name: 'pending_permanent', op: 'set_pending_permanent', description: 'boot_set_pending(1) on an erased secondary: magic, image_ok, swap_info PERM', start: EMPTY },
+  { name: 'pending_test_image1', op: 'set_pending_test', description: 'boot_set_pending_multi(1, 0) on an erased secondary of image 1: swap_info 0x12 (image 1 in the high nibble)', start: EMPTY, image: 1 },
+  { name: 'pending_permanent_image1', op: 'set_pending_permanent', description: 'boot_set_pending_multi(1, 1) on an erased secondary of image 1: image_ok, swap_info 0x13', start: EMPTY, image: 1 },
   { name: 'pending_again', op: 'set_pending_test', description: 'boot_set_pending on a secondary already pending: nothing written, rc 0', start: { magic: 'good', imageOk: 'unset', copyDone: 'unset', swapInfo: BOOT_SWAP_TYPE_TEST } },
   { name: 'pending_bad_magic', op: 'set_pending_test', description: 'boot_set_pending on a secondary with a bad magic: nothing written, BOOT_EBADIMAGE', start: { magic: 'bad', imageOk: 'unset', copyDone: 'unset' } },
   { name: 'confirm_after_test_swap', op: 'set_confirmed', description: 'boot_set_confirmed on a primary after a test swap (magic, copy_done, swap_info TEST): writes image_ok', start: { magic: 'good', imageOk: 'unset', copyDone: 'set', swapInfo: BOOT_SWAP_TYPE_TEST } },
@@ -168,7 +241,7 @@ async function requestVectors(maxAlign: number, erased: number): Promise<Request
     const rc =
       s.op === 'set_confirmed'
         ? await bootSetConfirmed(target, 0, { maxAlign })
-        : await bootSetPending(target, 0, s.op === 'set_pending_permanent', { maxAlign });
+        : await bootSetPending(target, s.image ?? 0, s.op === 'set_pending_permanent', { maxAlign });
     const [primary, secondary] = s.op === 'set_confirmed' ? [target, other] : [other, target];
     out.push({
       name: s.name,
@@ -190,7 +263,13 @@ export async function generateTrailerVectors(): Promise<VectorCategory> {
   const layouts: Array<{ erased: number; layout: TrailerLayout }> = [];
   const swaps: Array<Record<string, unknown> & { _p: Uint8Array; _s: Uint8Array }> = [];
   const requests: RequestVector[] = [];
+  const progress = await swapProgressVectors();
   for (const maxAlign of BOOT_MAX_ALIGN_VALUES) {
+    // Other flash write units and encrypted-image trailers (two image key fields below swap_size).
+    for (const writeAlignBytes of EXTRA_LAYOUT_WRITE_ALIGNS) layouts.push({ erased: 0xff, layout: trailerLayout(VECTOR_TRAILER_SLOT_BYTES, { maxAlign, writeAlignBytes }) });
+    for (const encKeyBytes of ENC_LAYOUT_KEY_BYTES) {
+      layouts.push({ erased: 0xff, layout: trailerLayout(VECTOR_TRAILER_SLOT_BYTES, { maxAlign, writeAlignBytes: VECTOR_TRAILER_WRITE_ALIGN_BYTES, encKeyBytes }) });
+    }
     for (const erased of VECTOR_TRAILER_ERASED_VALUES) {
       const probe = newSlot(erased);
       layouts.push({ erased, layout: layoutOf(probe, maxAlign) });
@@ -244,6 +323,20 @@ export async function generateTrailerVectors(): Promise<VectorCategory> {
       swap_type: r.swapType,
     })),
     swap_vectors: swaps.map(({ _p, _s, ...rest }) => rest),
+    swap_progress: progress.map((v) => ({
+      strategy: 'swap-move',
+      slot_size: PROGRESS_SLOT_BYTES,
+      sector_size: PROGRESS_SECTOR_BYTES,
+      max_img_sectors: PROGRESS_MAX_IMG_SECTORS,
+      write_align: VECTOR_TRAILER_WRITE_ALIGN_BYTES,
+      max_align: PROGRESS_MAX_ALIGN,
+      status_off: v.statusOff,
+      entry_index: v.entryIndex,
+      entries_written: v.entriesWritten,
+      swap_size: v.swapSize,
+      swap_type: v.swapType,
+      tail_hex: toHex(v.tail),
+    })),
     boot_requests: requests.map((r) => ({
       name: `${r.name}_a${r.maxAlign}_e${r.erased.toString(16).padStart(2, '0')}`,
       op: r.op,
@@ -302,6 +395,9 @@ export async function generateTrailerVectors(): Promise<VectorCategory> {
       '\tuint32_t swap_size_off;',
       '\tuint32_t status_off;',
       '\tuint32_t trailer_size; /* boot_trailer_sz */',
+      '\tuint32_t enc_key_field_size; /* MCUBOOT_ENC_IMAGES: align_up(key size, max_align); 0 without encryption */',
+      '\tuint32_t enc_key0_off; /* key of the primary slot image (0 without encryption) */',
+      '\tuint32_t enc_key1_off; /* key of the secondary slot image */',
       '\tconst uint8_t *good_magic; /* BOOT_MAGIC_SZ bytes */',
       '};',
       '',
@@ -353,7 +449,11 @@ export async function generateTrailerVectors(): Promise<VectorCategory> {
   w.table(
     'fotakit_trailer_layout',
     'fotakit_trailer_layouts',
-    layouts.map(({ erased, layout: l }) => [l.maxAlign, hex8(erased), l.slotSize, l.writeAlignBytes, l.maxImgSectors, l.magicOff, l.imageOkOff, l.copyDoneOff, l.swapInfoOff, l.swapSizeOff, l.statusOff, l.trailerBytes].map(String).concat(`fotakit_boot_magic_a${l.maxAlign}`)),
+    layouts.map(({ erased, layout: l }) =>
+      [l.maxAlign, hex8(erased), l.slotSize, l.writeAlignBytes, l.maxImgSectors, l.magicOff, l.imageOkOff, l.copyDoneOff, l.swapInfoOff, l.swapSizeOff, l.statusOff, l.trailerBytes, l.encKeyFieldBytes, l.encKeyOffs[0] ?? 0, l.encKeyOffs[1] ?? 0]
+        .map(String)
+        .concat(`fotakit_boot_magic_a${l.maxAlign}`),
+    ),
     'FOTAKIT_TRAILER_LAYOUT_COUNT',
   );
   w.table(
@@ -422,6 +522,29 @@ export async function generateTrailerVectors(): Promise<VectorCategory> {
     ]),
     'FOTAKIT_BOOT_REQUEST_VECTOR_COUNT',
   );
-  if (swaps.length === 0 || requests.length === 0) throw new FotaError('VECTORS_EMPTY', 'vectors.trailers: no vectors');
-  return { name: 'trailers', count: layouts.length + swaps.length + requests.length, json, header: w.toString() };
+  w.blank().comment('Interrupted swap-move: the primary trailer (status area to the end) after each status entry.');
+  progress.forEach((v, i) => w.bytes(`fotakit_swap_progress_${i}_tail`, v.tail));
+  w.raw(
+    [
+      'struct fotakit_swap_progress_vector {',
+      '\tuint32_t slot_size, sector_size, max_img_sectors, write_align, max_align;',
+      '\tuint32_t status_off; /* tail starts here */',
+      '\tuint32_t entry_index; /* the entry just written: moves 0..n-1, swap steps from max_img_sectors on */',
+      '\tuint32_t entries_written;',
+      '\tuint32_t swap_size;',
+      '\tuint8_t swap_type;',
+      '\tconst uint8_t *tail;',
+      '\tsize_t tail_len;',
+      '};',
+    ].join('\n'),
+    'fotakit_swap_progress_vector',
+  );
+  w.table(
+    'fotakit_swap_progress_vector',
+    'fotakit_swap_progress_vectors',
+    progress.map((v, i) => [PROGRESS_SLOT_BYTES, PROGRESS_SECTOR_BYTES, PROGRESS_MAX_IMG_SECTORS, VECTOR_TRAILER_WRITE_ALIGN_BYTES, PROGRESS_MAX_ALIGN, v.statusOff, v.entryIndex, v.entriesWritten, v.swapSize, v.swapType].map(String).concat(`fotakit_swap_progress_${i}_tail`, `fotakit_swap_progress_${i}_tail_len`)),
+    'FOTAKIT_SWAP_PROGRESS_VECTOR_COUNT',
+  );
+  if (swaps.length === 0 || requests.length === 0 || progress.length === 0) throw new FotaError('VECTORS_EMPTY', 'vectors.trailers: no vectors');
+  return { name: 'trailers', count: layouts.length + swaps.length + requests.length + progress.length, json, header: w.toString() };
 }

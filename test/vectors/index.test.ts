@@ -104,7 +104,7 @@ test('image vectors say what MCUboot build each needs, which cases are valid, an
   assert.is(row('trailing_bytes').is_valid_case, true);
   for (const r of list) assert.is(r.is_valid_case, r.expect.code === 'VALID', r.name);
   assert.equal(
-    list.filter((r) => r.non_default_build).map((r) => [r.name, r.mcuboot_options]),
+    list.filter((r) => r.non_default_build && r.is_valid_case).map((r) => [r.name, r.mcuboot_options]),
     [
       ['ed25519_pubkey', 'MCUBOOT_SIGN_ED25519 MCUBOOT_HW_KEY'],
       ['ed25519_sha512', 'MCUBOOT_SIGN_ED25519 MCUBOOT_SHA512'],
@@ -116,6 +116,39 @@ test('image vectors say what MCUboot build each needs, which cases are valid, an
   assert.match(row('hdr_size_small').bootutil_note!, 'fotakit is stricter');
   assert.match(row('too_many_tlvs').bootutil_note!, 'no count limit');
   assert.is(row('body_flip').bootutil_note, null);
+  assert.is(row('keyhash_short').expect.code, 'IMAGE_BAD_TLV_LENGTH');
+  assert.match(row('keyhash_short').bootutil_note!, 'accepts the image');
+  assert.is(row('ecdsa_pad_sig_zeros').expect.code, 'VALID');
+  assert.is(row('ecdsa_pad_sig_nonzero').expect.code, 'IMAGE_BAD_SIGNATURE');
+  assert.is(row('pure_sig_flip').mcuboot_options, 'MCUBOOT_SIGN_ED25519 MCUBOOT_SHA512 MCUBOOT_SIGN_PURE');
+});
+
+test('encrypted image vectors: reproducible, valid only once decrypted with their device key (node:crypto check)', async () => {
+  const [a] = await generateVectors(['images']);
+  const [b] = await generateVectors(['images']);
+  assert.is(a!.header, b!.header, 'byte-identical on every run');
+  type Enc = { name: string; key_kind: string; device_key_hex: string; bytes_hex: string; plain_hex: string; expect: { stored: string; decrypted: string } };
+  const enc = (a!.json as { encrypted_images: Enc[] }).encrypted_images;
+  assert.equal(enc.map((e) => e.name), ['enc_x25519_aes128', 'enc_x25519_aes256', 'enc_x25519_sha512', 'enc_ec256_aes128', 'enc_kw_aes128']);
+  const { nodeDecryptImage } = await import('../fota/mcuboot/imgtool-flags.ts');
+  for (const e of enc) {
+    assert.equal(e.expect, { stored: 'IMAGE_BAD_HASH', decrypted: 'VALID' }, e.name);
+    if (e.key_kind === 'ec256') continue;
+    // node:crypto opens the KEK and X25519 cases independently (X25519 scalar wrapped as PKCS#8, RFC 8410).
+    const key =
+      e.key_kind === 'kw'
+        ? { kek: fromHex(e.device_key_hex) }
+        : { pem: `-----BEGIN PRIVATE KEY-----\n${Buffer.concat([Buffer.from('302e020100300506032b656e04220420', 'hex'), Buffer.from(e.device_key_hex, 'hex')]).toString('base64')}\n-----END PRIVATE KEY-----\n` };
+    assert.is(Buffer.from(nodeDecryptImage(fromHex(e.bytes_hex), key)).toString('hex'), e.plain_hex, e.name);
+  }
+});
+
+test('interrupted swap-move vectors: one per status entry, moves then swap steps from max_img_sectors', async () => {
+  const [t] = await generateVectors(['trailers']);
+  const p = (t!.json as { swap_progress: Array<{ entry_index: number; entries_written: number; swap_size: number; swap_type: number }> }).swap_progress;
+  assert.equal(p.map((v) => v.entry_index), [0, 1, 2, 3, 4, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25]);
+  assert.equal(p.map((v) => v.entries_written), Array.from({ length: 15 }, (_, i) => i + 1));
+  assert.ok(p.every((v) => v.swap_type === 2 && v.swap_size === p[0]!.swap_size));
 });
 
 test('trailer vectors cover every swap-table row for each max-align and erased value', async () => {

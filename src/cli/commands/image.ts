@@ -36,7 +36,7 @@ import {
   sha1,
 } from '../../boards/image-keys.ts';
 import type { EncryptionCrypto } from '../../hal/crypto.ts';
-import { decryptImage } from '../../fota/mcuboot/encryption.ts';
+import { decryptImage, encryptedKeyBytes } from '../../fota/mcuboot/encryption.ts';
 import { readIntelHex, writeIntelHex } from '../../fota/mcuboot/intel-hex.ts';
 import { imgtoolUuid, UUID_NAMESPACE_DNS } from '../../fota/mcuboot/uuid.ts';
 import { ImageError } from '../../fota/mcuboot/errors.ts';
@@ -177,8 +177,12 @@ export const VERIFY: CommandSpec = {
 export const INFO: CommandSpec = {
   usage: 'fotakit image info IMG [--json]',
   summary: 'Shows the header, every TLV, the hash check and the trailer state of a padded image.',
-  options: { 'max-align': { type: 'string' } },
-  help: { 'max-align': 'BOOT_MAX_ALIGN of the trailer (default: from the magic, as imgtool dumpinfo; else 8)' },
+  options: { 'max-align': { type: 'string' }, 'enc-key': { type: 'string' }, ...PASSPHRASE_OPTION },
+  help: {
+    'max-align': 'BOOT_MAX_ALIGN of the trailer (default: from the magic, as imgtool dumpinfo; else 8)',
+    'enc-key': "device's private key: compute the hashes over the decrypted body of an encrypted image",
+    ...PASSPHRASE_HELP,
+  },
   positionals: { min: 1, max: 1, names: 'IMG' },
 };
 
@@ -304,20 +308,20 @@ function readImageInput(path: string, what: string): { bytes: Uint8Array; baseAd
   return { bytes: hex.bytes, baseAddr: hex.baseAddr };
 }
 
-let cachedPassphrase: string | undefined;
-/** The passphrase of `-p`: $FOTAKIT_KEY_PASSPHRASE, else the first line of stdin (read once). */
+let stdinPassphrase: string | undefined;
+/** The passphrase of `-p`: $FOTAKIT_KEY_PASSPHRASE, else the first line of stdin (read once per process). */
 function passphrase(p: Parsed): string | undefined {
   if (p.values.password !== true) return undefined;
-  if (cachedPassphrase !== undefined) return cachedPassphrase;
   const env = process.env[KEY_PASSPHRASE_ENV];
-  if (env !== undefined) return (cachedPassphrase = env);
+  if (env !== undefined) return env;
+  if (stdinPassphrase !== undefined) return stdinPassphrase;
   let text: string;
   try {
     text = readFileSync(0, 'utf8');
   } catch {
     throw new UsageError(`-p: set $${KEY_PASSPHRASE_ENV} or pipe the passphrase on stdin`);
   }
-  return (cachedPassphrase = text.split(/\r?\n/)[0] ?? '');
+  return (stdinPassphrase = text.split(/\r?\n/)[0] ?? '');
 }
 
 /** Reads a PEM key file; a protected one without -p is a usage error that says so. */
@@ -627,11 +631,27 @@ async function cmdInfo(argv: string[]): Promise<number> {
     return EXIT_NEGATIVE;
   }
   const h = img.header;
+  const encrypted = encryptedKeyBytes(h.flags) !== undefined;
+  // The hash covers the plaintext: with the device key, hash the decrypted body.
+  let hashed = bytes;
+  const encKeyPath = stringValue(p, 'enc-key');
+  if (encKeyPath !== undefined && encrypted) {
+    const k = readPem(p, encKeyPath);
+    try {
+      hashed = decryptImage(await encryptionCrypto(), bytes, decryptionKeyFromPem(k.pem, k.passphrase));
+    } catch (e) {
+      if (!(e instanceof ImageError)) throw e;
+      if (p.json) console.log(JSON.stringify({ ok: false, error: e.toJSON() }));
+      else console.log(`invalid: ${e.code}: ${e.message}`);
+      return EXIT_NEGATIVE;
+    }
+  }
+  const decrypted = hashed !== bytes;
   const hashes = img.unprotectedArea.entries
     .filter((t) => HASH_TLV_ALGORITHMS.has(t.type))
     .map((t) => {
       const alg = HASH_TLV_ALGORITHMS.get(t.type)!;
-      const computed = hash(nativeCrypto, alg, bytes.subarray(0, hashedRegionLength(h)));
+      const computed = hash(nativeCrypto, alg, hashed.subarray(0, hashedRegionLength(h)));
       return { algorithm: alg, tlv: toHex(t.value), computed: toHex(computed), match: toHex(computed) === toHex(t.value) };
     });
   // As imgtool dumpinfo: BOOT_MAX_ALIGN from the magic when it names one, unless given.
@@ -660,6 +680,7 @@ async function cmdInfo(argv: string[]): Promise<number> {
     dependencies: img.protectedInfo.dependencies.map((d) => ({ image_id: d.imageId, version: formatVersion(d.version) })),
     image_size: img.imageSize,
     file_size: bytes.length,
+    encrypted: encrypted ? { decrypted } : false,
     hashes,
     trailer: trailer ?? {},
   };
@@ -687,6 +708,7 @@ async function cmdInfo(argv: string[]): Promise<number> {
   listTlvs('TLVs', img.unprotectedArea);
   if (info.security_counter !== undefined) lines.push(`security counter: ${info.security_counter}`);
   for (const d of info.dependencies) lines.push(`dependency: image ${d.image_id} >= ${d.version}`);
+  if (encrypted) lines.push(decrypted ? 'body: encrypted; hashes computed over the decrypted body' : 'body: encrypted; the hash covers the plaintext (give --enc-key to check it)');
   for (const x of hashes) lines.push(`hash ${x.algorithm}: ${x.match ? 'matches' : `MISMATCH (computed ${x.computed})`}`);
   if (trailer) {
     const s = trailer.state as Record<string, unknown>;

@@ -7,6 +7,7 @@
 import { FotaError } from '../../hal/errors.ts';
 import type { FlashArea } from '../../hal/flash.ts';
 import { areaTrailerLayout, type TrailerLayout, type TrailerOptions, type TrailerState } from './trailer.ts';
+import { cryptChunk, type BootSlotsEncryption } from './boot-encryption.ts';
 
 /** Bytes moved per flash write when copying a sector (MCUboot copies through a small RAM buffer). */
 export const BOOT_COPY_CHUNK_BYTES = 1024;
@@ -28,6 +29,8 @@ export interface BootSlots {
   readonly sectorCount: number;
   /** First sector holding any trailer byte; image data stays below it. */
   readonly firstTrailerSector: number;
+  /** MCUBOOT_ENC_IMAGES: the ciphers of the swap in progress (set by the bootloader before each swap). */
+  enc?: BootSlotsEncryption;
 }
 
 export function makeBootSlots(
@@ -54,6 +57,7 @@ export function makeBootSlots(
   const trailerOptions: TrailerOptions = {
     ...(options.maxAlign !== undefined ? { maxAlign: options.maxAlign } : {}),
     ...(options.maxImgSectors !== undefined ? { maxImgSectors: options.maxImgSectors } : {}),
+    ...(options.encKeyBytes ? { encKeyBytes: options.encKeyBytes } : {}),
     writeAlignBytes: options.writeAlignBytes ?? primary.writeAlignBytes,
   };
   const layout = areaTrailerLayout(primary, trailerOptions);
@@ -114,11 +118,20 @@ function allErased(bytes: Uint8Array, erased: number): boolean {
   return true;
 }
 
-/** Copies one sector's bytes (the destination sector already erased); erased chunks are skipped. */
-export async function copySector(src: FlashArea, srcSector: number, dst: FlashArea, dstSector: number, sectorBytes: number): Promise<void> {
+/**
+ * Copies one sector's bytes (the destination sector already erased); erased chunks are skipped. With
+ * `slots.enc` (boot_copy_region with MCUBOOT_ENC_IMAGES): bytes leaving the secondary are decrypted
+ * with the secondary image's key, bytes entering it are encrypted with the primary image's key, each
+ * only inside that image's body (the image offset is the sector's place in the secondary slot).
+ */
+export async function copySector(src: FlashArea, srcSector: number, dst: FlashArea, dstSector: number, sectorBytes: number, slots?: BootSlots): Promise<void> {
+  const enc = slots?.enc;
+  const cipher = !enc ? undefined : src === slots!.secondary ? enc.slot[1] : dst === slots!.secondary ? enc.slot[0] : undefined;
+  const imageSector = src === slots?.secondary ? srcSector : dstSector;
   for (let o = 0; o < sectorBytes; o += BOOT_COPY_CHUNK_BYTES) {
     const n = Math.min(BOOT_COPY_CHUNK_BYTES, sectorBytes - o);
-    const chunk = await src.read(srcSector * sectorBytes + o, n);
+    let chunk = await src.read(srcSector * sectorBytes + o, n);
+    if (cipher) chunk = cryptChunk(enc!.crypto, cipher, imageSector * sectorBytes + o, chunk);
     if (allErased(chunk, dst.erasedValue)) continue;
     await dst.write(dstSector * sectorBytes + o, chunk);
   }

@@ -8,6 +8,9 @@
  *    does not boot (BOOT_NO_VALID_IMAGE).
  * Portable: everything goes through FlashAreas and the injected validator. A PowerCutError from the
  * flash propagates (the harness powers on and resets); nothing else escapes untyped.
+ * With `encryption` (MCUBOOT_ENC_IMAGES, boot-encryption.ts) an encrypted secondary is validated
+ * decrypted, decrypted while it is copied into the primary, and the primary's image is encrypted again
+ * on its way into the secondary; both image keys go into the primary's trailer for a resumed swap.
  */
 import { FLASH_AREA_PRIMARY, FLASH_AREA_SCRATCH, FLASH_AREA_SECONDARY, type FlashArea, type FlashMap } from '../../hal/flash.ts';
 import { silentLog, type Log } from '../../hal/log.ts';
@@ -15,8 +18,11 @@ import { type BootSlots, type BootStrategy, BootError, makeBootSlots } from './b
 import { ImageError } from './errors.ts';
 import { overwriteOnly } from './overwrite-only.ts';
 import { readSlotStates, swapTypeFromStates } from './swap-table.ts';
-import { swapMove } from './swap-move.ts';
-import { swapScratch } from './swap-scratch.ts';
+import { swapMove, swapMoveHeaderPlaces } from './swap-move.ts';
+import { decryptingArea, loadSlotCipher, readImageHeader, type BootEncryptionOptions, type SlotCipher } from './boot-encryption.ts';
+import { isSwapInProgress } from './swap-status.ts';
+import { encryptedKeyBytes } from './encryption.ts';
+import { swapScratch, swapScratchHeaderPlaces } from './swap-scratch.ts';
 import {
   BOOT_SWAP_TYPE_FAIL,
   BOOT_SWAP_TYPE_NONE,
@@ -24,8 +30,10 @@ import {
   BOOT_SWAP_TYPE_PERM,
   BOOT_SWAP_TYPE_REVERT,
   BOOT_SWAP_TYPE_TEST,
+  readEncKey,
   swapTypeName,
   type TrailerOptions,
+  type TrailerState,
 } from './trailer.ts';
 import type { VerifyOptions } from './verdict.ts';
 import { verifyImageFrom } from './verify.ts';
@@ -78,6 +86,8 @@ export interface BootloaderOptions extends TrailerOptions {
   validate: ImageValidator;
   imageIndex?: number;
   log?: Log;
+  /** MCUBOOT_ENC_IMAGES: open encrypted secondary images with this key. */
+  encryption?: BootEncryptionOptions;
 }
 
 export type BootFailureCode = 'BOOT_NO_VALID_IMAGE' | 'BOOT_PANIC';
@@ -105,13 +115,19 @@ export class Bootloader {
   readonly strategy: BootStrategy;
   private readonly validate: ImageValidator;
   private readonly log: Log;
+  private readonly encryption: BootEncryptionOptions | undefined;
 
   constructor(o: BootloaderOptions) {
     this.strategy = typeof o.strategy === 'string' ? BOOT_STRATEGIES[o.strategy] : o.strategy;
     if (!this.strategy) {
       throw new BootError('BOOT_BAD_ARGUMENT', `bootloader: unknown strategy ${String(o.strategy)}`, { strategy: o.strategy });
     }
-    this.slots = makeBootSlots(o.primary, o.secondary, o);
+    this.encryption = o.encryption;
+    if (o.encryption && this.strategy !== swapMove && this.strategy !== swapScratch && this.strategy !== overwriteOnly) {
+      throw new BootError('BOOT_BAD_ARGUMENT', `bootloader: encrypted images are modelled with swap-move, swap-scratch and overwrite-only, not ${this.strategy.name}`, { strategy: this.strategy.name });
+    }
+    this.slots = makeBootSlots(o.primary, o.secondary, o.encryption ? { ...o, encKeyBytes: o.encryption.keyBytes ?? 16 } : o);
+    if (o.encryption) this.slots.enc = { crypto: o.encryption.crypto, slot: [undefined, undefined] };
     // Fails early (BOOT_NO_SCRATCH) when the strategy needs a partition the board lacks.
     this.strategy.maxImageBytes(this.slots);
     this.validate = o.validate;
@@ -132,6 +148,10 @@ export class Bootloader {
 
     let performed = BOOT_SWAP_TYPE_NONE;
     let rejected: string | undefined;
+    if (this.slots.enc) {
+      this.slots.enc.slot = [undefined, undefined];
+      if (isSwapInProgress(p)) await this.loadResumeCiphers(p);
+    }
     const resumed = await this.strategy.resume(this.slots, p, s);
     if (resumed !== undefined) {
       performed = resumed;
@@ -139,7 +159,14 @@ export class Bootloader {
     } else {
       const type = swapTypeFromStates(p, s);
       if (type === BOOT_SWAP_TYPE_TEST || type === BOOT_SWAP_TYPE_PERM) {
-        const check = await this.validate(secondary);
+        let check: ImageCheck;
+        try {
+          // An encrypted secondary is validated decrypted, as MCUboot does (the primary never is).
+          check = await this.validate(await this.prepareCiphers());
+        } catch (e) {
+          if (!(e instanceof ImageError)) throw e;
+          check = { valid: false, reason: e.code };
+        }
         const max = this.maxImageBytes();
         if (!check.valid || check.imageBytes === undefined || check.imageBytes > max) {
           rejected = check.valid ? 'IMAGE_TOO_LARGE' : check.reason ?? 'IMAGE_INVALID';
@@ -153,6 +180,14 @@ export class Bootloader {
           performed = type;
         }
       } else if (type === BOOT_SWAP_TYPE_REVERT && this.strategy.canRevert) {
+        if (this.slots.enc) {
+          try {
+            await this.prepareCiphers();
+          } catch (e) {
+            if (!(e instanceof ImageError)) throw e;
+            this.log.log('warn', 'bootloader: cannot open an image key for the revert; copying as is', { reason: e.code });
+          }
+        }
         const current = await this.validate(primary);
         const old = await this.validate(secondary);
         const bytes = Math.min(this.maxImageBytes(), Math.max(current.imageBytes ?? 0, old.imageBytes ?? 0));
@@ -172,6 +207,47 @@ export class Bootloader {
       resumed: resumed !== undefined,
       ...(rejected !== undefined ? { reason: rejected } : {}),
     };
+  }
+
+  /**
+   * Before a swap: the ciphers of both images (keys from their TLVs). Returns the secondary as the
+   * validator should read it (decrypted when encrypted). Throws ImageError when the secondary is
+   * encrypted and its key cannot be opened.
+   */
+  private async prepareCiphers(): Promise<FlashArea> {
+    const { primary, secondary, enc } = this.slots;
+    if (!enc || !this.encryption) return secondary;
+    let primaryCipher: SlotCipher | undefined;
+    try {
+      primaryCipher = await loadSlotCipher(this.encryption, primary);
+    } catch (e) {
+      if (!(e instanceof ImageError)) throw e;
+      primaryCipher = undefined; // an image the device cannot open stays as it is in the primary
+    }
+    const secondaryCipher = await loadSlotCipher(this.encryption, secondary);
+    enc.slot = [primaryCipher, secondaryCipher];
+    return secondaryCipher ? decryptingArea(enc.crypto, secondary, secondaryCipher) : secondary;
+  }
+
+  /** On resume: the keys from the primary's trailer, the body bounds from the headers where the swap left them. */
+  private async loadResumeCiphers(p: TrailerState): Promise<void> {
+    const { primary, enc, layout, sectorBytes } = this.slots;
+    if (!enc) return;
+    const keyBytes = this.encryption?.keyBytes ?? 16;
+    const size = p.swapSize ?? 0;
+    const places: Array<[FlashArea, number]> =
+      this.strategy === swapMove
+        ? await swapMoveHeaderPlaces(this.slots, size)
+        : this.strategy === swapScratch
+          ? await swapScratchHeaderPlaces(this.slots, size)
+          : [[primary, 0], [this.slots.secondary, 0]];
+    for (const slot of [0, 1] as const) {
+      const key = await readEncKey(primary, layout, slot, keyBytes);
+      if (!key) continue;
+      const [area, sector] = places[slot]!;
+      const h = await readImageHeader(area, sector * sectorBytes);
+      if (h && encryptedKeyBytes(h.flags) === keyBytes) enc.slot[slot] = { key, hdrSize: h.hdrSize, imgSize: h.imgSize };
+    }
   }
 
   private fail(code: BootFailureCode, swapType: number, resumed: boolean, reason: string): BootResult {

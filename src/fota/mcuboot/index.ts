@@ -18,3 +18,4 @@ export * from './encryption.ts';
 export * from './intel-hex.ts';
 export * from './uuid.ts';
 export * from './boot-record.ts';
+export * from './boot-encryption.ts';

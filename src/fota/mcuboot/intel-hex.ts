@@ -64,7 +64,9 @@ export function writeIntelHex(blocks: ReadonlyArray<readonly [number, Uint8Array
       throw new ImageError('IMAGE_BAD_OPTIONS', `hex.write: block at ${addr} (${b.length} bytes) is outside the 32-bit address space`);
     }
   }
-  const map = new MemoryMap(blocks.map(([a, b]) => [a, b] as [number, Uint8Array]));
+  // Adjacent blocks become one (as Python's IntelHex holds bytes, not writes): records then run on
+  // across a block boundary, e.g. image_ok's field straight into the magic.
+  const map = new MemoryMap(blocks.map(([a, b]) => [a, b] as [number, Uint8Array])).join();
   let text = map.asHexString(INTEL_HEX_LINE_BYTES);
   // Like Python's IntelHex (imgtool), no extended-address record at all when every byte lies below 64 KiB.
   const top = Math.max(...blocks.map(([a, b]) => a + b.length));

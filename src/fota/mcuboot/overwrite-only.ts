@@ -32,7 +32,7 @@ export const overwriteOnly: BootStrategy = {
     const n = Math.min(sectorsFor(slots, imageBytes), slots.firstTrailerSector);
     for (let i = 0; i < n; i++) await eraseSector(primary, i, sectorBytes);
     await eraseTrailerSectors(primary, slots);
-    for (let i = 0; i < n; i++) await copySector(secondary, i, primary, i, sectorBytes);
+    for (let i = 0; i < n; i++) await copySector(secondary, i, primary, i, sectorBytes, slots);
     await eraseTrailerSectors(secondary, slots);
   },
 

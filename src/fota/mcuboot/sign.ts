@@ -9,8 +9,9 @@
  * "Image trailer" (imgtool --pad), imgtool image.py create()/save().
  */
 import { concatBytes } from '../../hal/bytes.ts';
-import { hash, type Crypto, type EncryptionCrypto, type HashAlgorithm } from '../../hal/crypto.ts';
+import { hash, HASH_BYTES, type Crypto, type EncryptionCrypto, type HashAlgorithm } from '../../hal/crypto.ts';
 import { encodeBootRecord } from './boot-record.ts';
+import { UUID_BYTES } from './uuid.ts';
 import { cryptBody, ENC_AES128_KEY_BYTES, ENC_AES256_KEY_BYTES, ENC_BLOCK_BYTES, encryptedFlag, wrapImageKey, type ImageEncryptionKey } from './encryption.ts';
 import {
   IMAGE_DEFAULT_ERASED_VAL,
@@ -282,12 +283,13 @@ export async function createSignedImage(payload: Uint8Array, options: SignOption
     prot.push({ type: IMAGE_TLV_SEC_CNT, value: encodeSecurityCounter(n) });
   }
   if (options.bootRecord !== undefined) {
-    prot.push({ type: IMAGE_TLV_BOOT_RECORD, value: encodeBootRecord(options.bootRecord, version, hashAlgorithm, keyHashOfSigner ?? new Uint8Array(32)) });
+    // imgtool's signer id for an unsigned image: a zero SHA-256-sized value.
+    prot.push({ type: IMAGE_TLV_BOOT_RECORD, value: encodeBootRecord(options.bootRecord, version, hashAlgorithm, keyHashOfSigner ?? new Uint8Array(HASH_BYTES.sha256)) });
   }
   for (const d of options.dependencies ?? []) prot.push({ type: IMAGE_TLV_DEPENDENCY, value: encodeDependency(d) });
   for (const [type, v] of [[IMAGE_TLV_UUID_VID, options.vid], [IMAGE_TLV_UUID_CID, options.cid]] as const) {
     if (v === undefined) continue;
-    if (v.length !== 16) throw optionError(`a UUID is 16 bytes, not ${v.length}`);
+    if (v.length !== UUID_BYTES) throw optionError(`a UUID is ${UUID_BYTES} bytes, not ${v.length}`);
     prot.push({ type, value: v });
   }
   const seenCustom = new Set<number>();

@@ -9,6 +9,7 @@
  * resumes from the last written entry: every step reads only sectors no earlier step has overwritten,
  * so redoing it is safe. The trailer sectors never take part in the swap.
  */
+import type { FlashArea } from '../../hal/flash.ts';
 import { type BootSlots, type BootStrategy, copySector, eraseSector, eraseTrailerSectors, sectorsFor } from './boot-slots.ts';
 import { commitSwap, countWritten, isSwapInProgress, markRevertPending, readStatusEntries, writeStatusEntry } from './swap-status.ts';
 import { BOOT_FLAG_SET, BOOT_SWAP_TYPE_REVERT, type TrailerState, writeCopyDone } from './trailer.ts';
@@ -37,6 +38,20 @@ export async function readSwapMoveProgress(slots: BootSlots, sectors: number): P
   return { movesDone, swapsDone };
 }
 
+/**
+ * Where each image's header lies while a swap of `swapSize` is under way (as MCUboot's swap_move.c
+ * reads headers on resume): [image that was in the primary, image that was in the secondary], each as
+ * (area, sector). The old image's sector 0 sits in primary[0] until it moves up to primary[1], then
+ * goes to secondary[0]; the new image's stays in secondary[0] until the first swap step copies it.
+ */
+export async function swapMoveHeaderPlaces(slots: BootSlots, swapSize: number): Promise<[[FlashArea, number], [FlashArea, number]]> {
+  const n = sectorsToSwap(slots, swapSize);
+  const { movesDone, swapsDone } = await readSwapMoveProgress(slots, n);
+  const old: [FlashArea, number] = movesDone < n ? [slots.primary, 0] : swapsDone < SWAP_STATES_PER_SECTOR ? [slots.primary, 1] : [slots.secondary, 0];
+  const neu: [FlashArea, number] = swapsDone < 1 ? [slots.secondary, 0] : [slots.primary, 0];
+  return [old, neu];
+}
+
 /** Runs the swap from `progress` to the end and sets copy_done. */
 async function continueSwap(slots: BootSlots, swapSize: number, progress: SwapMoveProgress): Promise<void> {
   const { primary, secondary, sectorBytes } = slots;
@@ -48,17 +63,17 @@ async function continueSwap(slots: BootSlots, swapSize: number, progress: SwapMo
   for (let k = progress.movesDone; k < n; k++) {
     const from = n - 1 - k;
     await eraseSector(primary, from + 1, sectorBytes);
-    await copySector(primary, from, primary, from + 1, sectorBytes);
+    await copySector(primary, from, primary, from + 1, sectorBytes, slots);
     await writeStatusEntry(slots, k);
   }
   for (let step = progress.swapsDone; step < n * SWAP_STATES_PER_SECTOR; step++) {
     const i = Math.floor(step / SWAP_STATES_PER_SECTOR);
     if (step % SWAP_STATES_PER_SECTOR === 0) {
       await eraseSector(primary, i, sectorBytes);
-      await copySector(secondary, i, primary, i, sectorBytes);
+      await copySector(secondary, i, primary, i, sectorBytes, slots);
     } else {
       await eraseSector(secondary, i, sectorBytes);
-      await copySector(primary, i + 1, secondary, i, sectorBytes);
+      await copySector(primary, i + 1, secondary, i, sectorBytes, slots);
     }
     await writeStatusEntry(slots, slots.layout.maxImgSectors + step);
   }

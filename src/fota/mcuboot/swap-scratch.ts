@@ -6,6 +6,8 @@
  * is intact until the step after it has been recorded, so a reset at any flash operation redoes at
  * most the interrupted step. Model simplification: the trailer sectors stay out of the swap (images
  * end below them), so the status never has to move to the scratch's trailer as in MCUboot.
+ * Encrypted images: the scratch holds the new image decrypted (it left the secondary through the
+ * decrypting copy), and the old image is encrypted on its way into the secondary (boot-slots.ts).
  */
 import { type BootSlots, type BootStrategy, BootError, copySector, eraseSector, eraseTrailerSectors, sectorsFor } from './boot-slots.ts';
 import { commitSwap, countWritten, isSwapInProgress, markRevertPending, readStatusEntries, writeStatusEntry } from './swap-status.ts';
@@ -31,6 +33,28 @@ function sectorsToSwap(slots: BootSlots, swapSize: number): number {
   return Math.min(sectorsFor(slots, swapSize), maxSectors(slots));
 }
 
+/** Steps recorded so far for a swap of `swapSize`. */
+async function stepsDoneOf(slots: BootSlots, swapSize: number): Promise<{ stepsDone: number; areas: number }> {
+  const areas = Math.ceil(sectorsToSwap(slots, swapSize) / areaSectors(slots));
+  const written = await readStatusEntries(slots);
+  return { stepsDone: countWritten(written, 0, areas * BOOT_STATUS_STATE_COUNT), areas };
+}
+
+/**
+ * Where each image's header lies while a swap of `swapSize` is under way: [image that was in the
+ * primary, image that was in the secondary], as (area, sector). Sector 0 belongs to the last area
+ * swapped: the old header stays in primary[0] until step 1 of that area has copied it to
+ * secondary[0]; the new one leaves secondary[0] for the scratch at step 0 and reaches primary[0] at step 2.
+ */
+export async function swapScratchHeaderPlaces(slots: BootSlots, swapSize: number): Promise<[[FlashArea, number], [FlashArea, number]]> {
+  const scratch = scratchOf(slots);
+  const { stepsDone, areas } = await stepsDoneOf(slots, swapSize);
+  const first = (areas - 1) * BOOT_STATUS_STATE_COUNT;
+  const old: [FlashArea, number] = stepsDone < first + 2 ? [slots.primary, 0] : [slots.secondary, 0];
+  const neu: [FlashArea, number] = stepsDone < first + 1 ? [slots.secondary, 0] : stepsDone < first + 3 ? [scratch, 0] : [slots.primary, 0];
+  return [old, neu];
+}
+
 async function continueSwap(slots: BootSlots, swapSize: number, stepsDone: number): Promise<void> {
   const { primary, secondary, sectorBytes } = slots;
   const scratch = scratchOf(slots);
@@ -46,13 +70,13 @@ async function continueSwap(slots: BootSlots, swapSize: number, stepsDone: numbe
     for (let j = 0; j < count; j++) {
       if (state === 0) {
         await eraseSector(scratch, j, sectorBytes);
-        await copySector(secondary, first + j, scratch, j, sectorBytes);
+        await copySector(secondary, first + j, scratch, j, sectorBytes, slots);
       } else if (state === 1) {
         await eraseSector(secondary, first + j, sectorBytes);
-        await copySector(primary, first + j, secondary, first + j, sectorBytes);
+        await copySector(primary, first + j, secondary, first + j, sectorBytes, slots);
       } else {
         await eraseSector(primary, first + j, sectorBytes);
-        await copySector(scratch, j, primary, first + j, sectorBytes);
+        await copySector(scratch, j, primary, first + j, sectorBytes, slots);
       }
     }
     await writeStatusEntry(slots, step);
@@ -72,9 +96,7 @@ export const swapScratch: BootStrategy = {
   async resume(slots: BootSlots, primary: TrailerState): Promise<number | undefined> {
     if (!isSwapInProgress(primary)) return undefined;
     const swapSize = primary.swapSize!;
-    const areas = Math.ceil(sectorsToSwap(slots, swapSize) / areaSectors(slots));
-    const written = await readStatusEntries(slots);
-    await continueSwap(slots, swapSize, countWritten(written, 0, areas * BOOT_STATUS_STATE_COUNT));
+    await continueSwap(slots, swapSize, (await stepsDoneOf(slots, swapSize)).stepsDone);
     return primary.swapType;
   },
 

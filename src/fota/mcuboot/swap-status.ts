@@ -13,6 +13,7 @@ import type { FlashArea } from '../../hal/flash.ts';
 import { type BootSlots, eraseTrailerSectors } from './boot-slots.ts';
 import {
   BOOT_FLAG_SET_VALUE,
+  writeEncKey,
   BOOT_FLAG_UNSET,
   BOOT_MAGIC_GOOD,
   BOOT_SWAP_TYPE_PERM,
@@ -71,6 +72,13 @@ export async function commitSwap(slots: BootSlots, swapType: number, imageOk: bo
   await writeSwapInfo(primary, layout, swapType, slots.imageIndex);
   if (imageOk) await writeImageOk(primary, layout);
   await writeSwapSize(primary, layout, swapSize);
+  // MCUBOOT_ENC_IMAGES: both image keys, before the magic makes the swap official (swap_status_init).
+  if (slots.enc) {
+    for (const slot of [0, 1] as const) {
+      const c = slots.enc.slot[slot];
+      if (c) await writeEncKey(primary, layout, slot, c.key);
+    }
+  }
   await writeMagic(primary, layout);
 }
 

@@ -9,7 +9,8 @@
  *   copy_done    image_ok - A
  *   swap_info    copy_done - A   (low nibble swap type, high nibble image number)
  *   swap_size    swap_info - A   (u32 little-endian)
- *   swap status  below swap_size: BOOT_MAX_IMG_SECTORS * BOOT_STATUS_STATE_COUNT entries of
+ *   enc keys     (MCUBOOT_ENC_IMAGES only) key[slot] at swap_size - (slot + 1) * align_up(key, A)
+ *   swap status  below: BOOT_MAX_IMG_SECTORS * BOOT_STATUS_STATE_COUNT entries of
  *                one flash write unit each
  */
 import { bytesEqual, readU32LE, writeU16LE, writeU32LE } from '../../hal/bytes.ts';
@@ -109,7 +110,12 @@ export interface TrailerOptions {
   writeAlignBytes?: number;
   /** BOOT_MAX_IMG_SECTORS; default 128. */
   maxImgSectors?: number;
+  /** MCUBOOT_ENC_IMAGES: bytes of one image key (16 or 32) kept per slot in the trailer; 0/absent: none. */
+  encKeyBytes?: number;
 }
+
+/** Image key slots an encrypted trailer keeps (primary and secondary). */
+export const BOOT_ENC_KEY_SLOTS = 2;
 
 /** Offsets (relative to the slot start) and sizes of every trailer field. */
 export interface TrailerLayout {
@@ -133,8 +139,12 @@ export interface TrailerLayout {
   readonly statusBytes: number;
   /** One status entry: one flash write unit. */
   readonly statusEntryBytes: number;
-  /** boot_trailer_sz: status area + 4 fields + magic block. */
+  /** boot_trailer_sz: status area + [2 key fields] + 4 fields + magic block. */
   readonly trailerBytes: number;
+  /** Size of one key field (align_up(key, A)); 0 without encryption. */
+  readonly encKeyFieldBytes: number;
+  /** Key field offsets for slot 0 (primary) and 1 (secondary); empty without encryption. */
+  readonly encKeyOffs: readonly number[];
 }
 
 function checkAlign(op: string, name: string, value: number, allowed: (v: number) => boolean): void {
@@ -184,7 +194,10 @@ export function trailerLayout(slotSize: number, maxAlignOrOptions: number | Trai
   const magicBlockBytes = alignUp(BOOT_MAGIC_SZ, maxAlign);
   const statusEntryBytes = writeAlignBytes;
   const statusBytes = maxImgSectors * BOOT_STATUS_STATE_COUNT * statusEntryBytes;
-  const trailerBytes = statusBytes + 4 * maxAlign + magicBlockBytes;
+  const encKeyBytes = o.encKeyBytes ?? 0;
+  checkAlign(op, 'encKeyBytes', encKeyBytes, (v) => v === 0 || v === 16 || v === 32);
+  const encKeyFieldBytes = encKeyBytes === 0 ? 0 : alignUp(encKeyBytes, maxAlign);
+  const trailerBytes = statusBytes + BOOT_ENC_KEY_SLOTS * encKeyFieldBytes + 4 * maxAlign + magicBlockBytes;
   if (!Number.isInteger(slotSize) || slotSize < trailerBytes || slotSize % maxAlign !== 0) {
     throw new FotaError('TRAILER_BAD_ARGUMENT', `${op}: slot size ${slotSize} cannot hold a ${trailerBytes}-byte trailer aligned to ${maxAlign}`, {
       slotSize,
@@ -209,10 +222,12 @@ export function trailerLayout(slotSize: number, maxAlignOrOptions: number | Trai
     swapInfoOff,
     swapSizeOff,
     fieldBytes: maxAlign,
-    statusOff: swapSizeOff - statusBytes,
+    statusOff: swapSizeOff - BOOT_ENC_KEY_SLOTS * encKeyFieldBytes - statusBytes,
     statusBytes,
     statusEntryBytes,
     trailerBytes,
+    encKeyFieldBytes,
+    encKeyOffs: encKeyFieldBytes === 0 ? [] : [swapSizeOff - encKeyFieldBytes, swapSizeOff - 2 * encKeyFieldBytes],
   };
 }
 
@@ -352,4 +367,21 @@ export async function writeSwapSize(area: FlashArea, layout: TrailerLayout, swap
   const v = new Uint8Array(BOOT_SWAP_SIZE_BYTES);
   writeU32LE(v, 0, swapSize);
   await area.write(layout.swapSizeOff, paddedField(v, area.writeAlignBytes, area.erasedValue));
+}
+
+/** boot_write_enc_key: the image key of `slot` (0 primary, 1 secondary), padded to its field. */
+export async function writeEncKey(area: FlashArea, layout: TrailerLayout, slot: number, key: Uint8Array): Promise<void> {
+  const off = layout.encKeyOffs[slot];
+  if (off === undefined || key.length > layout.encKeyFieldBytes) {
+    throw new FotaError('TRAILER_BAD_ARGUMENT', `trailer.writeEncKey: no ${key.length}-byte key field for slot ${slot}`, { slot });
+  }
+  await area.write(off, paddedField(key, area.writeAlignBytes, area.erasedValue));
+}
+
+/** boot_read_enc_key: the key of `slot`, or undefined while its field is erased. */
+export async function readEncKey(area: FlashArea, layout: TrailerLayout, slot: number, keyBytes: number): Promise<Uint8Array | undefined> {
+  const off = layout.encKeyOffs[slot];
+  if (off === undefined) return undefined;
+  const b = await area.read(off, keyBytes);
+  return allErased(b, area.erasedValue) ? undefined : Uint8Array.from(b);
 }

@@ -109,6 +109,21 @@ test('every sign command of commands.log reproduces its reference image (ed25519
   assert.is(equivalent, 10);
 });
 
+test('commands-extra.log (padded HEX outputs, -s auto, -d, a text custom TLV) reproduces imgtool byte for byte', async () => {
+  const lines = flagsText('commands-extra.log').trim().split('\n');
+  assert.is(lines.length, 4);
+  for (const line of lines) {
+    const args = line.replace(/^\+ imgtool sign /, '').split(' ');
+    const ref = args.pop()!;
+    const out = tmp(`extra-${ref.replace('img/', '')}`);
+    const r = await cli('sign', ...args.map((a) => (FIXTURE_INPUTS.has(a) || a.startsWith('keys/') ? flagsPath(a) : a)), out);
+    assert.is(r.code, 0, `${ref}: ${r.out}${r.err}`);
+    assert.ok(readFileSync(out).equals(Buffer.from(flagsFile(ref))), `${ref} differs`);
+    const v = await cli('verify', '-k', flagsPath('keys/ed25519.pub.pem'), out);
+    assert.is(v.code, 0, `${ref}: ${v.out}`);
+  }
+});
+
 test('every reference image verifies with its key (encrypted ones after decryption with the device key)', async () => {
   let n = 0;
   for (const c of signCommands()) {
@@ -145,6 +160,19 @@ test('info on a max-align 32 image reads the trailer with the alignment its magi
   assert.is(info.trailer.image_ok, 1);
   const r16 = await cli('dumpinfo', '--json', flagsPath('img/ed_align16_confirm.bin'));
   assert.is((JSON.parse(r16.out) as { trailer: { state: { magic: string } } }).trailer.state.magic, 'good');
+});
+
+test('info on an encrypted image says the hash covers the plaintext; with --enc-key it matches', async () => {
+  const img = flagsPath('img/ed_enc_x25519_aes256.bin');
+  const plain = await cli('info', '--json', img);
+  const a = JSON.parse(plain.out) as { encrypted: { decrypted: boolean }; hashes: Array<{ match: boolean }> };
+  assert.equal(a.encrypted, { decrypted: false });
+  assert.is(a.hashes[0]!.match, false);
+  const dec = await cli('info', '--json', '--enc-key', flagsPath('keys/x25519.pem'), img);
+  const b = JSON.parse(dec.out) as { encrypted: { decrypted: boolean }; hashes: Array<{ match: boolean }> };
+  assert.equal(b.encrypted, { decrypted: true });
+  assert.is(b.hashes[0]!.match, true);
+  assert.is((await cli('info', '--enc-key', flagsPath('keys/enc-ec256.pem'), img)).code, 1);
 });
 
 test('info and verify read Intel HEX images', async () => {

@@ -52,4 +52,37 @@ test('an unsigned image passes only when hash-only is asked for', async () => {
   }
 });
 
+test('an encrypted image is checked decrypted with the device key; without it the hash fails, a wrong key is IMAGE_BAD_ENC_KEY', async () => {
+  const { generateKeyPairSync } = await import('node:crypto');
+  const { decryptionKeyFromPem, encryptionKeyFromPem } = await import('../../../src/boards/image-keys.ts');
+  const { portableEncryption } = await import('../../../src/hal/portable/crypto-enc.ts');
+  const pem = generateKeyPairSync('x25519').privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+  const other = generateKeyPairSync('x25519').privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+  const signer = createPemSigner(generateImageKeyPem('ed25519'));
+  const payload = new Uint8Array(20000).map((_, i) => (i * 7) & 0xff);
+  const img = await signImage(payload, {
+    crypto: nodeCrypto,
+    signer,
+    headerSize: 0x200,
+    padHeader: true,
+    version: '3.1.0',
+    encryption: { crypto: portableEncryption, key: encryptionKeyFromPem(pem) },
+  });
+  const feed = async (decryptionPem?: string) => {
+    const v = mcubootVerifier({
+      crypto: nodeCrypto,
+      trustedKeys: [signer.publicKeyDer],
+      ...(decryptionPem ? { decryption: { crypto: portableEncryption, key: decryptionKeyFromPem(decryptionPem) } } : {}),
+    })();
+    for (let o = 0; o < img.length; o += 999) v.update(img.subarray(o, o + 999));
+    assert.is(v.header()?.version, '3.1.0+0');
+    return v.finish();
+  };
+  const ok = await feed(pem);
+  assert.is(ok.valid, true);
+  assert.is(ok.signed, true);
+  assert.is((await feed()).code, 'IMAGE_BAD_HASH');
+  assert.is((await feed(other)).code, 'IMAGE_BAD_ENC_KEY');
+});
+
 test.run();

@@ -59,6 +59,46 @@ test('an unconfirmed test image is reverted by the next reset', async () => {
   await client.close();
 });
 
+test('an encrypted image over SMP: the board MCUboot decrypts it on test, a revert leaves it encrypted again', async () => {
+  const { createSignedImage } = await import('../../../src/fota/mcuboot/sign.ts');
+  const { portableEncryption } = await import('../../../src/hal/portable/crypto-enc.ts');
+  const { decryptionKeyFromPem, encryptionKeyFromPem } = await import('../../../src/boards/image-keys.ts');
+  const { generateKeyPairSync } = await import('node:crypto');
+  const { seededBytes } = await import('../../../src/hal/prng.ts');
+  const pem = generateKeyPairSync('x25519').privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+  const clock = new VirtualClock();
+  const device = await SimSmpDevice.create({
+    crypto: nodeCrypto,
+    initialImage: await buildTestImage(nodeCrypto, 4000, '1.0.0', 1),
+    flashTiming: { clock },
+    encryption: { crypto: portableEncryption, key: decryptionKeyFromPem(pem) },
+  });
+  const [central, peripheral] = createBleLinkPair({ clock, mtu: 247, connectionIntervalMs: 15, packetsPerInterval: 4 });
+  device.server.attachBle(peripheral);
+  const client = new SmpClient(new BleSmpTransport(central), { clock });
+  const slot = new SmpSlotTarget(client, { name: 'nrf52833 over BLE' });
+  const signed = await createSignedImage(seededBytes(9000, 7), {
+    crypto: nodeCrypto,
+    headerSize: 32,
+    padHeader: true,
+    version: '1.3.0',
+    align: 4,
+    encryption: { crypto: portableEncryption, key: encryptionKeyFromPem(pem) },
+  });
+  const image = signed.bytes;
+  await slot.begin(image.length, 'enc');
+  await slot.write(0, image);
+  assert.is(await slot.flush(), image.length);
+  await slot.requestUpgrade('test');
+  await slot.reset();
+  assert.is((await slot.state())[0]!.version, '1.3.0+0');
+  await slot.reset();
+  assert.is((await slot.state())[0]!.version, '1.0.0+0');
+  assert.equal(device.boots.map((b) => b.swap), ['none', 'test', 'revert']);
+  assert.equal(await device.secondary.read(0, image.length), image);
+  await client.close();
+});
+
 test('begin refuses an image larger than the slot before any write; flush before the end persists nothing', async () => {
   const { slot, client } = await setup();
   try {
@@ -90,6 +130,45 @@ test('the FOTA agent rolls the nRF52833 back when the self-test fails', async ()
   assert.is(r.state, 'rolled-back', JSON.stringify(r.reason));
   assert.is(r.running, '1.0.0+0');
   assert.equal(device.boots.map((b) => b.swap), ['none', 'test', 'revert']);
+  await client.close();
+});
+
+test('the FOTA agent installs an encrypted image over SMP: verified decrypted with the device key, decrypted by the board MCUboot, confirmed', async () => {
+  const { portableEncryption } = await import('../../../src/hal/portable/crypto-enc.ts');
+  const { decryptionKeyFromPem, encryptionKeyFromPem } = await import('../../../src/boards/image-keys.ts');
+  const { signImage } = await import('../../../src/fota/mcuboot/sign.ts');
+  const { seededBytes } = await import('../../../src/hal/prng.ts');
+  const { generateKeyPairSync } = await import('node:crypto');
+  const pem = generateKeyPairSync('x25519').privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+  const decryption = { crypto: portableEncryption, key: decryptionKeyFromPem(pem) };
+  const clock = new VirtualClock();
+  const device = await SimSmpDevice.create({ crypto: nodeCrypto, initialImage: await buildTestImage(nodeCrypto, 4000, '1.0.0', 1), flashTiming: { clock }, encryption: decryption });
+  const [central, peripheral] = createBleLinkPair({ clock, mtu: 247, connectionIntervalMs: 15, packetsPerInterval: 4 });
+  device.server.attachBle(peripheral);
+  const client = new SmpClient(new BleSmpTransport(central), { clock });
+  const slot = new SmpSlotTarget(client, { name: 'nrf52833 over BLE' });
+  const image = await signImage(seededBytes(12000, 9), {
+    crypto: nodeCrypto,
+    headerSize: 32,
+    padHeader: true,
+    version: '1.5.0',
+    align: 4,
+    encryption: { crypto: portableEncryption, key: encryptionKeyFromPem(pem) },
+  });
+  const agent = new FotaAgent({
+    settings: new MemorySettings(),
+    clock,
+    log: silentLog,
+    slot,
+    release: { check: async () => ({ kind: 'update' as const, url: 'https://cdn.fotakit.test/nrf52833-1.5.0.bin' }) },
+    downloader: new FakeDownloader(image, 4096),
+    createVerifier: mcubootVerifier({ crypto: nodeCrypto, trustedKeys: [], allowUnsigned: true, decryption }),
+    selfTest: async () => true,
+  });
+  const r = await agent.run();
+  assert.is(r.state, 'confirmed', JSON.stringify(r.reason));
+  assert.is(r.running, '1.5.0+0');
+  assert.equal(device.boots.map((b) => b.swap), ['none', 'test']);
   await client.close();
 });
 

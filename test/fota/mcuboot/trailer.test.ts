@@ -154,4 +154,16 @@ test('maxAlignFromMagic: 8 for the historic magic, 16 and 32 from the u16 before
   assert.is(maxAlignFromMagic(new Uint8Array(4)), undefined);
 });
 
+test('MCUBOOT_ENC_IMAGES trailer: two key fields of align_up(key, A) below swap_size, the status area below them', () => {
+  const plain = trailerLayout(0x2000, { maxAlign: 8, writeAlignBytes: 4 });
+  const enc = trailerLayout(0x2000, { maxAlign: 8, writeAlignBytes: 4, encKeyBytes: 16 });
+  assert.equal(enc.encKeyOffs, [enc.swapSizeOff - 16, enc.swapSizeOff - 32]);
+  assert.is(enc.statusOff, plain.statusOff - 32);
+  assert.is(enc.trailerBytes, plain.trailerBytes + 32);
+  const enc32 = trailerLayout(0x2000, { maxAlign: 32, writeAlignBytes: 4, encKeyBytes: 32 });
+  assert.is(enc32.encKeyFieldBytes, 32);
+  assert.equal(plain.encKeyOffs, []);
+  assert.throws(() => trailerLayout(0x2000, { encKeyBytes: 24 }), (e: unknown) => (e as FotaError).code === 'TRAILER_BAD_ARGUMENT');
+});
+
 test.run();

@@ -50,6 +50,15 @@ test('overwrite-only upgrade: a cut at every 5th flash operation still ends on t
   assert.equal(results.filter((r) => !r.ok).map((r) => `${r.cutAt}: ${r.failure}`), []);
 });
 
+test('encrypted: swap-move revert with a cut at every 12th flash operation ends on the old image, the new one encrypted again', async () => {
+  const cases = campaignCases({ encrypted: true });
+  assert.is(cases.length, 16);
+  assert.ok(cases.every((c) => c.encrypted));
+  const { summary, results } = await sweepCase({ board: 'nrf52833', strategy: 'swap-move', flow: 'revert', seed: 1, encrypted: true }, { stride: 12 });
+  assert.ok(summary.operations > 200, `${summary.operations} operations`);
+  assert.equal(results.filter((r) => !r.ok).map((r) => `${r.cutAt}: ${r.failure}`), []);
+});
+
 async function capture(args: string[]): Promise<{ rc: number; lines: string[] }> {
   const lines: string[] = [];
   const log = console.log;
