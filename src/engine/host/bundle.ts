@@ -4,7 +4,7 @@
  * and minified by esbuild into one ES2020 script, the language level both embedded engines run. Any
  * Node builtin reached fails the build. Built in memory once per process.
  */
-import { build, type Plugin } from 'esbuild';
+import type { Plugin } from 'esbuild';
 import { builtinModules } from 'node:module';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -49,6 +49,13 @@ export function deviceBundle(): Promise<DeviceBundle> {
 }
 
 async function buildDeviceBundle(): Promise<DeviceBundle> {
+  // Loaded here, not at the top: esbuild is a devDependency, and the CLI must start without it.
+  let build: typeof import('esbuild').build;
+  try {
+    ({ build } = await import('esbuild'));
+  } catch (cause) {
+    throw new FotaError('ENGINE_BUNDLE', 'engine.bundle: building the device bundle needs esbuild (a devDependency: run from a clone after npm ci)', {}, { cause });
+  }
   const r = await build({
     entryPoints: [entryPath()],
     bundle: true,
