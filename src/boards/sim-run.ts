@@ -38,6 +38,7 @@ import type { PowerCutNote, RunLogEntry, RunLogEvent, SummaryEntry } from '../fo
 import { pipelineChangeOf, type PipelineChange } from '../transport/download/pipeline-control.ts';
 import { DOWNLOAD_PIPELINE_DEPTH_DEFAULT } from '../transport/download/policy.ts';
 import { RecordLedger, RunningTotal } from './run-measures.ts';
+import type { DeviceAppContext } from '../engine/host/device-context.ts';
 import { HttpClient } from '../transport/http/client.ts';
 import { parseUrl } from '../transport/http/url.ts';
 import { SmpClient } from '../transport/smp/client.ts';
@@ -123,42 +124,7 @@ export interface SimOptions {
   log?: Log;
   onEntry?: (e: RunLogEntry) => void;
   /** Runs the device application somewhere other than V8 (an embedded JS engine, src/engine/), at every boot. */
-  deviceApp?: (ctx: SimDeviceContext) => Promise<AgentResult>;
-}
-
-/**
- * What the device application of a sim run is given (when `deviceApp` runs it elsewhere): the board's
- * parts, its configuration, and the run log's hooks, which it calls as the V8 application's callbacks do.
- */
-export interface SimDeviceContext {
-  board: SimBoard;
-  modem: SimModem;
-  crypto: typeof nodeCrypto;
-  config: {
-    apiUrl: string;
-    projectKey: string;
-    identity: { deviceSerial: string; hardwareVersion: string; softwareType: string };
-    candidates: CertCandidate[];
-    certMode?: CertMode;
-    trustedKeys: Uint8Array[];
-    recordLimitBytes: number;
-    pipelineDepth?: number;
-    failSelftest: boolean;
-    strategy: BootStrategyName;
-    slot: 'flash' | 'smp';
-    slotName: string;
-    userAgent: string;
-  };
-  /** The BLE link to the companion (the central end), when the image goes over SMP. */
-  ble?: ReturnType<typeof createBleLinkPair>[0];
-  log: Log;
-  report: {
-    probe: (p: CertProbe) => void;
-    connected: (host: string) => void;
-    agentEvent: (e: AgentEventRecord) => void;
-    companionFlushed: (upload: SmpSlotTarget['lastUpload'], ms: number) => void;
-    companionReset: () => void;
-  };
+  deviceApp?: (ctx: DeviceAppContext) => Promise<AgentResult>;
 }
 
 export interface SimResult {
@@ -315,9 +281,9 @@ export async function runSim(o: SimOptions): Promise<SimResult> {
     let makeSlot: () => SlotTarget;
     /** Resets of the companion nRF52833 (its MCUboot runs; counted apart from the nRF9160's reboots). */
     let companionReboots = 0;
-    let bleCentral: SimDeviceContext['ble'];
-    let companionFlushed: SimDeviceContext['report']['companionFlushed'] = () => {};
-    let companionReset: SimDeviceContext['report']['companionReset'] = () => {};
+    let bleCentral: DeviceAppContext['ble'];
+    let companionFlushed: DeviceAppContext['report']['companionFlushed'] = () => {};
+    let companionReset: DeviceAppContext['report']['companionReset'] = () => {};
     if (target === 'nrf52833') {
       const device = await SimSmpDevice.create({ crypto, trustedKeys, initialImage: await buildTestImage(crypto, payloadBytes, SIM_FROM_VERSION, 1) });
       const [central, peripheral] = createBleLinkPair({ clock, mtu: SIM_BLE_MTU, connectionIntervalMs: SIM_BLE_INTERVAL_MS, packetsPerInterval: SIM_BLE_PACKETS_PER_INTERVAL });

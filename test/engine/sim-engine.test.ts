@@ -1,8 +1,9 @@
 /**
  * The device application inside the embedded engines (src/engine/): `npm start`'s story run in XS ends
  * in the same state with the same run-log summary figures as in V8 (all but the wall-clock seconds);
- * a failed self-test rolls back (QuickJS); a power cut in the middle of the download resumes (XS, with
- * verification in the engine's own JavaScript crypto). A few runs only: each engine boot loads the bundle.
+ * a failed self-test rolls back (QuickJS, again with V8's figures); a power cut in the middle of the
+ * download resumes (XS, with verification in the engine's own JavaScript crypto); the companion nRF52833
+ * is updated over SMP/BLE by the SMP client running in XS. A few runs only: each boot loads the bundle.
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -31,11 +32,14 @@ test('XS: npm start\'s story ends confirmed with the same summary figures and th
   assert.is(xs.boots, v8.boots);
 });
 
-test('QuickJS: a failed self-test ends rolled-back, running the old version', async () => {
-  const r = await runSim({ ...story, payloadBytes: 16 * 1024, failSelftest: true, deviceApp: engineDeviceApp({ engine: 'quickjs' }) });
+test('QuickJS: a failed self-test ends rolled-back, running the old version, with the V8 run\'s figures', async () => {
+  const failing: SimOptions = { ...story, payloadBytes: 16 * 1024, failSelftest: true };
+  const v8 = await runSim(failing);
+  const r = await runSim({ ...failing, deviceApp: engineDeviceApp({ engine: 'quickjs' }) });
   assert.is(r.summary.final, 'rolled-back');
   assert.is(r.summary.version, '1.0.0+0');
   assert.is(r.summary.reason?.code, 'SELFTEST_FAILED');
+  assert.equal(figures(r.summary), figures(v8.summary));
 });
 
 test('XS with in-engine crypto: a power cut during the download resumes and ends confirmed', async () => {
@@ -45,6 +49,16 @@ test('XS with in-engine crypto: a power cut during the download resumes and ends
   assert.is(r.summary.version, '1.1.0+0');
   const resumed = r.entries.find((e) => e.kind === 'download');
   assert.ok(resumed && resumed.kind === 'download' && resumed.resumedAt > 0, 'the download resumed from the bytes kept before the cut');
+});
+
+test('XS: the companion nRF52833 is updated over SMP/BLE, with the V8 run\'s figures', async () => {
+  const companion: SimOptions = { ...story, target: 'nrf52833', payloadBytes: 16 * 1024 };
+  const v8 = await runSim(companion);
+  const xs = await runSim({ ...companion, deviceApp: engineDeviceApp({ engine: 'xs' }) });
+  assert.is(xs.summary.final, 'confirmed');
+  assert.equal(figures(xs.summary), figures(v8.summary));
+  const upload = xs.entries.find((e) => e.kind === 'upload');
+  assert.ok(upload && upload.kind === 'upload' && upload.match === true, 'the companion reported the pushed image\'s hash as matching');
 });
 
 test.run();

@@ -79,7 +79,7 @@ export const SPEC: CommandSpec = {
     window: 'range requests in flight (default 6)',
     'max-record-bytes': "the modem's TLS record limit in bytes (default 2303)",
     report: 'write the run as a self-contained HTML report',
-    engine: 'run the device application inside an embedded JS engine: xs (Moddable XS) or quickjs; the HAL is served by the simulated board',
+    engine: 'run the device application inside an embedded JS engine: xs (Moddable XS) or quickjs, or v8 (the same bundle in node:vm, the baseline); the HAL is served by the simulated board',
     'engine-crypto': 'with --engine: host (hashing and signatures on the board\'s hardware crypto, default) or engine (in JavaScript, in the engine)',
   },
   positionals: { min: 0, max: 0, names: 'no arguments' },

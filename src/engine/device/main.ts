@@ -13,6 +13,7 @@
 import type { Crypto } from '../../hal/crypto.ts';
 import type { SmpPacketLink } from '../../transport/smp/transport.ts';
 import { portableCrypto } from '../../hal/portable/crypto.ts';
+import { ed25519 } from '@noble/curves/ed25519.js';
 import { FotaAgent, type AgentEventRecord } from '../../fota/agent/agent.ts';
 import { mcubootVerifier } from '../../fota/agent/mcuboot-verifier.ts';
 import { rangeDownloadPort, releasePort, selectCertFor } from '../../fota/agent/network-ports.ts';
@@ -27,6 +28,14 @@ import { BleSmpTransport } from '../../transport/smp/transport.ts';
 import type { WireValue } from '../wire.ts';
 import { EngineHaltSignal, HostPort, errorToWire } from './host-port.ts';
 import { HostClock, HostFlashMap, HostLog, HostModem, HostSettings, HostSystem, hostCrypto } from './host-hal.ts';
+
+/**
+ * wNAF window of noble's ed25519 base-point table when verifying in the engine. noble's default (6) keeps
+ * 2^5 × 44 = 1,408 precomputed points for the rest of the run: 261 KiB in QuickJS, more than the whole
+ * heap goal (docs/engine.md). With 2 it keeps 2 × 129 = 258 points; a verification (one per update) is
+ * a little slower.
+ */
+export const DEVICE_ED25519_BASE_WINDOW = 2;
 
 /** What the host hands the application at boot (what a real build has in Kconfig and its cert store). */
 export interface DeviceConfig {
@@ -101,6 +110,8 @@ async function application(port: HostPort, c: DeviceConfig): Promise<WireValue> 
   const hw = hostCrypto(port);
   const crypto: Crypto = c.crypto === 'host' ? hw : { createHash: portableCrypto.createHash, verify: portableCrypto.verify, randomBytes: hw.randomBytes };
   const report = (r: DeviceReport): void => void port.call('run.report', r as unknown as WireValue);
+  // A small table for noble's ed25519 base point (verification's fixed-base multiply), before the first verify.
+  if (c.crypto === 'engine') ed25519.Point.BASE.precompute(DEVICE_ED25519_BASE_WINDOW);
 
   const selector = new CertSelector({
     modem,

@@ -4,14 +4,22 @@
  * and minified by esbuild into one ES2020 script, the language level both embedded engines run. Any
  * Node builtin reached fails the build. Built in memory once per process.
  */
-import { build, type Plugin } from 'esbuild';
+import type { Plugin } from 'esbuild';
 import { builtinModules } from 'node:module';
+import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { FotaError } from '../../hal/errors.ts';
 
 /** The engines' language level (XS and QuickJS both implement ES2020 and later). */
 export const DEVICE_BUNDLE_TARGET = 'es2020';
-const ENTRY = fileURLToPath(new URL('../device/entry.ts', import.meta.url));
+/** The entry's source: next to this file in the tree, or under src/ when this runs from dist/fotakit.js. */
+function entryPath(): string {
+  for (const rel of ['../device/entry.ts', '../src/engine/device/entry.ts']) {
+    const p = fileURLToPath(new URL(rel, import.meta.url));
+    if (existsSync(p)) return p;
+  }
+  throw new FotaError('ENGINE_BUNDLE', 'engine.bundle: src/engine/device/entry.ts not found next to this build');
+}
 
 export interface DeviceBundle {
   code: string;
@@ -41,8 +49,15 @@ export function deviceBundle(): Promise<DeviceBundle> {
 }
 
 async function buildDeviceBundle(): Promise<DeviceBundle> {
+  // Loaded here, not at the top: esbuild is a devDependency, and the CLI must start without it.
+  let build: typeof import('esbuild').build;
+  try {
+    ({ build } = await import('esbuild'));
+  } catch (cause) {
+    throw new FotaError('ENGINE_BUNDLE', 'engine.bundle: building the device bundle needs esbuild (a devDependency: run from a clone after npm ci)', {}, { cause });
+  }
   const r = await build({
-    entryPoints: [ENTRY],
+    entryPoints: [entryPath()],
     bundle: true,
     platform: 'neutral',
     format: 'iife',

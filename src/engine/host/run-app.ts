@@ -7,12 +7,11 @@
  */
 import type { AgentEventRecord, AgentResult } from '../../fota/agent/agent.ts';
 import type { CertProbe } from '../../fota/cert-select.ts';
-import type { Crypto } from '../../hal/crypto.ts';
-import type { Modem } from '../../hal/net.ts';
-import type { SimDeviceContext } from '../../boards/sim-run.ts';
+import type { UploadResult } from '../../transport/smp/upload.ts';
 import type { DeviceConfig, DeviceReport } from '../device/main.ts';
 import { encodeWire, type WireValue } from '../wire.ts';
 import { deviceBundle } from './bundle.ts';
+import type { DeviceAppContext } from './device-context.ts';
 import type { EngineMemory, EngineName } from './engine.ts';
 import { HalServer, type HalServerCounts } from './hal-server.ts';
 import { startEngine } from './start.ts';
@@ -31,19 +30,12 @@ export interface EngineRunOptions {
   onBootEnd?: (m: EngineMemory, counts: HalServerCounts) => void;
 }
 
-/** What one boot's application needs: SimDeviceContext, or any board with these parts (the bench's). */
-export type EngineAppContext = Omit<SimDeviceContext, 'board' | 'modem' | 'crypto'> & {
-  board: Pick<SimDeviceContext['board'], 'flash' | 'settings' | 'clock' | 'system'>;
-  modem: Modem;
-  crypto: Crypto;
-};
-
 /** A `runSim` deviceApp that runs the application in the named engine. */
-export function engineDeviceApp(o: EngineRunOptions): (ctx: SimDeviceContext) => Promise<AgentResult> {
+export function engineDeviceApp(o: EngineRunOptions): (ctx: DeviceAppContext) => Promise<AgentResult> {
   return (ctx) => runEngineApp(o, ctx);
 }
 
-function dispatch(ctx: EngineAppContext, r: DeviceReport): void {
+function dispatch(ctx: DeviceAppContext, r: DeviceReport): void {
   switch (r.kind) {
     case 'agent':
       ctx.report.agentEvent(r.event as AgentEventRecord);
@@ -55,7 +47,7 @@ function dispatch(ctx: EngineAppContext, r: DeviceReport): void {
       ctx.report.connected(r.host);
       break;
     case 'companion-flushed':
-      ctx.report.companionFlushed((r.upload ?? undefined) as unknown as Parameters<SimDeviceContext['report']['companionFlushed']>[0], r.ms);
+      ctx.report.companionFlushed((r.upload ?? undefined) as unknown as UploadResult | undefined, r.ms);
       break;
     case 'companion-reset':
       ctx.report.companionReset();
@@ -63,7 +55,7 @@ function dispatch(ctx: EngineAppContext, r: DeviceReport): void {
   }
 }
 
-export async function runEngineApp(o: EngineRunOptions, ctx: EngineAppContext): Promise<AgentResult> {
+export async function runEngineApp(o: EngineRunOptions, ctx: DeviceAppContext): Promise<AgentResult> {
   const bundle = await deviceBundle();
   const server = new HalServer({
     board: {
