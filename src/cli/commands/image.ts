@@ -37,7 +37,6 @@ import {
 } from '../../boards/image-keys.ts';
 import type { EncryptionCrypto } from '../../hal/crypto.ts';
 import { decryptImage, encryptedKeyBytes } from '../../fota/mcuboot/encryption.ts';
-import { readIntelHex, writeIntelHex } from '../../fota/mcuboot/intel-hex.ts';
 import { imgtoolUuid, UUID_NAMESPACE_DNS } from '../../fota/mcuboot/uuid.ts';
 import { ImageError } from '../../fota/mcuboot/errors.ts';
 import { flagNames, hashedRegionLength } from '../../fota/mcuboot/header.ts';
@@ -66,6 +65,7 @@ import {
 } from '../args.ts';
 import { closestFlag } from '../flags.ts';
 import { checkOutputPath, refuseSamePath, writeFileAtomic } from '../files.ts';
+import { ImageFile, readImageSkeleton, verifyImageFile } from '../image-file.ts';
 
 /** Header size when -H is not given (Zephyr's usual CONFIG_ROM_START_OFFSET with MCUboot). */
 export const IMAGE_SIGN_DEFAULT_HEADER_BYTES = 0x200;
@@ -300,11 +300,16 @@ function isHexPath(path: string): boolean {
   return path.toLowerCase().endsWith('.hex');
 }
 
+/** The Intel HEX reader and writer (nrf-intel-hex), loaded only when a .hex file is involved: it costs start-up time. */
+function intelHex(): Promise<typeof import('../../fota/mcuboot/intel-hex.ts')> {
+  return import('../../fota/mcuboot/intel-hex.ts');
+}
+
 /** An image or payload file: Intel HEX when its name ends in .hex (as imgtool decides), else raw bytes. */
-function readImageInput(path: string, what: string): { bytes: Uint8Array; baseAddr?: number } {
+async function readImageInput(path: string, what: string): Promise<{ bytes: Uint8Array; baseAddr?: number }> {
   const raw = readInput(path, what);
   if (!isHexPath(path)) return { bytes: raw };
-  const hex = readIntelHex(utf8(raw));
+  const hex = (await intelHex()).readIntelHex(utf8(raw));
   return { bytes: hex.bytes, baseAddr: hex.baseAddr };
 }
 
@@ -511,7 +516,7 @@ async function cmdSign(argv: string[]): Promise<number> {
     options.vectorToSign = vts;
   }
 
-  const inFile = readImageInput(input, 'input');
+  const inFile = await readImageInput(input, 'input');
   const signed = await createSignedImage(inFile.bytes, options);
   if (signed.vector) writeOutput(output, signed.vector);
   else if (isHexPath(output)) {
@@ -521,7 +526,7 @@ async function cmdSign(argv: string[]): Promise<number> {
     if (base === undefined) throw new UsageError('image sign: a .hex output needs an address: a .hex input or -x/--hex-addr');
     if (base < 0) throw new UsageError(`image sign: the header would start below address 0 (input at 0x${inFile.baseAddr!.toString(16)})`);
     const blocks: Array<[number, Uint8Array]> = [[base, signed.image], ...signed.trailerWrites.map(([o, b]): [number, Uint8Array] => [base! + o, b])];
-    writeOutput(output, writeIntelHex(blocks));
+    writeOutput(output, (await intelHex()).writeIntelHex(blocks));
   } else writeOutput(output, signed.bytes);
   const sigOut = stringValue(p, 'sig-out');
   if (sigOut !== undefined) {
@@ -557,11 +562,16 @@ async function cmdVerify(argv: string[]): Promise<number> {
     const k = readPem(p, encKeyPath);
     decryptionKey = decryptionKeyFromPem(k.pem, k.passphrase);
   }
-  let bytes = readImageInput(p.positionals[0]!, 'image').bytes;
+  const path = p.positionals[0]!;
+  const verifyOptions = { crypto: await cryptoFor(keys), trustedKeys: keys, allowUnsigned: keys.length === 0 };
+  // A plain image file is streamed through the agent's verifier (never held whole); HEX and encrypted
+  // images are read whole (decoded or decrypted first).
+  const file = decryptionKey || isHexPath(path) ? undefined : ImageFile.open(path, 'image');
+  let bytes = file ? undefined : (await readImageInput(path, 'image')).bytes;
   try {
     // MCUboot decrypts the secondary slot with the device key, then checks hash and signature over the plaintext.
-    if (decryptionKey) bytes = decryptImage(await encryptionCrypto(), bytes, decryptionKey);
-    const v = await verifyImage(bytes, { crypto: await cryptoFor(keys), trustedKeys: keys, allowUnsigned: keys.length === 0 });
+    if (decryptionKey && bytes) bytes = decryptImage(await encryptionCrypto(), bytes, decryptionKey);
+    const v = file ? await verifyImageFile(file, verifyOptions) : await verifyImage(bytes!, verifyOptions);
     if (p.json) {
       console.log(
         JSON.stringify({
@@ -584,6 +594,8 @@ async function cmdVerify(argv: string[]): Promise<number> {
     if (p.json) console.log(JSON.stringify({ valid: false, code: e.code, message: e.message }));
     else console.log(`invalid: ${e.code}: ${e.message}`);
     return EXIT_NEGATIVE;
+  } finally {
+    file?.close();
   }
 }
 
@@ -621,10 +633,13 @@ async function cmdInfo(argv: string[]): Promise<number> {
   const path = p.positionals[0]!;
   let bytes: Uint8Array;
   let img;
+  // A plain image file: only its header, TLVs and trailer are read; its hash is streamed from the file.
+  const file = isHexPath(path) ? undefined : ImageFile.open(path, 'image');
   try {
-    bytes = readImageInput(path, 'image').bytes;
+    bytes = file ? readImageSkeleton(file) : (await readImageInput(path, 'image')).bytes;
     img = parseImage(bytes);
   } catch (e) {
+    file?.close();
     if (!(e instanceof ImageError)) throw e;
     if (p.json) console.log(JSON.stringify({ ok: false, error: e.toJSON() }));
     else console.log(`invalid: ${e.code}: ${e.message}`);
@@ -638,8 +653,9 @@ async function cmdInfo(argv: string[]): Promise<number> {
   if (encKeyPath !== undefined && encrypted) {
     const k = readPem(p, encKeyPath);
     try {
-      hashed = decryptImage(await encryptionCrypto(), bytes, decryptionKeyFromPem(k.pem, k.passphrase));
+      hashed = decryptImage(await encryptionCrypto(), file ? file.read(0, file.size) : bytes, decryptionKeyFromPem(k.pem, k.passphrase));
     } catch (e) {
+      file?.close();
       if (!(e instanceof ImageError)) throw e;
       if (p.json) console.log(JSON.stringify({ ok: false, error: e.toJSON() }));
       else console.log(`invalid: ${e.code}: ${e.message}`);
@@ -651,9 +667,10 @@ async function cmdInfo(argv: string[]): Promise<number> {
     .filter((t) => HASH_TLV_ALGORITHMS.has(t.type))
     .map((t) => {
       const alg = HASH_TLV_ALGORITHMS.get(t.type)!;
-      const computed = hash(nativeCrypto, alg, hashed.subarray(0, hashedRegionLength(h)));
+      const computed = file && !decrypted ? file.digest(nativeCrypto, alg, hashedRegionLength(h)) : hash(nativeCrypto, alg, hashed.subarray(0, hashedRegionLength(h)));
       return { algorithm: alg, tlv: toHex(t.value), computed: toHex(computed), match: toHex(computed) === toHex(t.value) };
     });
+  file?.close();
   // As imgtool dumpinfo: BOOT_MAX_ALIGN from the magic when it names one, unless given.
   const maxAlignText = stringValue(p, 'max-align');
   const maxAlign = maxAlignText !== undefined ? parseInteger('max-align', maxAlignText) : (maxAlignFromMagic(bytes) ?? IMGTOOL_DEFAULT_MAX_ALIGN);
