@@ -4,6 +4,7 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { rejectionOf } from '../support/rejection.ts';
 import { releasePort } from '../../src/fota/agent/network-ports.ts';
 import { RELEASE_URL_MAX_BYTES } from '../../src/fota/update-check.ts';
 import { FotaError } from '../../src/hal/errors.ts';
@@ -49,16 +50,6 @@ function answer(status: string, body: string): string {
   return `HTTP/1.1 ${status}\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
 }
 
-async function failure(p: Promise<unknown>): Promise<FotaError> {
-  try {
-    await p;
-  } catch (e) {
-    assert.instance(e, FotaError);
-    return e as FotaError;
-  }
-  throw new Error('did not fail');
-}
-
 test.before(async () => {
   pki = await sharedTestPki();
   modem = createSimModem({ hosts: loopbackHosts(pki.api) });
@@ -72,7 +63,7 @@ test.after.each(async () => {
 
 test('401: the message names the project key and quotes the first line of the body', async () => {
   const port = await api(() => answer('401 Unauthorized', '\r\nInvalid project key\r\nsee docs\r\n'));
-  const e = await failure(port.check('1.0.0'));
+  const e = await rejectionOf(port.check('1.0.0'));
   assert.is(e.code, 'RELEASE_API_STATUS');
   assert.is(e.context.status, 401);
   assert.match(e.message, /project key/);
@@ -88,19 +79,19 @@ test('a 4 KiB signed payload URL (sent in records under the modem limit) is acce
   let port = await api(() => answer('200 OK', url));
   assert.equal(await port.check('1.0.0'), { kind: 'update', url });
   port = await api(() => answer('200 OK', url + 'a'));
-  const e = await failure(port.check('1.0.0'));
+  const e = await rejectionOf(port.check('1.0.0'));
   assert.is(e.code, 'RELEASE_API_BAD_BODY');
   assert.match(e.message, /4096/);
 });
 
 test('a redirect of the release check to http is HTTP_REDIRECT_INSECURE', async () => {
   const port = await api(() => 'HTTP/1.1 302 Found\r\nLocation: http://127.0.0.1:9/latest\r\nContent-Length: 0\r\n\r\n');
-  assert.is((await failure(port.check('1.0.0'))).code, 'HTTP_REDIRECT_INSECURE');
+  assert.is((await rejectionOf(port.check('1.0.0'))).code, 'HTTP_REDIRECT_INSECURE');
 });
 
 test('a release API trickling its answer ends at the response deadline: HTTP_RESPONSE_TIMEOUT', async () => {
   const port = await api(() => answer('200 OK', 'https://cdn.fotakit.test/fw/app.bin'), 1, { responseTimeoutMs: 60 });
-  const e = await failure(port.check('1.0.0'));
+  const e = await rejectionOf(port.check('1.0.0'));
   assert.is(e.code, 'HTTP_RESPONSE_TIMEOUT');
   assert.is(e.context.phase, 'response');
 });

@@ -1,5 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { rejectionOf } from '../support/rejection.ts';
 import { bytesEqual, concatBytes, utf8Decode, utf8Encode } from '../../src/hal/bytes.ts';
 import { FotaError } from '../../src/hal/errors.ts';
 import { CREDENTIAL_TYPE, type Socket } from '../../src/hal/net.ts';
@@ -104,16 +105,6 @@ function imagePath(): string {
 
 function checkPath(version: string, key = DEFAULT_PROJECT_KEY): [string, Record<string, string>] {
   return [`/api/v0/releases/latest/url?&device_serial=dev-1&hardware_version=nrf9160dk&software_type=app&current_version=${version}`, { 'Memfault-Project-Key': key }];
-}
-
-async function failure(p: Promise<unknown>): Promise<FotaError> {
-  try {
-    await p;
-  } catch (e) {
-    assert.instance(e, FotaError);
-    return e as FotaError;
-  }
-  throw new Error('expected a rejection');
 }
 
 test.before(async () => {
@@ -243,7 +234,7 @@ test('record gate: a 1 KiB range fits one small record; a 4 KiB range fails with
   const small = s.info().maxRecordBytes;
   assert.ok(small > 1024 && small < 2303, `largest record ${small}`);
   await s.send(requestBytes(server.cdnHost, imagePath(), { Range: 'bytes=0-4095' }));
-  const e = await failure(new ResponseReader(s).read());
+  const e = await rejectionOf(new ResponseReader(s).read());
   assert.is(e.code, 'EMSGSIZE');
   assert.ok((e.context.recordBytes as number) > 4096);
   await s.close();
@@ -266,7 +257,7 @@ test('fault coalesceMs: pipelined small answers share one big record and trip th
   const modem = await modemFor(server);
   const s = await open(modem, server.cdnHost);
   await s.send(concatBytes(...[0, 1, 2].map((i) => requestBytes(server.cdnHost, imagePath(), { Range: `bytes=${i * 1024}-${i * 1024 + 1023}` }))));
-  const e = await failure((async () => {
+  const e = await rejectionOf((async () => {
     const reader = new ResponseReader(s);
     for (let i = 0; i < 3; i++) await reader.read();
   })());
@@ -330,7 +321,7 @@ test('fault stall: the body stops after N bytes (recv times out), or resumes aft
   const modem = await modemFor(server);
   const s = await open(modem, server.cdnHost);
   await s.send(requestBytes(server.cdnHost, imagePath(), { Range: 'bytes=0-99' }));
-  const e = await failure(new ResponseReader(s, 100).read());
+  const e = await rejectionOf(new ResponseReader(s, 100).read());
   assert.is(e.code, 'ETIMEDOUT');
   await s.close();
   server.setFaults({ stallAfterBytes: 10, stallMs: 30 });
@@ -379,8 +370,8 @@ test('bad faults and releases are refused with USAGE', async () => {
       assert.is((e as FotaError).code, 'USAGE');
     }
   }
-  await failure(startUpdateServer({ image: new Uint8Array(0), version: '1' }));
-  await failure(startUpdateServer({ image: IMAGE, version: 'bad version' }));
+  await rejectionOf(startUpdateServer({ image: new Uint8Array(0), version: '1' }));
+  await rejectionOf(startUpdateServer({ image: IMAGE, version: 'bad version' }));
 });
 
 test('close() ends stalled connections too', async () => {

@@ -6,6 +6,7 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { rejectionOf } from '../../support/rejection.ts';
 import { bytesEqual } from '../../../src/hal/bytes.ts';
 import { FotaError } from '../../../src/hal/errors.ts';
 import { CREDENTIAL_TYPE } from '../../../src/hal/net.ts';
@@ -38,16 +39,6 @@ function opts(url: string, sink: MemorySink, extra: Partial<DownloadOptions> = {
   return { url, sink, clock, connect, retryBackoffMs: 1, idleTimeoutMs: 5000, ...extra };
 }
 
-async function failure(p: Promise<unknown>): Promise<FotaError> {
-  try {
-    await p;
-  } catch (e) {
-    assert.instance(e, FotaError);
-    return e as FotaError;
-  }
-  throw new Error('did not fail');
-}
-
 test.before(async () => {
   pki = await sharedTestPki();
   modem = createSimModem({ hosts: loopbackHosts(pki.cdn, pki.mirror) });
@@ -66,7 +57,7 @@ test('a 302 from https to http is refused: HTTP_REDIRECT_INSECURE, nothing fetch
     identities: [pki.cdn],
   });
   const sink = new MemorySink();
-  const e = await failure(download(opts(`https://cdn.fotakit.test:${tlsServer.port}/f.bin`, sink)));
+  const e = await rejectionOf(download(opts(`https://cdn.fotakit.test:${tlsServer.port}/f.bin`, sink)));
   assert.is(e.code, 'HTTP_REDIRECT_INSECURE');
   assert.is(plain.requests.length, 0);
   assert.is(sink.bytes().length, 0);
@@ -128,7 +119,7 @@ test('one byte at a time: HTTP_RESPONSE_TIMEOUT per response, then DOWNLOAD_STAL
     { identities: [pki.cdn] },
   );
   const sink = new MemorySink();
-  const e = await failure(
+  const e = await rejectionOf(
     download(opts(`https://cdn.fotakit.test:${cdn.port}/f.bin`, sink, { responseTimeoutMs: 60, stallLimitMs: 200, pipelineDepth: 1, maxRetries: 1000 })),
   );
   for (const t of timers) clearInterval(t);
@@ -139,7 +130,7 @@ test('one byte at a time: HTTP_RESPONSE_TIMEOUT per response, then DOWNLOAD_STAL
 test('no first byte: HTTP_RESPONSE_TIMEOUT (first-byte) retried, then DOWNLOAD_GAVE_UP', async () => {
   const cdn = await server(() => undefined, { identities: [pki.cdn] });
   const sink = new MemorySink();
-  const e = await failure(download(opts(`https://cdn.fotakit.test:${cdn.port}/f.bin`, sink, { firstByteTimeoutMs: 40, maxRetries: 2 })));
+  const e = await rejectionOf(download(opts(`https://cdn.fotakit.test:${cdn.port}/f.bin`, sink, { firstByteTimeoutMs: 40, maxRetries: 2 })));
   assert.is(e.code, 'DOWNLOAD_GAVE_UP');
   assert.is(e.context.lastCode, 'HTTP_RESPONSE_TIMEOUT');
   assert.is(((e as { cause?: FotaError }).cause as FotaError).context.phase, 'first-byte');
@@ -155,7 +146,7 @@ test('a server that closes right after the TLS handshake: every attempt sees the
   });
   const sink = new MemorySink();
   // The idle timeout is long: an attempt that lost the close would show ETIMEDOUT as the last error.
-  const e = await failure(download(opts(`https://cdn.fotakit.test:${cdn.port}/f.bin`, sink, { idleTimeoutMs: 20_000, maxRetries: 2 })));
+  const e = await rejectionOf(download(opts(`https://cdn.fotakit.test:${cdn.port}/f.bin`, sink, { idleTimeoutMs: 20_000, maxRetries: 2 })));
   assert.is(e.code, 'DOWNLOAD_GAVE_UP');
   assert.is(e.context.lastCode, 'HTTP_TRUNCATED');
   assert.is(cdn.connections, 3);

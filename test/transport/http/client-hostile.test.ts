@@ -4,6 +4,7 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { rejectionOf } from '../../support/rejection.ts';
 import { FotaError } from '../../../src/hal/errors.ts';
 import { CREDENTIAL_TYPE } from '../../../src/hal/net.ts';
 import { createSimModem, type SimModem } from '../../../src/hal/sim/modem.ts';
@@ -20,16 +21,6 @@ const servers: HostileServer[] = [];
 
 const connect = (host: string, port: number, scheme: 'http' | 'https') =>
   modem.connect({ host, port, ...(scheme === 'https' ? { tls: { secTags: [TAG], peerVerify: 'required' as const, hostname: host } } : {}) });
-
-async function failure(p: Promise<unknown>): Promise<FotaError> {
-  try {
-    await p;
-  } catch (e) {
-    assert.instance(e, FotaError);
-    return e as FotaError;
-  }
-  throw new Error('did not fail');
-}
 
 test.before(async () => {
   pki = await sharedTestPki();
@@ -49,7 +40,7 @@ test('client.request: a 301 from https to http is HTTP_REDIRECT_INSECURE and the
     identities: [pki.cdn],
   });
   servers.push(secure);
-  const e = await failure(httpGet(`https://cdn.fotakit.test:${secure.port}/latest`, { connect, clock }));
+  const e = await rejectionOf(httpGet(`https://cdn.fotakit.test:${secure.port}/latest`, { connect, clock }));
   assert.is(e.code, 'HTTP_REDIRECT_INSECURE');
   assert.is(e.context.to, `http://127.0.0.1:${plain.port}/x`);
   assert.is(plain.requests.length, 0);
@@ -73,7 +64,7 @@ test('client.request: no first byte within firstByteTimeoutMs is HTTP_RESPONSE_T
   const silent = await startHostileServer(() => undefined, { identities: [pki.cdn] });
   servers.push(silent);
   const client = new HttpClient({ connect, clock, firstByteTimeoutMs: 50 });
-  const e = await failure(client.request(`https://cdn.fotakit.test:${silent.port}/x`));
+  const e = await rejectionOf(client.request(`https://cdn.fotakit.test:${silent.port}/x`));
   await client.close();
   assert.is(e.code, 'HTTP_RESPONSE_TIMEOUT');
   assert.is(e.context.phase, 'first-byte');
