@@ -10,33 +10,14 @@ import * as assert from 'uvu/assert';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { run } from '../../../src/cli/commands/image.ts';
+import { imageCli } from './run-captured.ts';
 import { flagsFile, flagsPath, flagsText, nodeDecryptImage, signCommands, walkImage, type SignCommand } from '../../fota/mcuboot/imgtool-flags.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'fotakit-imgflags-'));
 const tmp = (name: string) => join(dir, name);
 test.after(() => rmSync(dir, { recursive: true, force: true }));
 
-async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const log = console.log;
-  const error = console.error;
-  const write = process.stdout.write.bind(process.stdout);
-  console.log = (...a: unknown[]) => void (out += a.join(' ') + '\n');
-  console.error = (...a: unknown[]) => void (err += a.join(' ') + '\n');
-  process.stdout.write = ((chunk: string | Uint8Array) => {
-    out += typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('latin1');
-    return true;
-  }) as typeof process.stdout.write;
-  try {
-    return { code: await run(argv), out, err };
-  } finally {
-    console.log = log;
-    console.error = error;
-    process.stdout.write = write;
-  }
-}
+const cli = imageCli;
 
 /** The device key that opens an image encrypted for `pub` (keys/x.pub.pem -> keys/x.pem). */
 const privateOf = (pub: string): string => pub.replace('.pub.pem', '.pem');

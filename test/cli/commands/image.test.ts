@@ -5,34 +5,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { parseDependencies, run } from '../../../src/cli/commands/image.ts';
+import { parseDependencies } from '../../../src/cli/commands/image.ts';
+import { imageCli } from './run-captured.ts';
 import { vector, vectorPath, vectorText } from '../../fota/mcuboot/vectors.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'fotakit-image-'));
 const REF_FLAGS = ['--pad-header', '-H', '0x200', '-S', '0x70000', '-v', '1.2.3+4'];
 
 /** Runs `fotakit image ...` in-process, capturing stdout/stderr. */
-async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const log = console.log;
-  const error = console.error;
-  const write = process.stdout.write.bind(process.stdout);
-  console.log = (...a: unknown[]) => void (out += a.join(' ') + '\n');
-  console.error = (...a: unknown[]) => void (err += a.join(' ') + '\n');
-  process.stdout.write = ((chunk: string | Uint8Array) => {
-    out += typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('latin1');
-    return true;
-  }) as typeof process.stdout.write;
-  try {
-    const code = await run(argv);
-    return { code, out, err };
-  } finally {
-    console.log = log;
-    console.error = error;
-    process.stdout.write = write;
-  }
-}
+const cli = imageCli;
 
 const tmp = (name: string) => join(dir, name);
 
