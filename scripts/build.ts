@@ -9,7 +9,7 @@
  */
 import { build, type Plugin } from 'esbuild';
 import { builtinModules } from 'node:module';
-import { existsSync, rmSync } from 'node:fs';
+import { existsSync, rmSync, writeFileSync } from 'node:fs';
 
 const nodeBuiltins = new Set([...builtinModules, ...builtinModules.map((m) => `node:${m}`)]);
 
@@ -64,4 +64,8 @@ if (existsSync('src/browser.ts')) {
     logLevel: 'warning',
   });
 }
-console.log('build: dist/fotakit.js, dist/core.neutral.js' + (existsSync('src/browser.ts') ? ', dist/fotakit.browser.js' : ''));
+// The device application for the embedded engines (fotakit sim --engine): built here so the built CLI
+// needs neither esbuild nor the sources at run time.
+const { deviceBundle, DEVICE_BUNDLE_FILE } = await import('../src/engine/host/bundle.ts');
+writeFileSync(`dist/${DEVICE_BUNDLE_FILE}`, (await deviceBundle()).code);
+console.log('build: dist/fotakit.js, dist/core.neutral.js' + (existsSync('src/browser.ts') ? ', dist/fotakit.browser.js' : '') + `, dist/${DEVICE_BUNDLE_FILE}`);

@@ -2,30 +2,43 @@
  * Builds the device bundle: src/engine/device/entry.ts and only what it reaches (agent, cert selection,
  * update check, downloader, HTTP, MCUboot stream verifier, DFU slot targets, SMP client), tree-shaken
  * and minified by esbuild into one ES2020 script, the language level both embedded engines run. Any
- * Node builtin reached fails the build. Built in memory once per process.
+ * Node builtin reached fails the build. `npm run build` writes it to dist/device-bundle.js
+ * (DEVICE_BUNDLE_FILE), which the built CLI loads; from the source tree it is built in memory once per process.
  */
 import type { Plugin } from 'esbuild';
 import { builtinModules } from 'node:module';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { FotaError } from '../../hal/errors.ts';
 
 /** The engines' language level (XS and QuickJS both implement ES2020 and later). */
 export const DEVICE_BUNDLE_TARGET = 'es2020';
-/** The entry's source: next to this file in the tree, or under src/ when this runs from dist/fotakit.js. */
+/** The prebuilt bundle's file name in dist/ (scripts/build.ts writes it). */
+export const DEVICE_BUNDLE_FILE = 'device-bundle.js';
+
+/** The entry's source (this file is src/engine/host/bundle.ts in the tree). */
 function entryPath(): string {
-  for (const rel of ['../device/entry.ts', '../src/engine/device/entry.ts']) {
+  const p = fileURLToPath(new URL('../device/entry.ts', import.meta.url));
+  if (existsSync(p)) return p;
+  throw new FotaError('ENGINE_BUNDLE', `engine.bundle: no ${DEVICE_BUNDLE_FILE} beside this build and no src/engine/device/entry.ts to build it from`);
+}
+
+/** The prebuilt bundle when this runs from dist/ (dist/chunks/*.js or dist/fotakit.js), else undefined. */
+function prebuiltBundle(): DeviceBundle | undefined {
+  for (const rel of [`../${DEVICE_BUNDLE_FILE}`, `./${DEVICE_BUNDLE_FILE}`]) {
     const p = fileURLToPath(new URL(rel, import.meta.url));
-    if (existsSync(p)) return p;
+    if (!existsSync(p)) continue;
+    const code = readFileSync(p, 'utf8');
+    return { code, bytes: Buffer.byteLength(code, 'utf8'), inputs: [] };
   }
-  throw new FotaError('ENGINE_BUNDLE', 'engine.bundle: src/engine/device/entry.ts not found next to this build');
+  return undefined;
 }
 
 export interface DeviceBundle {
   code: string;
   /** UTF-8 size of the minified script. */
   bytes: number;
-  /** Bytes each input contributes to the output (esbuild's metafile), largest first. */
+  /** Bytes each input contributes to the output (esbuild's metafile), largest first; empty for the prebuilt file. */
   inputs: { path: string; bytes: number }[];
 }
 
@@ -44,7 +57,8 @@ const refuseNodeBuiltins: Plugin = {
 let cached: Promise<DeviceBundle> | undefined;
 
 export function deviceBundle(): Promise<DeviceBundle> {
-  cached ??= buildDeviceBundle();
+  const prebuilt = cached === undefined ? prebuiltBundle() : undefined;
+  cached ??= prebuilt ? Promise.resolve(prebuilt) : buildDeviceBundle();
   return cached;
 }
 
