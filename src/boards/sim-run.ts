@@ -12,7 +12,8 @@ import { createPemSigner, generateImageKeyPem } from './image-keys.ts';
 import { nodeCrypto } from '../hal/node/crypto.ts';
 import { memfaultCandidates } from './root-store.ts';
 import { createSimBoard, type SimBoard } from '../hal/sim/board.ts';
-import { SimClock } from '../hal/sim/clock.ts';
+import { SimClock, VirtualClock } from '../hal/sim/clock.ts';
+import type { Duplex } from 'node:stream';
 import type { Clock } from '../hal/clock.ts';
 import { createSimModem, type SimModem } from '../hal/sim/modem.ts';
 import { resolveLink, type LinkProfileName } from '../hal/sim/link.ts';
@@ -80,11 +81,22 @@ export interface SimWorld {
   candidates: CertCandidate[];
   /** Names the host table lacks are looked up here (DNS) when given. */
   lookup?: (host: string) => Promise<string | undefined>;
+  /**
+   * An in-memory connect to `address:port` (the modem's end of the raw stream; undefined: nothing
+   * there), when the world lives in this process. A run in virtual time needs it: no byte may travel
+   * over real sockets, whose timing the virtual clock cannot see. `onActivity` is called as bytes move.
+   */
+  dial?: (address: string, port: number, onActivity?: () => void) => Duplex | undefined;
   close(): Promise<void>;
 }
 
+/** What a run tells its world: the clock the run's time is on (a local server's fault timers use it). */
+export interface SimWorldEnv {
+  clock?: Clock;
+}
+
 /** Opens the world for one run, given the release it should serve (a real server ignores it). */
-export type OpenSimWorld = (release: SimRelease) => Promise<SimWorld>;
+export type OpenSimWorld = (release: SimRelease, env?: SimWorldEnv) => Promise<SimWorld>;
 
 /** A real release API (Memfault's, or one like it): the root CAs from Node's store, DNS for other names. */
 export function remoteReleaseApi(o: { url: string; projectKey: string; resolve?: HostTable; lookup?: (host: string) => Promise<string | undefined> }): OpenSimWorld {
@@ -125,6 +137,13 @@ export interface SimOptions {
   onEntry?: (e: RunLogEntry) => void;
   /** Runs the device application somewhere other than V8 (an embedded JS engine, src/engine/), at every boot. */
   deviceApp?: (ctx: DeviceAppContext) => Promise<AgentResult>;
+  /**
+   * Run in virtual time: one VirtualClock is the time of the agent, the downloader, the modem's
+   * timeouts and the link, and the modem reaches the world in memory (TLS over a duplex pair, no
+   * loopback TCP), so a run takes the simulated time it models without waiting for it. The world must
+   * offer `dial` (the local update server does; a remote release API cannot).
+   */
+  virtualTime?: boolean;
 }
 
 export interface SimResult {
@@ -167,6 +186,9 @@ function observeCompanion(slot: SlotTarget, clock: Clock, on: { flushed: (ms: nu
     discard: () => slot.discard(),
   };
 }
+
+/** Turns of the event loop without activity before virtual time jumps (see VirtualClockOptions.idleTurns). */
+const VIRTUAL_IDLE_TURNS = 3;
 
 /** Round trips a connection costs before application data: TCP (1) and a full TLS 1.2 handshake (2). */
 const CONNECT_ROUND_TRIPS = 3;
@@ -226,7 +248,10 @@ async function primaryIsEmpty(board: SimBoard): Promise<boolean> {
 
 export async function runSim(o: SimOptions): Promise<SimResult> {
   const crypto = nodeCrypto;
-  const clock = new SimClock();
+  // Virtual: time waits a few turns of the event loop without activity before it jumps, so TLS hopping
+  // across turns over the in-memory streams finishes first.
+  const virtual = o.virtualTime === true ? new VirtualClock({ idleTurns: VIRTUAL_IDLE_TURNS }) : undefined;
+  const clock: Clock = virtual ?? new SimClock();
   const t0 = clock.now();
   const entries: RunLogEntry[] = [];
   const emit = (e: RunLogEvent): void => {
@@ -251,8 +276,12 @@ export async function runSim(o: SimOptions): Promise<SimResult> {
   const closers: (() => Promise<unknown>)[] = [];
   try {
     // The update server: local, or the user's.
-    const world = await o.world({ image: release, version: releaseVersion });
+    const world = await o.world({ image: release, version: releaseVersion }, virtual ? { clock: virtual } : {});
     closers.push(() => world.close());
+    const worldDial = world.dial;
+    if (virtual && !worldDial) {
+      throw new FotaError('USAGE', 'sim: virtual time needs a world in this process (the local update server); a remote release API is reached over real sockets');
+    }
     const { apiUrl, projectKey, hosts } = world;
     const candidates = o.candidates && o.candidates.length > 0 ? o.candidates : world.candidates;
 
@@ -265,6 +294,7 @@ export async function runSim(o: SimOptions): Promise<SimResult> {
       maxRecordBytes: recordLimit,
       onRecord: (r) => records.add(r.host, r.recordBytes),
       ...(world.lookup ? { lookup: world.lookup } : {}),
+      ...(virtual && worldDial ? { clock: virtual, dial: (address: string, port: number) => worldDial(address, port, () => virtual.touch()) } : {}),
     });
     closers.push(() => modem.closeAll());
 

@@ -114,6 +114,7 @@ export const FLAG_VOCABULARY: Readonly<Record<string, FlagMeaning>> = {
   'payload-bytes': { type: 'string', meaning: 'size of generated application images' },
   engine: { type: 'string', meaning: 'run the device application inside an embedded JS engine: xs or quickjs' },
   'engine-crypto': { type: 'string', meaning: 'with --engine: host (the board\'s hardware crypto) or engine (JavaScript in the engine)' },
+  'virtual-time': { type: 'boolean', meaning: 'run the simulation in virtual time (no waiting for the link; the times shown are simulated)' },
   report: { type: 'string', meaning: 'also write the run as a self-contained HTML report' },
   title: { type: 'string', meaning: 'page title of a report' },
   only: { type: 'string', meaning: 'only these categories' },

@@ -5,6 +5,7 @@
  */
 import type { CertCandidate } from '../fota/cert-select.ts';
 import type { OpenSimWorld } from '../boards/sim-run.ts';
+import { createDuplexPair } from '../hal/sim/duplex-pair.ts';
 import type { ServerFaults } from './faults.ts';
 import { startUpdateServer, type UpdateServer } from './update-server.ts';
 
@@ -19,15 +20,30 @@ export function fieldOrderCandidates(server: UpdateServer): CertCandidate[] {
   ];
 }
 
-/** A run's world on loopback: a fresh update server per run, with `faults` injected when given. */
+/**
+ * A run's world on loopback: a fresh update server per run, with `faults` injected when given. With a
+ * clock (a run in virtual time) the server's fault timers run on it, and the world can also be reached
+ * in memory (`dial`): the modem's raw stream is one end of a duplex pair, the server is handed the other.
+ */
 export function localUpdateServer(faults?: ServerFaults): OpenSimWorld {
-  return async (release) => {
-    const server = await startUpdateServer({ image: release.image, version: release.version, ...(faults ? { faults } : {}) });
+  return async (release, env) => {
+    const server = await startUpdateServer({
+      image: release.image,
+      version: release.version,
+      ...(faults ? { faults } : {}),
+      ...(env?.clock ? { clock: env.clock } : {}),
+    });
     return {
       apiUrl: server.apiUrl,
       projectKey: server.projectKey,
       hosts: server.hosts,
       candidates: fieldOrderCandidates(server),
+      dial: (address, port, onActivity) => {
+        if (address !== server.address || port !== server.port) return undefined;
+        const [device, served] = createDuplexPair(onActivity);
+        server.accept(served);
+        return device;
+      },
       close: () => server.close(),
     };
   };

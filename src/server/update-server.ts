@@ -8,7 +8,9 @@ import { createHash } from 'node:crypto';
 import * as https from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo, Socket as NetSocket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import * as tls from 'node:tls';
+import type { Clock } from '../hal/clock.ts';
 import { UsageError } from '../hal/errors.ts';
 import type { HostTable } from '../hal/sim/hosts.ts';
 import { TLS_MAX_SEND_FRAGMENT_BYTES, validateFaults, type ServerFaults } from './faults.ts';
@@ -45,6 +47,11 @@ export interface UpdateServerOptions {
   cdnHost?: string;
   /** The host the `redirect` fault sends image requests to. */
   mirrorHost?: string;
+  /**
+   * The clock of the fault timers (`stallMs`, `coalesceMs`); default real time. A simulated run in
+   * virtual time passes its VirtualClock (the connections then come in memory, through `accept`).
+   */
+  clock?: Clock;
 }
 
 /** One request as the server saw it. */
@@ -84,6 +91,11 @@ export interface UpdateServer {
   pki: TestPki;
   /** Host table for the simulated modem: every served name → the listening address (and 443 → port). */
   hosts: HostTable;
+  /**
+   * Serves one connection arriving as an in-memory byte stream (the server's end of a duplex pair)
+   * instead of over TCP: the same TLS, SNI, HTTP and faults as a loopback connection.
+   */
+  accept(socket: Duplex): void;
   /** Replaces the fault set (validated). */
   setFaults(faults: ServerFaults): void;
   faults(): ServerFaults;
@@ -142,7 +154,15 @@ export async function startUpdateServer(options: UpdateServerOptions): Promise<U
   let cdnBytesServed = 0;
   const requests: RequestRecord[] = [];
   const connections = new Map<NetSocket, number>();
-  const timers = new Set<ReturnType<typeof setTimeout>>();
+  /** Cancels of the fault timers still pending (stall and coalesce), for close(). */
+  const timers = new Set<() => void>();
+  const clock = options.clock;
+  /** A cancellable timeout on the server's clock (real time by default). */
+  const after = (ms: number, fn: () => void): (() => void) => {
+    if (clock?.timer) return clock.timer(ms, fn);
+    const t = setTimeout(fn, ms);
+    return () => clearTimeout(t);
+  };
   let nextConnection = 1;
 
   // SNI picks the identity: API, CDN, or one of the bad leaves.
@@ -180,25 +200,32 @@ export async function startUpdateServer(options: UpdateServerOptions): Promise<U
       if (typeof done === 'function') process.nextTick(done as () => void);
       return true;
     };
-    const t = setInterval(() => {
-      if (held.length === 0 || s.destroyed) return;
-      const all = Buffer.concat(held);
-      held = [];
-      write(all);
-    }, everyMs);
-    timers.add(t);
+    let cancel: () => void = () => {};
+    const tick = (): void => {
+      timers.delete(cancel);
+      if (held.length > 0 && !s.destroyed) {
+        const all = Buffer.concat(held);
+        held = [];
+        write(all);
+      }
+      if (s.destroyed) return;
+      cancel = after(everyMs, tick);
+      timers.add(cancel);
+    };
+    cancel = after(everyMs, tick);
+    timers.add(cancel);
     s.on('close', () => {
-      clearInterval(t);
-      timers.delete(t);
+      cancel();
+      timers.delete(cancel);
     });
   };
 
   const laterTimer = (fn: () => void, ms: number): void => {
-    const t = setTimeout(() => {
-      timers.delete(t);
+    const cancel = after(ms, () => {
+      timers.delete(cancel);
       fn();
-    }, ms);
-    timers.add(t);
+    });
+    timers.add(cancel);
   };
 
   /** True (and counts it) when the per-request faults apply to this kind of request. */
@@ -387,6 +414,13 @@ export async function startUpdateServer(options: UpdateServerOptions): Promise<U
     pki,
     hosts,
     requests,
+    accept(socket: Duplex) {
+      if (closed) {
+        socket.destroy();
+        return;
+      }
+      server.emit('connection', socket);
+    },
     setFaults(next: ServerFaults) {
       faults = validateFaults(next);
       changed = false;
@@ -401,7 +435,7 @@ export async function startUpdateServer(options: UpdateServerOptions): Promise<U
     async close() {
       if (closed) return;
       closed = true;
-      for (const t of timers) clearTimeout(t);
+      for (const cancel of timers) cancel();
       timers.clear();
       const done = new Promise<void>((r) => server.close(() => r()));
       server.closeAllConnections();

@@ -34,7 +34,7 @@ const MS_PER_S = 1000;
 export const SPEC: CommandSpec = {
   usage:
     'fotakit sim [--board nrf9160|nrf52833] [--link lte-m|nb-iot|none] [--power-cut-at N] [--fail-selftest] [--state DIR] ' +
-    '[--server URL --project-key K] [--ca PEM...] [--image FILE --key PEM] [--report FILE.html] [--json] [--engine xs|quickjs [--engine-crypto host|engine]]',
+    '[--server URL --project-key K] [--ca PEM...] [--image FILE --key PEM] [--report FILE.html] [--json] [--engine xs|quickjs [--engine-crypto host|engine]] [--virtual-time]',
   summary:
     'Runs a full FOTA on a simulated nRF9160 (strict flash, MCUboot, the modem with real TLS and its 2303-byte record ' +
     'limit, a shaped LTE link) against the local update server: root-CA probes per host, range download, verify, ' +
@@ -60,6 +60,7 @@ export const SPEC: CommandSpec = {
     report: { type: 'string' },
     engine: { type: 'string' },
     'engine-crypto': { type: 'string' },
+    'virtual-time': { type: 'boolean' },
   },
   help: {
     board: 'where the image goes: nrf9160 (its own slot, default) or nrf52833 (companion over SMP/BLE)',
@@ -80,6 +81,7 @@ export const SPEC: CommandSpec = {
     'max-record-bytes': "the modem's TLS record limit in bytes (default 2303)",
     report: 'write the run as a self-contained HTML report',
     engine: 'run the device application inside an embedded JS engine: xs (Moddable XS) or quickjs, or v8 (the same bundle in node:vm, the baseline); the HAL is served by the simulated board',
+    'virtual-time': 'run in virtual time: the link, the timeouts and TLS (in memory) on one virtual clock; finishes without waiting for the link, times shown are simulated (local server only)',
     'engine-crypto': 'with --engine: host (hashing and signatures on the board\'s hardware crypto, default) or engine (in JavaScript, in the engine)',
   },
   positionals: { min: 0, max: 0, names: 'no arguments' },
@@ -141,6 +143,7 @@ function options(p: ReturnType<typeof parseCommand>): SimCommandOptions {
   const cut = stringValue(p, 'power-cut-at');
   if (cut !== undefined) o.powerCutAt = parseInteger('power-cut-at', cut, undefined, 'a flash operation number');
   if (p.values['fail-selftest'] === true) o.failSelftest = true;
+  if (p.values['virtual-time'] === true) o.virtualTime = true;
   const state = stringValue(p, 'state');
   if (state !== undefined) {
     checkStateDir(state);
@@ -159,6 +162,9 @@ function options(p: ReturnType<typeof parseCommand>): SimCommandOptions {
   if (cas.length > 0) o.candidates = readCandidates(cas, SIM_CA_FIRST_SEC_TAG, 'ca');
   const image = stringValue(p, 'image');
   const key = stringValue(p, 'key');
+  if (o.virtualTime && server !== undefined) {
+    throw new UsageError('sim: --virtual-time runs against the local update server in memory; a --server is reached over real sockets: give one or the other');
+  }
   if (image !== undefined && server !== undefined) {
     throw new UsageError('sim: --image is served by the local update server; with --server the release comes from that server: give one or the other');
   }

@@ -56,6 +56,11 @@ export class SimClock implements Clock {
     }
     return new Promise((resolve) => setTimeout(resolve, wait));
   }
+
+  timer(ms: number, fn: () => void): () => void {
+    const t = setTimeout(fn, sleepMs('clock.timer', ms) / this.speed);
+    return () => clearTimeout(t);
+  }
 }
 
 interface Sleeper {
@@ -69,6 +74,12 @@ export interface VirtualClockOptions {
   startMs?: number;
   /** Jump to the earliest sleeper whenever the process is idle (default true); false: only advance() moves time. */
   autoAdvance?: boolean;
+  /**
+   * Turns of the event loop (setImmediate) without activity (a sleep, a timer, a wake-up or `touch()`)
+   * before the process counts as idle (default 1). More than one lets work that hops across turns, such
+   * as Node TLS over in-memory streams, finish before time jumps.
+   */
+  idleTurns?: number;
 }
 
 export class VirtualClock implements Clock {
@@ -77,10 +88,21 @@ export class VirtualClock implements Clock {
   private sleepers: Sleeper[] = [];
   private order = 0;
   private scheduled = false;
+  private readonly idleTurns: number;
+  /** Counts activity: the idle check sees whether it moved during its turns. */
+  private activity = 0;
 
   constructor(options: VirtualClockOptions = {}) {
     this.time = options.startMs ?? 0;
     this.autoAdvance = options.autoAdvance ?? true;
+    const turns = options.idleTurns ?? 1;
+    if (!Number.isInteger(turns) || turns < 1) throw new RangeError(`virtualClock: idleTurns must be a positive integer, got ${String(turns)}`);
+    this.idleTurns = turns;
+  }
+
+  /** Notes activity the clock cannot see (bytes moving on an in-memory link): time waits for it to settle. */
+  touch(): void {
+    this.activity++;
   }
 
   now(): number {
@@ -98,8 +120,22 @@ export class VirtualClock implements Clock {
     if (!this.autoAdvance && at <= this.time) return Promise.resolve();
     return new Promise((resolve) => {
       this.sleepers.push({ at, order: this.order++, resolve });
+      this.activity++;
       this.schedule();
     });
+  }
+
+  /** Calls `fn` at now + `ms` (like a sleep) unless cancelled first; a cancelled timer is forgotten. */
+  timer(ms: number, fn: () => void): () => void {
+    const at = this.time + sleepMs('clock.timer', ms);
+    const s: Sleeper = { at, order: this.order++, resolve: fn };
+    this.sleepers.push(s);
+    this.activity++;
+    this.schedule();
+    return () => {
+      const i = this.sleepers.indexOf(s);
+      if (i >= 0) this.sleepers.splice(i, 1);
+    };
   }
 
   /** Moves time forward by `ms`, waking each sleeper due (in deadline order, time set to its deadline). */
@@ -131,12 +167,23 @@ export class VirtualClock implements Clock {
   private schedule(): void {
     if (!this.autoAdvance || this.scheduled) return;
     this.scheduled = true;
-    setImmediate(() => this.tick());
+    this.idleCheck(this.activity, 1);
+  }
+
+  /** Waits `idleTurns` turns of the event loop in a row with no activity, then ticks. */
+  private idleCheck(seen: number, turn: number): void {
+    setImmediate(() => {
+      if (this.idleTurns === 1) return this.tick();
+      if (this.activity !== seen) return this.idleCheck(this.activity, 1);
+      if (turn < this.idleTurns) return this.idleCheck(seen, turn + 1);
+      this.tick();
+    });
   }
 
   /** Wakes every sleeper due at the earliest time, then waits for idleness again. */
   private tick(): void {
     this.scheduled = false;
+    this.activity++;
     const first = this.earliest();
     if (!first) return;
     this.time = Math.max(this.time, first.at);

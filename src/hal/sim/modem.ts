@@ -70,8 +70,34 @@ export interface SimModemOptions {
    * Without it, an unknown name is EHOSTUNREACH.
    */
   lookup?: (host: string) => Promise<string | undefined>;
-  /** The clock link shaping runs on (latency, bandwidth, stalls). Default: real time. */
+  /** The clock link shaping runs on (latency, bandwidth, stalls). Default: `clock`, else real time. */
   linkClock?: Clock;
+  /**
+   * The clock of the modem's own timeouts (TCP connect, TLS handshake, recv) and, unless `linkClock`
+   * says otherwise, of the link. Default: real time (Node timers). A VirtualClock runs them in virtual time.
+   */
+  clock?: Clock;
+  /**
+   * An in-memory connect: the raw byte stream to `address:port` (the server's end fed to it directly),
+   * or undefined when nothing listens there (ECONNREFUSED). Without it, the modem opens TCP sockets.
+   */
+  dial?: (address: string, port: number) => Duplex | undefined;
+}
+
+/** A cancellable timeout on `clock` (its timer, or a sleep that a cancel makes a no-op), else a Node timer. */
+function after(clock: Clock | undefined, ms: number, fn: () => void): () => void {
+  if (clock?.timer) return clock.timer(ms, fn);
+  if (clock) {
+    let live = true;
+    void clock.sleep(ms).then(() => {
+      if (live) fn();
+    });
+    return () => {
+      live = false;
+    };
+  }
+  const t = setTimeout(fn, ms);
+  return () => clearTimeout(t);
 }
 
 /** What the modem saw, summed over every socket since it was made. */
@@ -225,7 +251,12 @@ class SimSocketImpl implements SimSocket {
     private readonly counters: Counters,
     private readonly release: () => void,
     private readonly teardown: () => void,
+    private readonly clock: Clock | undefined,
   ) {}
+
+  private now(): number {
+    return this.clock ? this.clock.now() : Date.now();
+  }
 
   attach(app: net.Socket | Duplex): void {
     this.app = app;
@@ -281,21 +312,21 @@ class SimSocketImpl implements SimSocket {
     const waitMs = timerMs('socket.recv', 'timeoutMs', timeoutMs);
     if (this.closed) throw new NetError('ENOTCONN', 'socket.recv: the socket is closed');
     const limit = Math.min(maxBytes, MODEM_RECV_MAX_BYTES);
-    const deadline = Date.now() + waitMs;
+    const deadline = this.now() + waitMs;
     for (;;) {
       if (this.chunks.length > 0) return this.take(limit);
       if (this.error) throw this.error;
       if (this.ended) return new Uint8Array(0);
       if (this.closed) throw new NetError('ENOTCONN', 'socket.recv: the socket was closed while waiting');
-      const left = deadline - Date.now();
+      const left = deadline - this.now();
       if (left <= 0) throw new NetError('ETIMEDOUT', `socket.recv: no data within ${timeoutMs} ms`, { timeoutMs });
       await new Promise<void>((resolve) => {
         const done = (): void => {
-          clearTimeout(t);
+          cancel();
           this.waiters.delete(done);
           resolve();
         };
-        const t = setTimeout(done, left);
+        const cancel = after(this.clock, left, done);
         this.waiters.add(done);
       });
     }
@@ -353,6 +384,8 @@ class SimModemImpl implements SimModem {
   private readonly onRecord: SimModemOptions['onRecord'];
   private readonly lookup: SimModemOptions['lookup'];
   private readonly linkClock: Clock | undefined;
+  private readonly clock: Clock | undefined;
+  private readonly dial: SimModemOptions['dial'];
   private readonly maxCertChainBytes: number;
   private readonly maxSockets: number;
   private readonly tlsMaxVersion: 'TLSv1.2' | 'TLSv1.3';
@@ -370,7 +403,9 @@ class SimModemImpl implements SimModem {
     new TlsRecordGate(this.maxRecordBytes); // validates the limit now rather than at the first connect
     this.onRecord = o.onRecord;
     this.lookup = o.lookup;
-    this.linkClock = o.linkClock;
+    this.clock = o.clock;
+    this.linkClock = o.linkClock ?? o.clock;
+    this.dial = o.dial;
     this.maxCertChainBytes = o.maxCertChainBytes ?? MODEM_MAX_CERT_CHAIN_BYTES;
     this.maxSockets = o.maxSockets ?? MODEM_MAX_SOCKETS;
     this.tlsMaxVersion = o.tlsMaxVersion ?? 'TLSv1.2';
@@ -470,7 +505,13 @@ class SimModemImpl implements SimModem {
       };
     }
     const rawCount = { down: 0, up: 0 };
-    const rawSocket = new net.Socket();
+    const clock = this.clock;
+    let rawSocket: net.Socket | Duplex;
+    if (this.dial) {
+      const dialed = this.dial(address, port);
+      if (!dialed) throw new NetError('ECONNREFUSED', `${op}: nothing listens on ${address}:${port} (in-memory connect to ${host})`, { host, port });
+      rawSocket = dialed;
+    } else rawSocket = new net.Socket();
     let sock: SimSocketImpl | undefined;
     let stream: tls.TLSSocket | undefined;
     let dead = false;
@@ -550,10 +591,10 @@ class SimModemImpl implements SimModem {
         rawSocket.destroy();
         down.close();
         setImmediate(() =>
-          setTimeout(() => {
+          after(clock, 0, () => {
             failWith(e);
             teardown();
-          }, 0),
+          }),
         );
       }
     }, this.linkClock);
@@ -606,34 +647,37 @@ class SimModemImpl implements SimModem {
     // TCP connect (one round trip of latency for SYN / SYN-ACK).
     const connectTimeoutMs = timerMs(op, 'connectTimeoutMs', options.connectTimeoutMs ?? MODEM_CONNECT_TIMEOUT_MS);
     await new Promise<void>((resolve, reject) => {
-      const t = setTimeout(() => {
+      const cancel = after(clock, connectTimeoutMs, () => {
         teardown();
         reject(new NetError('ETIMEDOUT', `${op}: TCP connect to ${host}:${port} timed out after ${connectTimeoutMs} ms`, { host, port }));
-      }, connectTimeoutMs);
+      });
       rawSocket.once('error', (e) => {
-        clearTimeout(t);
+        cancel();
         teardown();
         reject(tcpError(op, e, `TCP connect to ${host}:${port}`));
       });
-      rawSocket.connect({ host: address, port }, () => {
+      const connected = (): void => {
         const rtt = 2 * link.oneWayLatencyMs;
         if (rtt === 0) {
-          clearTimeout(t);
+          cancel();
           resolve();
         } else {
-          setTimeout(() => {
-            clearTimeout(t);
+          after(clock, rtt, () => {
+            cancel();
             resolve();
-          }, rtt);
+          });
         }
-      });
+      };
+      // An in-memory stream is connected already: only the SYN round trip is left.
+      if (rawSocket instanceof net.Socket) rawSocket.connect({ host: address, port }, connected);
+      else process.nextTick(connected);
     });
 
     const makeSocket = (): SimSocketImpl => {
       const s = new SimSocketImpl(gate, rawCount, stats, () => {
         this.open.delete(s);
         release();
-      }, teardown);
+      }, teardown, clock);
       this.open.add(s);
       stats.socketsOpen = this.open.size;
       stats.peakSockets = Math.max(stats.peakSockets, this.open.size);
@@ -658,7 +702,7 @@ class SimModemImpl implements SimModem {
       const settle = (e?: NetError): void => {
         if (settled) return;
         settled = true;
-        clearTimeout(t);
+        cancel();
         early = undefined;
         if (e) {
           stats.handshakeFailures++;
@@ -667,9 +711,8 @@ class SimModemImpl implements SimModem {
         } else resolve();
       };
       early = settle;
-      const t = setTimeout(
-        () => settle(new TlsError('TLS_HANDSHAKE_TIMEOUT', `${op}: TLS handshake with ${host} did not finish within ${handshakeTimeoutMs} ms`, { host, handshakeTimeoutMs })),
-        handshakeTimeoutMs,
+      const cancel = after(clock, handshakeTimeoutMs, () =>
+        settle(new TlsError('TLS_HANDSHAKE_TIMEOUT', `${op}: TLS handshake with ${host} did not finish within ${handshakeTimeoutMs} ms`, { host, handshakeTimeoutMs })),
       );
       stream = tls.connect({
         socket: wire,
