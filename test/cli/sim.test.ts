@@ -42,6 +42,21 @@ test('a bad flag value is a usage error, exit 2', () => {
   assert.is(sim(['--no-such-flag']).code, 2);
 });
 
+test('--virtual-time: the same run in simulated time (nb-iot, small payload), its seconds at least the link limit', () => {
+  const r = sim(['--link', 'nb-iot', '--payload-bytes', '16384', '--virtual-time', '--json']);
+  assert.is(r.code, 0, r.stderr);
+  const summary = JSON.parse(r.lines.at(-1)!) as Record<string, number | string>;
+  assert.is(summary.final, 'confirmed');
+  assert.is(summary.link, 'nb-iot');
+  assert.ok((summary.seconds as number) >= (summary.linkLimitSeconds as number), `${summary.seconds} s, link limit ${summary.linkLimitSeconds} s`);
+});
+
+test('--virtual-time with --server is refused (usage error, exit 2): a real server is reached over real sockets', () => {
+  const r = sim(['--virtual-time', '--server', 'https://api.example.test', '--project-key', 'k']);
+  assert.is(r.code, 2);
+  assert.match(r.stderr, /--virtual-time/);
+});
+
 test('--image together with --server is refused (usage error, exit 2), not silently ignored', () => {
   const r = sim(['--server', 'https://device.example.test', '--project-key', 'k', '--image', 'app.bin', '--key', 'k.pem']);
   assert.is(r.code, 2);
