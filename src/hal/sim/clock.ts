@@ -6,7 +6,10 @@
  *   jumps to the earliest sleeper once the process is idle (checked with setImmediate, after pending
  *   promise jobs ran), so an upload that takes minutes on a simulated 115200-baud UART runs in
  *   milliseconds with exact, repeatable timings. With `autoAdvance: false` time moves only when the
- *   harness calls `advance(ms)`, for tests that step through timeouts exactly.
+ *   harness calls `advance(ms)`, for tests that step through timeouts exactly. `timer(ms, fn)` is a
+ *   cancellable timeout (a cancelled one leaves no sleeper to jump to); `idleTurns` makes the idle
+ *   check wait several quiet turns of the event loop (`touch()` marks activity), for TLS over in-memory
+ *   streams (a simulated run in virtual time, src/boards/sim-run.ts).
  * Both refuse a duration that is not a finite number (CLOCK_BAD_DURATION); a negative one means no wait.
  */
 import { performance } from 'node:perf_hooks';

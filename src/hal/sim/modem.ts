@@ -12,6 +12,8 @@
  * - The server's certificate chain is measured in the plaintext TLS 1.2 handshake; over 4 KiB the
  *   handshake fails with CERT_CHAIN_TOO_LARGE, as the modem cannot hold it.
  * - At most 8 sockets (ENOMEM beyond); a host table stands in for DNS (EHOSTUNREACH when unknown).
+ * - TCP over loopback by default; with `dial`, the raw stream is an in-memory one (a duplex pair to the
+ *   update server), and with `clock` every timeout and the link run on that clock (virtual time).
  */
 import { X509Certificate } from 'node:crypto';
 import * as net from 'node:net';
