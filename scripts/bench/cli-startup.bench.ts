@@ -15,6 +15,8 @@ import { signImage } from '../../src/fota/mcuboot/sign.ts';
 import { nodeCrypto } from '../../src/hal/node/crypto.ts';
 import { createPemSigner, generateImageKeyPem } from '../../src/boards/image-keys.ts';
 import type { BenchFigure } from './summary.ts';
+import { seededBytes } from '../../src/hal/prng.ts';
+import { median } from './stats.ts';
 
 const MIB = 1024 * 1024;
 const IMAGE_PAYLOAD_BYTES = 8 * MIB;
@@ -25,21 +27,6 @@ const RATIO_GOAL = 1.5;
 
 const BIN = fileURLToPath(new URL('../../bin/fotakit.js', import.meta.url));
 const BUNDLE = fileURLToPath(new URL('../../dist/fotakit.js', import.meta.url));
-
-function payload(n: number): Uint8Array {
-  const out = new Uint8Array(n);
-  let x = 0x9e3779b9;
-  for (let i = 0; i < n; i++) {
-    x = (x * 1103515245 + 12345) >>> 0;
-    out[i] = x >>> 24;
-  }
-  return out;
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)]!;
-}
 
 /** Wall time of one whole process, in ms; throws when it does not exit 0. */
 function wallMs(args: string[]): number {
@@ -58,7 +45,7 @@ export async function run(): Promise<BenchFigure[]> {
     const key = join(dir, 'key.pem');
     writeFileSync(key, keyPem);
     const img = join(dir, 'app_update.bin');
-    writeFileSync(img, await signImage(payload(IMAGE_PAYLOAD_BYTES), { crypto: nodeCrypto, signer: createPemSigner(keyPem), headerSize: 0x200, padHeader: true, version: '1.0.0' }));
+    writeFileSync(img, await signImage(seededBytes(IMAGE_PAYLOAD_BYTES, 0x9e3779b9), { crypto: nodeCrypto, signer: createPemSigner(keyPem), headerSize: 0x200, padHeader: true, version: '1.0.0' }));
     const node = ['-e', '0'];
     const verify = [BIN, 'image', 'verify', '-k', key, img];
     const info = [BIN, 'image', 'info', img];

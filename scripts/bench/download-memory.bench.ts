@@ -44,6 +44,7 @@ import { startUpdateServer, type UpdateServer } from '../../src/server/update-se
 import { download, type DownloadResult } from '../../src/transport/download/downloader.ts';
 import type { DownloadFile, DownloadSink } from '../../src/transport/download/sink.ts';
 import type { BenchFigure } from './summary.ts';
+import { seededBytes } from '../../src/hal/prng.ts';
 
 const KIB = 1024;
 const MIB = 1024 * KIB;
@@ -75,9 +76,8 @@ const BASELINE_GC_PASSES = 10;
 const MEASURED_ROUNDS = 2;
 /** First sec_tag of the roots written to the modem (one tag per root). */
 const SEC_TAG_FIRST = 3001;
+/** Seed of the generated payload (src/hal/prng.ts). */
 const PAYLOAD_SEED = 0x2468ace1;
-const LCG_MULTIPLIER = 1103515245;
-const LCG_INCREMENT = 12345;
 const MS_PER_S = 1000;
 
 /** What the server child tells the bench, as one JSON line on stdout. */
@@ -115,16 +115,6 @@ interface RunMemory {
   result: DownloadResult;
 }
 
-function payload(n: number): Uint8Array {
-  const out = new Uint8Array(n);
-  let x = PAYLOAD_SEED;
-  for (let i = 0; i < n; i++) {
-    x = (x * LCG_MULTIPLIER + LCG_INCREMENT) >>> 0;
-    out[i] = x >>> 24;
-  }
-  return out;
-}
-
 function gc(): void {
   const collect = (globalThis as { gc?: () => void }).gc;
   if (!collect) throw new Error('download-memory: needs node --expose-gc (npm run bench passes it)');
@@ -155,7 +145,7 @@ async function serve(): Promise<void> {
   const servers: UpdateServer[] = [];
   const images: ServedImage[] = [];
   for (const mib of IMAGE_SIZES_MIB) {
-    const image = await signImage(payload(mib * MIB), { crypto: nodeCrypto, signer, headerSize: IMAGE_HEADER_BYTES, padHeader: true, version: IMAGE_VERSION });
+    const image = await signImage(seededBytes(mib * MIB, PAYLOAD_SEED), { crypto: nodeCrypto, signer, headerSize: IMAGE_HEADER_BYTES, padHeader: true, version: IMAGE_VERSION });
     const server = await startUpdateServer({ image, version: IMAGE_VERSION });
     servers.push(server);
     images.push({ mib, url: server.imageUrl, bytes: image.length, hosts: server.hosts });

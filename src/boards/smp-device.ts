@@ -9,7 +9,7 @@
 import { seededBytes } from '../hal/prng.ts';
 import type { Clock } from '../hal/clock.ts';
 import type { Crypto } from '../hal/crypto.ts';
-import { FLASH_AREA_PRIMARY, FLASH_AREA_SECONDARY, type FlashArea } from '../hal/flash.ts';
+import { FLASH_AREA_PRIMARY, FLASH_AREA_SECONDARY, flashAreaView, type FlashArea } from '../hal/flash.ts';
 import { silentLog, type Log } from '../hal/log.ts';
 import { SimFlash } from '../hal/sim/flash.ts';
 import { NRF52833_PROFILE, NRF_FLASH_ERASED_VALUE, NRF_FLASH_PAGE_BYTES, NRF_FLASH_WRITE_ALIGN_BYTES, type BoardProfile } from '../hal/sim/profiles.ts';
@@ -37,14 +37,7 @@ export interface SimFlashTiming {
 export function timedFlashArea(area: FlashArea, timing: SimFlashTiming): FlashArea {
   const writeUs = timing.writeUsPerWord ?? NRF52_FLASH_WRITE_US_PER_WORD;
   const eraseMs = timing.eraseMsPerPage ?? NRF52_FLASH_ERASE_MS_PER_PAGE;
-  return {
-    label: area.label,
-    deviceOffset: area.deviceOffset,
-    size: area.size,
-    eraseBlockBytes: area.eraseBlockBytes,
-    writeAlignBytes: area.writeAlignBytes,
-    erasedValue: area.erasedValue,
-    read: (offset, length) => area.read(offset, length),
+  return flashAreaView(area, {
     async write(offset, bytes) {
       await area.write(offset, bytes);
       await timing.clock.sleep((Math.ceil(bytes.length / NRF52_FLASH_WORD_BYTES) * writeUs) / US_PER_MS);
@@ -53,7 +46,7 @@ export function timedFlashArea(area: FlashArea, timing: SimFlashTiming): FlashAr
       await area.erase(offset, length);
       await timing.clock.sleep((length / area.eraseBlockBytes) * eraseMs);
     },
-  };
+  });
 }
 
 /** Image 1's slots on a multi-image board (Zephyr's slot2_partition / slot3_partition). */

@@ -44,6 +44,25 @@ export interface FlashMap {
   open(label: string): FlashArea;
 }
 
+/**
+ * A view of `area` (same label, offset and geometry) whose operations are `area`'s unless `overrides`
+ * replaces them: how a layer that adds something to reads, writes or erases (timing, decryption) wraps a
+ * flash area without restating its geometry.
+ */
+export function flashAreaView(area: FlashArea, overrides: Partial<Pick<FlashArea, 'read' | 'write' | 'erase'>>): FlashArea {
+  return {
+    label: area.label,
+    deviceOffset: area.deviceOffset,
+    size: area.size,
+    eraseBlockBytes: area.eraseBlockBytes,
+    writeAlignBytes: area.writeAlignBytes,
+    erasedValue: area.erasedValue,
+    read: overrides.read ?? ((offset, length) => area.read(offset, length)),
+    write: overrides.write ?? ((offset, bytes) => area.write(offset, bytes)),
+    erase: overrides.erase ?? ((offset, length) => area.erase(offset, length)),
+  };
+}
+
 export function alignUp(value: number, align: number): number {
   return Math.ceil(value / align) * align;
 }

@@ -8,7 +8,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { bytesEqual } from '../../src/hal/bytes.ts';
-import { run } from '../../src/cli/commands/download.ts';
+import { downloadCli } from './download-captured.ts';
 import { sharedTestPki } from '../../src/server/pki.ts';
 import { startUpdateServer } from '../../src/server/update-server.ts';
 import { rangeAnswer, startHostileServer } from '../transport/hostile-server.ts';
@@ -16,19 +16,7 @@ import { rangeAnswer, startHostileServer } from '../transport/hostile-server.ts'
 const IMAGE = Uint8Array.from({ length: 30_000 }, (_, i) => (i * 13 + 5) & 0xff);
 let dir: string;
 
-async function cli(argv: string[]): Promise<{ code: number; out: string[] }> {
-  const out: string[] = [];
-  const log = console.log;
-  const err = console.error;
-  console.log = (...a: unknown[]) => void out.push(a.join(' '));
-  console.error = (...a: unknown[]) => void out.push(a.join(' '));
-  try {
-    return { code: await run(argv), out };
-  } finally {
-    console.log = log;
-    console.error = err;
-  }
-}
+const cli = downloadCli;
 
 test.before(() => {
   dir = mkdtempSync(join(tmpdir(), 'fotakit-dlh-'));

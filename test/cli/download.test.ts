@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { bytesEqual } from '../../src/hal/bytes.ts';
 import { MODEM_TLS_MAX_RECORD_BYTES } from '../../src/hal/net.ts';
-import { run } from '../../src/cli/commands/download.ts';
+import { downloadCli } from './download-captured.ts';
 import { startUpdateServer, type UpdateServer } from '../../src/server/update-server.ts';
 
 /** The built command (npm run build). */
@@ -19,20 +19,7 @@ let server: UpdateServer;
 let dir: string;
 let roots: string;
 
-/** Runs the command, returning its exit code and what it printed on stdout. */
-async function cli(argv: string[]): Promise<{ code: number; out: string[] }> {
-  const out: string[] = [];
-  const log = console.log;
-  const err = console.error;
-  console.log = (...a: unknown[]) => void out.push(a.join(' '));
-  console.error = (...a: unknown[]) => void out.push(a.join(' '));
-  try {
-    return { code: await run(argv), out };
-  } finally {
-    console.log = log;
-    console.error = err;
-  }
-}
+const cli = downloadCli;
 
 test.before(async () => {
   server = await startUpdateServer({ image: IMAGE, version: '2.0.0' });

@@ -194,16 +194,19 @@ export const KEYGEN: CommandSpec = {
   positionals: { min: 0, max: 0, names: 'no arguments' },
 };
 
+/** What getpub and getpubhash take: a key in, an encoding, where to write, a symbol suffix. */
+const KEY_EXPORT_OPTIONS: CommandSpec['options'] = {
+  key: { type: 'string', short: 'k' },
+  encoding: { type: 'string', short: 'e' },
+  output: { type: 'string', short: 'o' },
+  'name-suffix': { type: 'string' },
+  ...PASSPHRASE_OPTION,
+};
+
 export const GETPUB: CommandSpec = {
   usage: 'fotakit image getpub -k FILE [-e pem|raw|lang-c|lang-rust] [-o FILE]',
   summary: 'Prints the public key as MCUboot embeds it: PEM, raw DER, a C array (default, like imgtool) or a Rust slice.',
-  options: {
-    key: { type: 'string', short: 'k' },
-    encoding: { type: 'string', short: 'e' },
-    output: { type: 'string', short: 'o' },
-    'name-suffix': { type: 'string' },
-    ...PASSPHRASE_OPTION,
-  },
+  options: KEY_EXPORT_OPTIONS,
   help: {
     key: 'key file (PEM)',
     encoding: 'pem, raw (DER bytes), lang-c (or c) or lang-rust',
@@ -217,13 +220,7 @@ export const GETPUB: CommandSpec = {
 export const GETPUBHASH: CommandSpec = {
   usage: 'fotakit image getpubhash -k FILE [-e lang-c|raw] [-o FILE]',
   summary: 'Prints the SHA-256 of the public key (as MCUboot embeds it), like imgtool getpubhash.',
-  options: {
-    key: { type: 'string', short: 'k' },
-    encoding: { type: 'string', short: 'e' },
-    output: { type: 'string', short: 'o' },
-    'name-suffix': { type: 'string' },
-    ...PASSPHRASE_OPTION,
-  },
+  options: KEY_EXPORT_OPTIONS,
   help: { key: 'key file (PEM)', encoding: 'lang-c (default) or raw', output: 'write to this file instead of stdout', 'name-suffix': 'appended to the C symbol names', ...PASSPHRASE_HELP },
   positionals: { min: 0, max: 0, names: 'no arguments' },
 };

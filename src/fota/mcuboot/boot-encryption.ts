@@ -8,7 +8,7 @@
  * Spec: MCUboot docs/encrypted_images.md, bootutil loader.c boot_copy_region, encrypted.c.
  */
 import type { EncryptionCrypto } from '../../hal/crypto.ts';
-import type { FlashArea } from '../../hal/flash.ts';
+import { flashAreaView, type FlashArea } from '../../hal/flash.ts';
 import { IMAGE_HEADER_SIZE, IMAGE_TLV_ENC_RSA2048, IMAGE_TLV_ENC_X25519_SHA512, IMAGE_TLV_INFO_SIZE } from './constants.ts';
 import { ENC_BLOCK_BYTES, encryptedKeyBytes, unwrapImageKey, type ImageDecryptionKey } from './encryption.ts';
 import { ImageError } from './errors.ts';
@@ -105,15 +105,5 @@ export async function loadSlotCipher(o: BootEncryptionOptions, area: FlashArea):
 
 /** A view of `area` whose reads come back decrypted with `c` (for validating the secondary in place). */
 export function decryptingArea(crypto: EncryptionCrypto, area: FlashArea, c: SlotCipher): FlashArea {
-  return {
-    label: area.label,
-    deviceOffset: area.deviceOffset,
-    size: area.size,
-    eraseBlockBytes: area.eraseBlockBytes,
-    writeAlignBytes: area.writeAlignBytes,
-    erasedValue: area.erasedValue,
-    read: async (off: number, len: number) => cryptChunk(crypto, c, off, await area.read(off, len)),
-    write: (off: number, bytes: Uint8Array) => area.write(off, bytes),
-    erase: (off: number, len: number) => area.erase(off, len),
-  };
+  return flashAreaView(area, { read: async (off, len) => cryptChunk(crypto, c, off, await area.read(off, len)) });
 }
