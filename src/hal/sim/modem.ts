@@ -237,6 +237,7 @@ class SimSocketImpl implements SimSocket {
   private readonly chunks: Uint8Array[] = [];
   private ended = false;
   private error: NetError | undefined;
+  private endError: NetError | undefined;
   private readonly waiters = new Set<() => void>();
   private closed = false;
   private app: net.Socket | Duplex | undefined;
@@ -267,15 +268,9 @@ class SimSocketImpl implements SimSocket {
       this.chunks.push(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.length));
       this.wake();
     });
-    app.on('end', () => {
-      this.ended = true;
-      this.wake();
-    });
+    app.on('end', () => this.streamEnded());
     app.on('error', (e) => this.fail(e instanceof NetError ? e : tcpError('socket.recv', e, 'connection failed')));
-    app.on('close', () => {
-      this.ended = true;
-      this.wake();
-    });
+    app.on('close', () => this.streamEnded());
     // A server that closes right after the handshake: its end can come before this socket exists (the
     // stream ended or closed while connect() was resolving). End-of-stream is never lost.
     if (app.readableEnded || app.destroyed) {
@@ -286,7 +281,23 @@ class SimSocketImpl implements SimSocket {
 
   /** Keeps the first error; recv reports it once the bytes before it are taken. */
   fail(e: NetError): void {
-    if (!this.error && !this.ended) this.error = e;
+    if (!this.error && !this.ended) this.error = this.endError ?? e;
+    this.wake();
+  }
+
+  /**
+   * The connection fails with `e` where its stream ends: the wire has been cut after the last good
+   * record, so every byte TLS decrypts before its end is handed up first, however long that takes.
+   */
+  failAtEnd(e: NetError): void {
+    this.endError ??= e;
+  }
+
+  private streamEnded(): void {
+    if (this.endError) {
+      this.fail(this.endError);
+      this.teardown();
+    } else this.ended = true;
     this.wake();
   }
 
@@ -592,6 +603,11 @@ class SimModemImpl implements SimModem {
         // Stop the wire now; let TLS decrypt and hand up the records before this one, then fail.
         rawSocket.destroy();
         down.close();
+        if (sock) {
+          sock.failAtEnd(e);
+          wire.push(null);
+          return;
+        }
         setImmediate(() =>
           after(clock, 0, () => {
             failWith(e);

@@ -302,6 +302,7 @@ class RangeDownload {
     this.inflight = [];
     let next = this.offset;
     let answered = 0;
+    let sendFailed = false;
     try {
       for (;;) {
         // Pipelined from the first request on (conservative ranges until a head is seen): waiting for
@@ -312,9 +313,17 @@ class RangeDownload {
           const validator = this.probeWithoutIfRange ? undefined : ifRangeValidator(this.etag, this.lastModified);
           const headers = this.client.requestHeaders([...(this.o.headers ?? []), ['Range', `bytes=${plan.first}-${plan.last}`]]);
           if (validator !== undefined) headers.push(['If-Range', validator]);
+          try {
+            await conn.send({ method: 'GET', url: this.url, headers });
+          } catch (e) {
+            // The answers to what was sent before may still be readable; the failure shows again,
+            // in order, where the stream breaks.
+            if (this.inflight.length === 0) throw e;
+            sendFailed = true;
+            break;
+          }
           this.inflight.push({ ...plan, ifRange: validator !== undefined });
           this.requests++;
-          await conn.send({ method: 'GET', url: this.url, headers });
           next = plan.last + 1;
         }
         if (this.inflight.length === 0) break;
@@ -332,7 +341,7 @@ class RangeDownload {
           return;
         }
         if (this.complete) break;
-        if (!conn.reusable) {
+        if (!conn.reusable && !sendFailed) {
           // The server closes after answering (Connection: close): what it did not answer was sent for
           // nothing; from now on no connection carries more than it answers.
           if (this.inflight.length > 0) this.pipeline.serverClosed(answered, true);

@@ -50,6 +50,8 @@ export class HttpConnection {
   private deadline = Infinity;
   private eof = false;
   private broken = false;
+  /** A send failed: no more requests on this connection, but earlier answers may still be read. */
+  private writeFailed = false;
   private closedByPeer = false;
   private socketClosed = false;
   private requestsSent = 0;
@@ -79,20 +81,24 @@ export class HttpConnection {
 
   /** True while another request may be written: no failure, no Connection: close, peer still there. */
   get reusable(): boolean {
-    return !this.broken && !this.closedByPeer && !this.eof;
+    return !this.broken && !this.closedByPeer && !this.eof && !this.writeFailed;
   }
 
   async send(req: HttpRequest): Promise<void> {
     if (!this.reusable) throw new NetError('ENOTCONN', 'http.send: connection no longer usable');
     const bytes = encodeRequest(req);
     this.sentMethods.push(req.method.toUpperCase());
-    this.requestsSent++;
     try {
       await this.socket.send(bytes);
     } catch (e) {
-      await this.fail();
+      // Answers to the requests written before may still be readable (a socket fails its sends as soon
+      // as its receive side breaks, with good bytes still buffered): keep reading them, write no more.
+      this.sentMethods.pop();
+      this.writeFailed = true;
+      if (this.sentMethods.length === 0) await this.fail();
       throw e;
     }
+    this.requestsSent++;
   }
 
   /**

@@ -279,6 +279,28 @@ test('a file changed between runs answers 200 to If-Range: the sink is reset and
   assert.is(r.etag, '"v2"');
 });
 
+test('a file replaced mid-download with answers pipelined: the whole-file 200 breaks the socket, the answers before it still count', async () => {
+  // The refused record fails the socket's sends at once while good answers are still buffered: they are
+  // read, the refusal is met in order (at the 200, an answer to If-Range), and the new file is fetched.
+  const cdn = new MemoryCdn(testFile(SIZE, 1), { answerOnSend: true });
+  const sink = new MemorySink();
+  const next = testFile(SIZE, 2);
+  let changed = false;
+  const r = await download(opts(cdn, sink, {
+    onProgress: (p) => {
+      // After the first answer: the next requests still in flight were sent before any head, so they
+      // carry no If-Range and are answered by the old file's 206s.
+      if (!changed) {
+        changed = true;
+        cdn.change(next);
+      }
+    },
+  }));
+  assert.ok(bytesEqual(sink.bytes(), next));
+  assert.is(r.restarts, 1);
+  assert.is(r.etag, '"v2"');
+});
+
 test('a file that keeps changing ends in DOWNLOAD_FILE_UNSTABLE', async () => {
   const cdn = new MemoryCdn(testFile(SIZE));
   const sink = new MemorySink();

@@ -30,6 +30,11 @@ export interface CdnFaults {
   silentRecordSize?: boolean;
   /** Body records of at most this many bytes (default: head and body in one record). */
   recordPlaintextBytes?: number;
+  /**
+   * Answers reach the socket as each request is written, not a turn later (a fast server): a refused
+   * record can break the socket while earlier answers are still unread.
+   */
+  answerOnSend?: boolean;
 }
 
 export class MemoryCdn {
@@ -78,6 +83,13 @@ export class MemoryCdn {
             break;
           }
           out.push(...r);
+        }
+        if (this.faults.answerOnSend && !this.faults.coalesce) {
+          const recs = out;
+          out = [];
+          for (const rec of recs) sock.deliver(rec);
+          if (dropped) sock.fail(new NetError('ECONNRESET', 'recv: connection reset by peer'));
+          return;
         }
         if (flushing) return;
         flushing = true;

@@ -129,4 +129,38 @@ test('no first byte before the per-response first-byte deadline: HTTP_RESPONSE_T
   assert.is(conn.reusable, false);
 });
 
+
+test('a failed send stops writing but keeps the answers already buffered readable; the failure comes after them', async () => {
+  const sock = new MemorySocket();
+  const conn = new HttpConnection(sock, { clock: realClock });
+  await conn.send({ method: 'GET', url, headers: [['Range', 'bytes=0-2']] });
+  sock.deliver('HTTP/1.1 206 P\r\nContent-Length: 3\r\n\r\nabc');
+  sock.fail(new NetError('EMSGSIZE', 'recv: record over the limit', { recordBytes: 16413 }));
+  try {
+    await conn.send({ method: 'GET', url, headers: [['Range', 'bytes=3-5']] });
+    assert.unreachable();
+  } catch (e) {
+    assert.is((e as NetError).code, 'EMSGSIZE');
+  }
+  assert.is(conn.reusable, false);
+  assert.is(conn.inFlight, 1, 'the failed request is not outstanding');
+  assert.is(conn.requests, 1);
+  assert.is((await conn.readHead()).status, 206);
+  assert.is(await body(conn), 'abc');
+  assert.is(sock.closed, false);
+});
+
+test('a failed send with nothing outstanding closes the socket', async () => {
+  const sock = new MemorySocket();
+  const conn = new HttpConnection(sock, { clock: realClock });
+  sock.fail(new NetError('ECONNRESET', 'reset'));
+  try {
+    await conn.send({ method: 'GET', url });
+    assert.unreachable();
+  } catch (e) {
+    assert.is((e as NetError).code, 'ECONNRESET');
+  }
+  assert.is(sock.closed, true);
+});
+
 test.run();
