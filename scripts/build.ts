@@ -1,8 +1,9 @@
 /**
  * Builds fotakit with esbuild:
- * - dist/fotakit.js: the CLI for Node (bin/fotakit.js loads it), split: each command group (and the code
+ * - dist/fotakit.js: the CLI for Node (bin/fotakit.cjs loads it), split: each command group (and the code
  *   groups share) is its own chunk in dist/chunks/, loaded by a dynamic import only when the group runs,
- *   so `fotakit image verify` starts without loading X.509, serialport or the update server;
+ *   so no group loads X.509, serialport or the update server unless it uses them;
+ * - dist/fotakit-image.cjs: `fotakit image …` alone as CommonJS, which starts faster (no ES module loader);
  * - dist/core.neutral.js: the portable core for `platform: neutral`; any import of a Node builtin
  *   fails the build, which is how CI proves the core stays portable;
  * - dist/fotakit.browser.js: the core plus browser transports (Web Serial, Web Bluetooth) for web pages.
@@ -40,6 +41,20 @@ await build({
   logLevel: 'warning',
 });
 
+// `fotakit image …` on its own, as CommonJS (bin/fotakit.cjs picks it; src/cli/image-main.ts says why). The
+// group's packages are pure JavaScript (noble, nrf-intel-hex) and bundled: a CommonJS file cannot
+// require the ES-module-only noble packages.
+await build({
+  entryPoints: { 'fotakit-image': 'src/cli/image-main.ts' },
+  bundle: true,
+  platform: 'node',
+  format: 'cjs',
+  target: 'node20',
+  outExtension: { '.js': '.cjs' },
+  outdir: 'dist',
+  logLevel: 'warning',
+});
+
 await build({
   entryPoints: ['src/core.ts'],
   bundle: true,
@@ -68,4 +83,4 @@ if (existsSync('src/browser.ts')) {
 // needs neither esbuild nor the sources at run time.
 const { deviceBundle, DEVICE_BUNDLE_FILE } = await import('../src/engine/host/bundle.ts');
 writeFileSync(`dist/${DEVICE_BUNDLE_FILE}`, (await deviceBundle()).code);
-console.log('build: dist/fotakit.js, dist/core.neutral.js' + (existsSync('src/browser.ts') ? ', dist/fotakit.browser.js' : '') + `, dist/${DEVICE_BUNDLE_FILE}`);
+console.log('build: dist/fotakit.js, dist/fotakit-image.cjs, dist/core.neutral.js' + (existsSync('src/browser.ts') ? ', dist/fotakit.browser.js' : '') + `, dist/${DEVICE_BUNDLE_FILE}`);

@@ -2,8 +2,9 @@
  * How fast the built CLI starts: whole-process wall time of `fotakit image verify -k KEY IMG` (an 8 MiB
  * ed25519-signed image, made here) and `fotakit image info IMG`, each against `node -e 0` measured in
  * the same run, interleaved (node, verify, info, node, ...) so a busy machine slows all three alike.
- * The figure is the median of the per-round ratios. Goal: both <= 1.5x node (the CLI loads only the
- * `image` group's chunk: no X.509, serialport or server). Needs `npm run build` (dist/fotakit.js).
+ * The figure is the median of the per-round ratios. Goal: both <= 1.5x node (the image group starts
+ * from its own CommonJS bundle: no ES module loader, no X.509, serialport or server). Needs
+ * `npm run build` (dist/fotakit-image.cjs).
  * Prints `cli-startup: image-verify X× node, info Y× node`.
  */
 import { spawnSync } from 'node:child_process';
@@ -25,8 +26,8 @@ const ROUNDS = 21;
 const WARMUP_ROUNDS = 2;
 const RATIO_GOAL = 1.5;
 
-const BIN = fileURLToPath(new URL('../../bin/fotakit.js', import.meta.url));
-const BUNDLE = fileURLToPath(new URL('../../dist/fotakit.js', import.meta.url));
+const BIN = fileURLToPath(new URL('../../bin/fotakit.cjs', import.meta.url));
+const BUNDLE = fileURLToPath(new URL('../../dist/fotakit-image.cjs', import.meta.url));
 
 /** Wall time of one whole process, in ms; throws when it does not exit 0. */
 function wallMs(args: string[]): number {
@@ -38,7 +39,7 @@ function wallMs(args: string[]): number {
 }
 
 export async function run(): Promise<BenchFigure[]> {
-  if (!existsSync(BUNDLE)) throw new Error('cli-startup: dist/fotakit.js is missing; run `npm run build` first');
+  if (!existsSync(BUNDLE)) throw new Error('cli-startup: dist/fotakit-image.cjs is missing; run `npm run build` first');
   const dir = mkdtempSync(join(tmpdir(), 'fotakit-cli-startup-'));
   try {
     const keyPem = generateImageKeyPem('ed25519');

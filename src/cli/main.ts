@@ -2,18 +2,18 @@
  * The `fotakit` command: `fotakit <group> [command] [options]`. Each group lives in
  * src/cli/commands/<group>.ts, exports `run(argv)` resolving to the exit status, and is loaded only
  * when asked for (a dynamic import per group: `image verify` never loads X.509, serialport or the
- * server; the build splits the bundle so each group's code is its own chunk).
+ * server; the build splits the bundle so each group's code is its own chunk). `fotakit image` starts
+ * from its own CommonJS bundle instead (src/cli/image-main.ts, chosen by bin/fotakit.cjs).
  * Exit statuses: one table, src/cli/exit-codes.ts (0 ok, 1 negative verdict or failed operation,
  * 2 usage or input error, 3 internal error).
  */
 import { UsageError } from '../hal/errors.ts';
 import { closestFlag } from './flags.ts';
 import { EXIT_OK, EXIT_USAGE, reportError } from './args.ts';
-
-type Group = { run: (argv: string[]) => Promise<number> };
+import { quietOnEpipe, runGroup, type CommandGroup } from './run-group.ts';
 
 /** Each group: what it does, and how to load it. */
-const GROUPS: Record<string, { what: string; load: () => Promise<Group> }> = {
+const GROUPS: Record<string, { what: string; load: () => Promise<CommandGroup> }> = {
   image: { what: 'MCUboot images: sign, verify, info, keygen, getpub (imgtool-compatible)', load: () => import('./commands/image.ts') },
   sim: { what: 'a full FOTA on a simulated board against the local update server (the main job)', load: () => import('./commands/sim.ts') },
   serve: { what: 'the local update server: release API + CDN with a test PKI and fault injection', load: () => import('./commands/serve.ts') },
@@ -29,17 +29,6 @@ function usage(): string {
   const lines = ['usage: fotakit <group> [command] [options]   (--help on any of them)', '', 'groups:'];
   for (const [g, d] of Object.entries(GROUPS)) lines.push(`  ${g.padEnd(10)} ${d.what}`);
   return lines.join('\n');
-}
-
-/**
- * A reader that stops reading (`fotakit sim | head -3`) is not an error: end quietly on EPIPE rather
- * than crash on an unhandled 'error' event.
- */
-function quietOnEpipe(stream: NodeJS.WriteStream): void {
-  stream.on('error', (e: NodeJS.ErrnoException) => {
-    if (e.code === 'EPIPE') process.exit(process.exitCode ?? EXIT_OK);
-    process.exit(reportError(e, false));
-  });
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -63,12 +52,7 @@ async function main(argv: string[]): Promise<number> {
     });
     return reportError(e, json);
   }
-  try {
-    const mod = await entry.load();
-    return await mod.run(rest);
-  } catch (e) {
-    return reportError(e, json);
-  }
+  return runGroup(entry.load, rest, json);
 }
 
 quietOnEpipe(process.stdout);

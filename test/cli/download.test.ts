@@ -11,7 +11,7 @@ import { downloadCli } from './download-captured.ts';
 import { startUpdateServer, type UpdateServer } from '../../src/server/update-server.ts';
 
 /** The built command (npm run build). */
-const BIN = fileURLToPath(new URL('../../bin/fotakit.js', import.meta.url));
+const BIN = fileURLToPath(new URL('../../bin/fotakit.cjs', import.meta.url));
 /** How often the resume test looks at OUT.part while the first run downloads. */
 const POLL_MS = 20;
 const IMAGE = Uint8Array.from({ length: 60_000 }, (_, i) => (i * 31 + 7) & 0xff);

@@ -1,5 +1,5 @@
 /**
- * The built `fotakit` command as a user meets it (bin/fotakit.js → dist/, so `npm run build` first, as
+ * The built `fotakit` command as a user meets it (bin/fotakit.cjs → dist/, so `npm run build` first, as
  * `npm test` does): the exit status of each outcome, command by command, and the errors users hit, each
  * typed, in text and in --json, with no stack trace and no doubled "fotakit: fotakit".
  */
@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const BIN = fileURLToPath(new URL('../../bin/fotakit.js', import.meta.url));
+const BIN = fileURLToPath(new URL('../../bin/fotakit.cjs', import.meta.url));
 let dir: string;
 
 interface Ran {
@@ -131,6 +131,28 @@ test('fotakit sim | head -3 ends quietly (EPIPE is not a crash)', async () => {
   const status = await new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
   assert.is(stderr, '');
   assert.is(status, 0);
+});
+
+test('fotakit image info | head -1 ends quietly too (the image group starts from its CommonJS bundle)', async () => {
+  const child = spawn(process.execPath, [BIN, 'image', 'info', 'app.img'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+  await new Promise<void>((done) => child.stdout!.once('data', () => {
+    child.stdout!.destroy();
+    done();
+  }));
+  const status = await new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+  assert.is(stderr, '');
+  assert.is(status, 0);
+});
+
+test('the image group answers the same through the CommonJS start as through the ES module build', () => {
+  const viaEsm = (...args: string[]) => spawnSync(process.execPath, [fileURLToPath(new URL('../../dist/fotakit.js', import.meta.url)), ...args], { cwd: dir, encoding: 'utf8' });
+  for (const args of [['image', 'info', 'app.img'], ['image', 'verify', '-k', 'key.pem', 'app.img', '--json'], ['image', 'verify', 'missing.img', '--json'], ['image', 'nosuch']]) {
+    const a = fotakit(...args);
+    const b = viaEsm(...args);
+    assert.equal([a.status, a.stdout, a.stderr], [b.status, b.stdout, b.stderr], args.join(' '));
+  }
 });
 
 test("emulate's hint names the whole hil command, --server included", () => {

@@ -1,7 +1,7 @@
 /**
  * The README's hardware-in-the-loop walk-through runs as written: the block between the
  * `<!-- readme-hil: begin -->` and `<!-- readme-hil: end -->` markers is read from README.md and run line
- * by line in an empty folder, `npx fotakit` being the bin it resolves to (bin/fotakit.js, built by
+ * by line in an empty folder, `npx fotakit` being the bin it resolves to (bin/fotakit.cjs, built by
  * `npm run build`), `serve` and `emulate` kept running in the background as the README says (real
  * pseudo-terminals through socat), every other line run to its end and required to exit 0.
  */
@@ -15,7 +15,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 
 const README = fileURLToPath(new URL('../../README.md', import.meta.url));
-const BIN = fileURLToPath(new URL('../../bin/fotakit.js', import.meta.url));
+const BIN = fileURLToPath(new URL('../../bin/fotakit.cjs', import.meta.url));
 const NPX_FOTAKIT = 'npx fotakit ';
 /** Commands that run until Ctrl-C: started in the background, ready at their first line of output. */
 const LONG_RUNNING = new Set(['serve', 'emulate']);

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const BIN = fileURLToPath(new URL('../../bin/fotakit.js', import.meta.url));
+const BIN = fileURLToPath(new URL('../../bin/fotakit.cjs', import.meta.url));
 
 function sim(args: string[]) {
   const r = spawnSync(process.execPath, [BIN, 'sim', ...args], { encoding: 'utf8' });

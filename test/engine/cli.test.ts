@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
-const BIN = fileURLToPath(new URL('../../bin/fotakit.js', import.meta.url));
+const BIN = fileURLToPath(new URL('../../bin/fotakit.cjs', import.meta.url));
 const PREBUILT = fileURLToPath(new URL('../../dist/device-bundle.js', import.meta.url));
 
 async function usageMessage(argv: string[]): Promise<string | undefined> {
