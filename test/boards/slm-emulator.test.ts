@@ -14,17 +14,33 @@ function wire(dialect: SlmDialect, initialCfun = 1) {
   const modem = createSimModem();
   const emulator = new SlmEmulator({ port: b, modem, dialect, initialCfun });
   let out = '';
-  a.onData((bytes) => (out += String.fromCharCode(...bytes)));
+  let arrived: (() => void) | undefined;
+  a.onData((bytes) => {
+    out += String.fromCharCode(...bytes);
+    arrived?.();
+  });
+  const finals = (): number => (out.match(/(?<=^|\n)(OK|ERROR|\+CME ERROR: \d+)\r\n/g) ?? []).length;
   return {
     emulator,
     /** Sends raw text and resolves with everything answered once `count` final results arrived. */
     async send(text: string, count = 1): Promise<string> {
       out = '';
       await a.write(Uint8Array.from(text, (c) => c.charCodeAt(0) & 0xff));
-      const t0 = Date.now();
-      while ((out.match(/(?<=^|\n)(OK|ERROR|\+CME ERROR: \d+)\r\n/g) ?? []).length < count) {
-        if (Date.now() - t0 > 2000) throw new Error(`no reply to ${JSON.stringify(text.slice(0, 40))}: ${JSON.stringify(out)}`);
-        await new Promise((r) => setTimeout(r, 2));
+      // Woken by each reply, not polled against a deadline: only a missing reply fails, after a
+      // generous hang guard (a loaded machine may be slow; the emulator's replies are not timed).
+      let hung = false;
+      const guard = setTimeout(() => {
+        hung = true;
+        arrived?.();
+      }, 30_000);
+      try {
+        while (finals() < count) {
+          await new Promise<void>((r) => (arrived = r));
+          if (hung && finals() < count) throw new Error(`no reply to ${JSON.stringify(text.slice(0, 40))}: ${JSON.stringify(out)}`);
+        }
+      } finally {
+        arrived = undefined;
+        clearTimeout(guard);
       }
       return out;
     },

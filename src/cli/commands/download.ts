@@ -3,8 +3,8 @@
  * the range downloader over the simulated nRF9160 modem (real TLS through the record gate, optional
  * link shaping) to any HTTPS host. Each root certificate from the --ca files goes under its own
  * sec_tag, as the modem stores them; names resolve through DNS unless --resolve maps them.
- * Human output: a progress line. `--json`: one summary line (bytes, requests, retries, maxRecordBytes,
- * seconds, ...). Exit 0 when OUT holds the whole file; otherwise the status of the error's code
+ * Human output: the CLI's progress bar on a terminal (src/cli/progress.ts), then a summary line.
+ * `--json`: one summary line (bytes, requests, retries, maxRecordBytes, seconds, ...). Exit 0 when OUT holds the whole file; otherwise the status of the error's code
  * (src/cli/exit-codes.ts: 1 when the download failed or gave up, 2 on usage errors).
  * Nothing a user owns is lost: the bytes go to OUT.part with a resume record beside it (OUT.part.json:
  * URL, validator, size, offset), OUT is replaced only when the file is complete, and a rerun with the
@@ -17,7 +17,7 @@ import { isFotaError, NetError, UsageError } from '../../hal/errors.ts';
 import { CREDENTIAL_TYPE, MODEM_TLS_MAX_RECORD_BYTES, type Socket } from '../../hal/net.ts';
 import { resolveLink, type LinkProfileName } from '../../hal/sim/link.ts';
 import { createSimModem } from '../../hal/sim/modem.ts';
-import { download, type DownloadProgress } from '../../transport/download/downloader.ts';
+import { download } from '../../transport/download/downloader.ts';
 import { DownloadError } from '../../transport/download/errors.ts';
 import { DOWNLOAD_PIPELINE_DEPTH_DEFAULT, DOWNLOAD_PIPELINE_DEPTH_MAX } from '../../transport/download/policy.ts';
 import { PIPELINE_OFF_REASON_TEXT } from '../../transport/download/pipeline-control.ts';
@@ -27,6 +27,7 @@ import { readCandidates } from '../cert-files.ts';
 import { EXIT_OK, helpText, parseCommand, parseInteger, reportError, stringList, stringValue, type CommandSpec } from '../args.ts';
 import { checkOutputPath, JsonFileSettings, refuseSamePath } from '../files.ts';
 import { parseResolve } from '../resolve.ts';
+import { ProgressBar } from '../progress.ts';
 
 /** sec_tag of the first --ca certificate; the next ones follow. */
 export const DOWNLOAD_CLI_SEC_TAG_BASE = 4000;
@@ -34,8 +35,6 @@ export const DOWNLOAD_CLI_SEC_TAG_BASE = 4000;
 const DOWNLOAD_CLI_MIN_RECORD_BYTES = 1200;
 /** TLS's own record ceiling (16 KiB plaintext + 2 KiB expansion + 5-byte header). */
 const TLS_RECORD_CEILING_BYTES = 16384 + 2048 + 5;
-/** Progress line redraws at most this often. */
-const PROGRESS_INTERVAL_MS = 200;
 const MS_PER_S = 1000;
 
 export const SPEC: CommandSpec = {
@@ -114,13 +113,6 @@ function withResolveHint(e: unknown, mapped: string[]): unknown {
   });
 }
 
-function progressLine(p: DownloadProgress, t0: number): string {
-  const pct = p.total ? ((100 * p.bytes) / p.total).toFixed(1) : '?';
-  const s = (performance.now() - t0) / MS_PER_S;
-  const kbs = s > 0 ? (p.bytes / 1024 / s).toFixed(1) : '0';
-  return `${p.bytes}/${p.total ?? '?'} bytes (${pct}%)  ${kbs} KiB/s  requests ${p.requests}  retries ${p.retries}  range ${p.rangeBytes}  max record ${p.maxRecordBytes}`;
-}
-
 export async function run(argv: string[]): Promise<number> {
   const p = parseCommand(SPEC, argv);
   if (p.help) {
@@ -168,9 +160,8 @@ export async function run(argv: string[]): Promise<number> {
     const sink = await FileSink.open(part);
     let complete = false;
     const t0 = performance.now();
-    const showProgress = !p.json && p.values.quiet !== true;
-    let lastDraw = 0;
-    const tty = process.stderr.isTTY === true;
+    // The bar ends with the download, a failed one too: no half-drawn bar before the error message.
+    const bar = new ProgressBar({ json: p.json, quiet: p.values.quiet === true });
     try {
       const r = await download({
         url,
@@ -184,14 +175,8 @@ export async function run(argv: string[]): Promise<number> {
         // Response deadlines scale with the link's rate (liveness.ts).
         linkBitsPerS: resolveLink(linkName).downlinkBitsPerS,
         userAgent: 'fotakit-download',
-        onProgress: (pr) => {
-          if (!showProgress || !tty) return;
-          const now = performance.now();
-          if (now - lastDraw < PROGRESS_INTERVAL_MS && pr.bytes !== pr.total) return;
-          lastDraw = now;
-          process.stderr.write(`\r${progressLine(pr, t0)}`);
-        },
-      });
+        onProgress: (pr) => bar.update(pr.bytes, pr.total, `requests ${pr.requests}  retries ${pr.retries}  range ${pr.rangeBytes}  max record ${pr.maxRecordBytes}`),
+      }).finally(() => bar.stop());
       await sink.close();
       // Only a complete file, of exactly the announced size, becomes OUT.
       const got = (await stat(part)).size;
@@ -224,7 +209,6 @@ export async function run(argv: string[]): Promise<number> {
       };
       if (p.json) console.log(JSON.stringify(summary));
       else {
-        if (showProgress && tty) process.stderr.write('\n');
         console.log(
           `downloaded ${r.size} bytes to ${out} in ${seconds.toFixed(2)} s: ${r.requests} requests, ${r.retries} retries, ` +
             `largest TLS record accepted ${r.maxRecordBytes} bytes (limit ${maxRecord})` +

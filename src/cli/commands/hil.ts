@@ -128,6 +128,7 @@ export async function run(argv: string[]): Promise<number> {
     console.log(`fotakit hil: modem ${modemPort} (${dialect}), slot ${slotPort ?? 'simulated nRF9160 slot'}, release API ${server}`);
     console.log(`  root CA candidates: ${candidates.map((c) => `${c.secTag} ${c.name}`).join(', ')}\n`);
   }
+  // The bar ends with the run, a failed one too: no half-drawn bar before an error message.
   const summary = await runHil({
     modemPort,
     modemDialect: dialect as (typeof DIALECTS)[number],
@@ -160,7 +161,7 @@ export async function run(argv: string[]): Promise<number> {
             }
           },
         }),
-  });
+  }).finally(() => view.close());
   if (reportPath !== undefined) {
     writeFileAtomic('--report', reportPath, renderReport(summary.entries, { title: `fotakit hil — ${summary.slot} via the ${summary.dialect} SLM` }));
     if (!p.json) console.log(`report        ${reportPath}`);

@@ -8,7 +8,6 @@
 import { lookup } from 'node:dns/promises';
 import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { SingleBar } from 'cli-progress';
 import { UsageError } from '../../hal/errors.ts';
 import { MODEM_TLS_MAX_RECORD_BYTES } from '../../hal/net.ts';
 import type { LinkProfileName } from '../../hal/sim/link.ts';
@@ -22,6 +21,7 @@ import { checkServerUrl, remoteReleaseApi, runSim, type SimOptions } from '../..
 import { readCandidates } from '../cert-files.ts';
 import { parseResolve } from '../resolve.ts';
 import { checkOutputPath, writeFileAtomic } from '../files.ts';
+import { ProgressBar, type ProgressOptions } from '../progress.ts';
 import { generateImageKeyPem } from '../../boards/image-keys.ts';
 import { ENGINE_NAMES, type EngineName } from '../../engine/host/engine.ts';
 import { engineDeviceApp, type EngineCryptoMode } from '../../engine/host/run-app.ts';
@@ -210,120 +210,113 @@ export function recordText(bytes: number): string {
   return bytes > 0 ? `${bytes} B` : RECORD_SIZE_UNKNOWN_TEXT;
 }
 
-/** Human output: one line per event worth reading, a progress bar while downloading (also used by `fotakit hil`). */
+/**
+ * Human output: one line per event worth reading, the CLI's progress bar (src/cli/progress.ts) while
+ * downloading (also used by `fotakit hil`). Every line printed ends the bar first, so no line follows a
+ * half-drawn bar; the next progress entry draws a new one. `close()` ends it when the run ends or fails.
+ */
 export class HumanView {
-  /** The modem's record limit the progress bar shows the largest record against. */
-  constructor(private readonly recordLimit = MODEM_TLS_MAX_RECORD_BYTES) {}
+  private readonly bar: ProgressBar;
 
-  private bar: SingleBar | undefined;
+  /** `recordLimit`: the modem's record limit the progress bar shows the largest record against. */
+  constructor(private readonly recordLimit = MODEM_TLS_MAX_RECORD_BYTES, progress: ProgressOptions = {}) {
+    this.bar = new ProgressBar(progress);
+  }
+
   private lastState = '';
 
+  /** Ends the progress bar (its line cleared). */
+  close(): void {
+    this.bar.stop();
+  }
+
+  /** Prints a line: the bar ends first, so the line never follows a half-drawn bar. */
+  private log(line: string): void {
+    this.bar.stop();
+    console.log(line);
+  }
+
   entry(e: RunLogEntry): void {
+    if (e.kind === 'progress') {
+      this.bar.update(e.bytes, e.total, `range ${e.rangeBytes} B | largest record ${recordText(e.maxRecordBytes)} (limit ${this.recordLimit} B)`);
+      return;
+    }
     const at = `[${(e.t / MS_PER_S).toFixed(2).padStart(6)}s]`;
     switch (e.kind) {
       case 'power-cut':
         // The bar ends here: the outage is a gap, and the download continues on a new bar after the boot.
-        this.stopBar();
-        console.log(
+        this.log(
           `${at} ⚡ POWER CUT at flash operation ${e.operation}${e.op ? ` (${e.op})` : ''}${e.state ? ` while ${e.state}` : ''}` +
             `${e.bytes !== undefined ? `, ${e.bytes} bytes downloaded` : ''}: the board is off until it boots again`,
         );
         break;
       case 'pipeline':
-        this.stopBar();
         if (e.what === 'off') {
-          console.log(`${at}   pipelining off: ${e.why ?? e.reason ?? 'failures'}${e.stays ? ' (stays off for the rest of the download)' : ' (tried again after good ranges)'}`);
-        } else if (e.what === 'on') console.log(`${at}   pipelining back on after good ranges`);
-        else console.log(`${at}   the server answers ${e.requestsPerConnection} requests per connection: no more are sent on one`);
+          this.log(`${at}   pipelining off: ${e.why ?? e.reason ?? 'failures'}${e.stays ? ' (stays off for the rest of the download)' : ' (tried again after good ranges)'}`);
+        } else if (e.what === 'on') this.log(`${at}   pipelining back on after good ranges`);
+        else this.log(`${at}   the server answers ${e.requestsPerConnection} requests per connection: no more are sent on one`);
         break;
       case 'board-boot':
-        this.stopBar();
-        console.log(`${at} ${e.board ?? 'board'} boots (${e.reason}): MCUboot ${e.swap === 'none' ? 'no swap' : `swap ${e.swap}`} → running ${e.version ?? 'NOTHING'}`);
+        this.log(`${at} ${e.board ?? 'board'} boots (${e.reason}): MCUboot ${e.swap === 'none' ? 'no swap' : `swap ${e.swap}`} → running ${e.version ?? 'NOTHING'}`);
         break;
       case 'upload':
-        console.log(
+        this.log(
           `${at}   pushed ${e.bytes} bytes to ${e.target} in ${e.requests} SMP requests, ${e.ms} ms (${e.ms > 0 ? (e.bytes / e.ms).toFixed(1) : '-'} kB/s)${e.resumedFrom > 0 ? ` (resumed at ${e.resumedFrom})` : ''}${e.match === undefined ? '' : e.match ? ', device hash matches' : ', DEVICE HASH MISMATCH'}`,
         );
         break;
       case 'state':
         if (e.to === 'downloading') this.lastState = e.to;
-        this.stopBar();
-        console.log(`${at} ${e.from} → ${e.to}${e.reason ? `  (${e.reason.code}: ${e.reason.message})` : ''}`);
+        this.log(`${at} ${e.from} → ${e.to}${e.reason ? `  (${e.reason.code}: ${e.reason.message})` : ''}`);
         break;
       case 'check':
-        console.log(`${at}   release API: running ${e.running}, ${e.result}${e.url ? ` ${e.url}` : ''}`);
+        this.log(`${at}   release API: running ${e.running}, ${e.result}${e.url ? ` ${e.url}` : ''}`);
         break;
       case 'probe':
-        console.log(
+        this.log(
           `${at}   ${e.ok ? '✓' : '✗'} ${e.host}  sec_tag ${e.secTag}  ${e.name}  ${e.ok ? 'handshake ok' : e.code}  (${Math.round(e.ms)} ms${e.via === 'remembered' ? ', remembered' : ''})`,
         );
         break;
-      case 'progress':
-        this.progress(e.bytes, e.total, e.rangeBytes, recordText(e.maxRecordBytes));
-        break;
       case 'connection':
         if (e.what === 'reconnect') {
-          this.stopBar();
-          console.log(`${at}   reconnect${e.code ? ` after ${e.code}` : ''}, resuming`);
+          this.log(`${at}   reconnect${e.code ? ` after ${e.code}` : ''}, resuming`);
         }
         break;
       case 'download':
-        this.stopBar();
-        console.log(
+        this.log(
           `${at}   downloaded ${e.bytes} bytes${e.resumedAt > 0 ? ` (resumed at ${e.resumedAt})` : ''} in ${e.requests} range requests, ${e.retries} retries, ${e.maxRecordBytes > 0 ? `largest TLS record accepted ${e.maxRecordBytes} B` : `TLS record sizes ${RECORD_SIZE_UNKNOWN_TEXT}`}`,
         );
         break;
       case 'verdict':
-        console.log(`${at}   verify: ${e.verdict.valid ? `valid, version ${e.verdict.version}, ${e.verdict.signed ? 'signed by a trusted key' : 'hash only (no trusted key configured)'}` : `INVALID ${e.verdict.code}`}`);
+        this.log(`${at}   verify: ${e.verdict.valid ? `valid, version ${e.verdict.version}, ${e.verdict.signed ? 'signed by a trusted key' : 'hash only (no trusted key configured)'}` : `INVALID ${e.verdict.code}`}`);
         break;
       case 'selftest':
-        console.log(`${at}   self-test of ${e.version}: ${e.passed ? 'passed' : 'FAILED'}`);
+        this.log(`${at}   self-test of ${e.version}: ${e.passed ? 'passed' : 'FAILED'}`);
         break;
       case 'summary':
-        this.stopBar();
-        console.log('');
-        console.log(`final state   ${e.final}${e.reason ? `  (${e.reason.code}: ${e.reason.message})` : ''}`);
-        console.log(`running       ${e.version ?? '-'}  (was ${e.fromVersion ?? '-'})`);
-        console.log(`download      ${e.bytes} bytes, ${e.requests} requests, ${e.retries} retries`);
-        console.log(
+        this.log('');
+        this.log(`final state   ${e.final}${e.reason ? `  (${e.reason.code}: ${e.reason.message})` : ''}`);
+        this.log(`running       ${e.version ?? '-'}  (was ${e.fromVersion ?? '-'})`);
+        this.log(`download      ${e.bytes} bytes, ${e.requests} requests, ${e.retries} retries`);
+        this.log(
           `TLS records   largest accepted ${e.recordSizesKnown === false ? RECORD_SIZE_UNKNOWN_TEXT : recordText(e.maxRecordBytes)} of the modem's ${e.recordLimit} B limit` +
             (e.refusedRecords ? `;  refused ${e.refusedRecords} (largest ${e.largestRefusedRecordBytes} B, EMSGSIZE)` : ''),
         );
         if (e.pipeline?.offReason) {
-          console.log(`pipelining    off at the end: ${e.pipeline.why ?? e.pipeline.offReason}${e.pipeline.recoveries > 0 ? ` (recovered ${e.pipeline.recoveries}×, then off again)` : ''}`);
+          this.log(`pipelining    off at the end: ${e.pipeline.why ?? e.pipeline.offReason}${e.pipeline.recoveries > 0 ? ` (recovered ${e.pipeline.recoveries}×, then off again)` : ''}`);
         } else if (e.pipeline?.requestsPerConnection !== undefined) {
-          console.log(`pipelining    at most ${e.pipeline.requestsPerConnection} requests per connection (the server's limit)`);
+          this.log(`pipelining    at most ${e.pipeline.requestsPerConnection} requests per connection (the server's limit)`);
         }
         for (const c of e.powerCuts ?? []) {
-          console.log(`power cut     at flash operation ${c.operation}${c.op ? ` (${c.op})` : ''}${c.state ? ` while ${c.state}` : ''}${c.bytes !== undefined ? `, ${c.bytes} bytes downloaded` : ''}`);
+          this.log(`power cut     at flash operation ${c.operation}${c.op ? ` (${c.op})` : ''}${c.state ? ` while ${c.state}` : ''}${c.bytes !== undefined ? `, ${c.bytes} bytes downloaded` : ''}`);
         }
-        console.log(`probes        ${e.probes} handshakes;  reboots ${e.reboots}${e.companionReboots !== undefined ? ` (+ ${e.companionReboots} of the nRF52833)` : ''};  ${e.seconds} s on ${e.link}`);
+        this.log(`probes        ${e.probes} handshakes;  reboots ${e.reboots}${e.companionReboots !== undefined ? ` (+ ${e.companionReboots} of the nRF52833)` : ''};  ${e.seconds} s on ${e.link}`);
         if (e.linkLimitSeconds !== undefined) {
-          console.log(`link limit    ${e.linkLimitSeconds} s for these bytes and connections (efficiency ${Math.round((100 * e.linkLimitSeconds) / e.seconds)}%)`);
+          this.log(`link limit    ${e.linkLimitSeconds} s for these bytes and connections (efficiency ${Math.round((100 * e.linkLimitSeconds) / e.seconds)}%)`);
         }
         break;
       default:
         break;
     }
-  }
-
-  private progress(bytes: number, total: number, range: number, record: string): void {
-    if (!process.stdout.isTTY) return;
-    if (!this.bar) {
-      this.bar = new SingleBar({
-        format: '  {bar} {percentage}% | {value}/{total} B | range {range} B | largest record {record} (limit {limit} B)',
-        hideCursor: true,
-        clearOnComplete: true,
-      });
-      this.bar.start(total, bytes, { range, record, limit: this.recordLimit });
-    }
-    this.bar.setTotal(total);
-    this.bar.update(bytes, { range, record });
-  }
-
-  private stopBar(): void {
-    this.bar?.stop();
-    this.bar = undefined;
   }
 }
 
@@ -344,11 +337,12 @@ export async function run(argv: string[]): Promise<number> {
     );
   }
   const { server, faults, ...run } = o;
+  // The bar ends with the run, a failed one too: no half-drawn bar before an error message.
   const result = await runSim({
     ...run,
     world: server ? remoteReleaseApi(server) : localUpdateServer(faults),
     onEntry: (e) => (p.json ? (e.kind === 'progress' ? undefined : console.log(JSON.stringify(e))) : view.entry(e)),
-  });
+  }).finally(() => view.close());
   if (reportPath !== undefined) {
     writeFileAtomic('--report', reportPath, renderReport(result.entries, { title: `fotakit sim — ${result.summary.board} on ${result.summary.link}` }));
     if (!p.json) console.log(`report        ${reportPath}`);

@@ -18,6 +18,7 @@ import { UdpSmpTransport } from '../../boards/smp-udp.ts';
 import { SmpClient, type SmpImageState } from '../../transport/smp/client.ts';
 import { SerialSmpTransport, type SmpTransport } from '../../transport/smp/transport.ts';
 import { uploadImage, type UploadResult } from '../../transport/smp/upload.ts';
+import { ProgressBar } from '../progress.ts';
 import { IMG_MGMT_HASH_BYTES, IMG_MGMT_UPDATABLE_IMAGE_NUMBER_MAX, SMP_DEFAULT_TIMEOUT_MS, SMP_UDP_PORT } from '../../transport/smp/constants.ts';
 
 export const SPEC: CommandSpec = {
@@ -189,13 +190,13 @@ export async function run(argv: string[]): Promise<number> {
       await client.imageErase();
       out(() => console.log('Done'), { erased: true });
     } else if (b === 'upload') {
-      const showProgress = !p.json && process.stderr.isTTY;
+      const bar = new ProgressBar({ json: p.json });
+      // The bar ends with the upload, a failed one too: no half-drawn bar before the error message.
       const r: UploadResult = await uploadImage(client, image!, {
         ...(window !== undefined ? { window } : {}),
         ...(imageNumber ? { image: imageNumber } : {}),
-        ...(showProgress ? { onProgress: (sent: number, total: number) => process.stderr.write(`\r${sent}/${total} bytes`) } : {}),
-      });
-      if (showProgress) process.stderr.write('\n');
+        ...(bar.enabled ? { onProgress: (sent: number, total: number) => bar.update(sent, total) } : {}),
+      }).finally(() => bar.stop());
       const kBps = r.elapsedMs > 0 ? r.bytes / r.elapsedMs : 0;
       out(
         () => console.log(`Done: ${r.bytes} bytes in ${(r.elapsedMs / 1000).toFixed(1)} s (${kBps.toFixed(1)} kB/s), ${r.requests} chunks, window ${r.window}${r.match !== undefined ? `, match ${r.match}` : ''}`),

@@ -1,7 +1,8 @@
 /**
  * Clocks for simulated boards (the Clock HAL, k_uptime_get / k_sleep). Two, and only two:
  * - SimClock: real time (performance.now, setTimeout), optionally run faster or slower with `speed`
- *   (simulated ms per real ms), so a campaign can shrink backoffs;
+ *   (simulated ms per real ms), so a campaign can shrink backoffs; `base` swaps the real time it
+ *   scales for another time source (a test drives it with a VirtualClock to check the scaling exactly);
  * - VirtualClock: the one virtual time. Time stands still while any work is runnable; by default it
  *   jumps to the earliest sleeper once the process is idle (checked with setImmediate, after pending
  *   promise jobs ran), so an upload that takes minutes on a simulated 115200-baud UART runs in
@@ -29,10 +30,30 @@ export interface SimClockOptions {
   speed?: number;
   /** What now() returns at creation (default 0, like uptime at boot). */
   startMs?: number;
+  /**
+   * The time scaled by `speed`: its now() and a cancellable timer. Default: the host's real time
+   * (performance.now, setTimeout).
+   */
+  base?: SimClockBase;
 }
+
+/** The time a SimClock runs on. */
+export interface SimClockBase {
+  now(): number;
+  timer(ms: number, fn: () => void): () => void;
+}
+
+const REAL_TIME: SimClockBase = {
+  now: () => performance.now(),
+  timer: (ms, fn) => {
+    const t = setTimeout(fn, ms);
+    return () => clearTimeout(t);
+  },
+};
 
 export class SimClock implements Clock {
   readonly speed: number;
+  private readonly base: SimClockBase;
   private readonly origin: number;
   private readonly startMs: number;
 
@@ -43,11 +64,12 @@ export class SimClock implements Clock {
     }
     this.speed = speed;
     this.startMs = options.startMs ?? 0;
-    this.origin = performance.now();
+    this.base = options.base ?? REAL_TIME;
+    this.origin = this.base.now();
   }
 
   now(): number {
-    return this.startMs + (performance.now() - this.origin) * this.speed;
+    return this.startMs + (this.base.now() - this.origin) * this.speed;
   }
 
   sleep(ms: number): Promise<void> {
@@ -57,12 +79,13 @@ export class SimClock implements Clock {
     } catch (e) {
       return Promise.reject(e);
     }
-    return new Promise((resolve) => setTimeout(resolve, wait));
+    return new Promise((resolve) => {
+      this.base.timer(wait, resolve);
+    });
   }
 
   timer(ms: number, fn: () => void): () => void {
-    const t = setTimeout(fn, sleepMs('clock.timer', ms) / this.speed);
-    return () => clearTimeout(t);
+    return this.base.timer(sleepMs('clock.timer', ms) / this.speed, fn);
   }
 }
 

@@ -1,5 +1,6 @@
 import { X509Certificate } from 'node:crypto';
 import * as net from 'node:net';
+import type { Duplex } from 'node:stream';
 import * as tls from 'node:tls';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -7,6 +8,8 @@ import { utf8Decode, utf8Encode } from '../../../src/hal/bytes.ts';
 import { FotaError } from '../../../src/hal/errors.ts';
 import { CREDENTIAL_TYPE, MODEM_MAX_SOCKETS, type Socket } from '../../../src/hal/net.ts';
 import { createSimModem, type SimModem } from '../../../src/hal/sim/modem.ts';
+import { VirtualClock } from '../../../src/hal/sim/clock.ts';
+import { createDuplexPair } from '../../../src/hal/sim/duplex-pair.ts';
 import { BAD_HOSTS, DEFAULT_API_HOST, DEFAULT_CDN_HOST, sharedTestPki, type PkiIdentity, type TestPki } from '../../../src/server/pki.ts';
 
 /** Memfault's sec_tags: G2 = 1001, Amazon = 1002; two more for the other roots. */
@@ -22,19 +25,25 @@ interface TlsTestServer {
   close(): Promise<void>;
 }
 
-/** A TLS server on loopback presenting the PKI identity chosen by SNI; `onSocket` plays the server. */
-async function startTlsServer(pki: TestPki, onSocket: Handler): Promise<TlsTestServer> {
+/** A TLS server presenting the PKI identity chosen by SNI; `onSocket` plays the server. Not listening. */
+function tlsServer(pki: TestPki, onSocket: Handler): tls.Server {
   const byName = new Map<string, PkiIdentity>();
   for (const id of [pki.api, pki.cdn, pki.expired, pki.notYetValid, pki.unknownCa]) for (const n of id.names) byName.set(n, id);
   byName.set(BAD_HOSTS.wrongHost, pki.wrongHost);
   const contexts = new Map([...byName].map(([n, id]) => [n, tls.createSecureContext({ key: id.keyPem, cert: id.chainPem })]));
-  const sockets = new Set<net.Socket>();
   const server = tls.createServer({ key: pki.api.keyPem, cert: pki.api.chainPem, SNICallback: (name, cb) => cb(null, contexts.get(name)) }, onSocket);
+  server.on('tlsClientError', () => {});
+  return server;
+}
+
+/** A TLS server on loopback presenting the PKI identity chosen by SNI; `onSocket` plays the server. */
+async function startTlsServer(pki: TestPki, onSocket: Handler): Promise<TlsTestServer> {
+  const sockets = new Set<net.Socket>();
+  const server = tlsServer(pki, onSocket);
   server.on('connection', (s) => {
     sockets.add(s);
     s.on('close', () => sockets.delete(s));
   });
-  server.on('tlsClientError', () => {});
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   return {
     port: (server.address() as net.AddressInfo).port,
@@ -64,6 +73,31 @@ async function startTcpServer(onSocket: (s: net.Socket) => void): Promise<TlsTes
 }
 
 const HOSTS = Object.fromEntries([DEFAULT_API_HOST, DEFAULT_CDN_HOST, ...Object.values(BAD_HOSTS)].map((h) => [h, '127.0.0.1']));
+
+/** The address of the in-memory peer a virtual-time modem reaches (see memoryDial). */
+const MEMORY_PEER = '10.0.0.1';
+/** Every name of the test PKI, on the in-memory peer. */
+const MEMORY_HOSTS = Object.fromEntries(Object.keys(HOSTS).map((h) => [h, MEMORY_PEER]));
+
+/**
+ * An in-memory connect for a modem on a virtual clock: MEMORY_PEER:443 answers, its end of a duplex
+ * pair handed to `serve` (bytes moving keep the clock from jumping); any other address is refused.
+ */
+function memoryDial(clock: VirtualClock, serve: (peer: Duplex) => void): (address: string, port: number) => Duplex | undefined {
+  return (address, port) => {
+    if (address !== MEMORY_PEER || port !== 443) return undefined;
+    const [device, peer] = createDuplexPair(() => clock.touch());
+    peer.on('error', () => {});
+    serve(peer);
+    return device;
+  };
+}
+
+/**
+ * Turns of the event loop without activity before virtual time jumps: TLS over in-memory streams
+ * hops across a few (as sim --virtual-time, src/boards/sim-run.ts).
+ */
+const IDLE_TURNS = 3;
 
 async function modemWithRoots(pki: TestPki, extra: Parameters<typeof createSimModem>[0] = {}): Promise<SimModem> {
   const modem = createSimModem({ hosts: HOSTS, ...extra });
@@ -318,10 +352,16 @@ test('TCP errors: refused port → ECONNREFUSED, unknown name → EHOSTUNREACH',
   assert.is((await rejects(modem.connect({ host: '127.0.0.1', port: 0 }))).code, 'EINVAL');
 });
 
-test('a TCP connect slower than connectTimeoutMs fails with ETIMEDOUT and frees the slot', async () => {
-  const modem = createSimModem({ link: { oneWayLatencyMs: 200, downlinkBitsPerS: Infinity, uplinkBitsPerS: Infinity } });
-  const e = await rejects(modem.connect({ host: '127.0.0.1', port: echo.port, connectTimeoutMs: 50 }));
+test('a TCP connect slower than connectTimeoutMs fails with ETIMEDOUT at the timeout and frees the slot', async () => {
+  const clock = new VirtualClock({ idleTurns: IDLE_TURNS });
+  const modem = createSimModem({
+    clock,
+    dial: memoryDial(clock, (peer) => peer.resume()),
+    link: { oneWayLatencyMs: 200, downlinkBitsPerS: Infinity, uplinkBitsPerS: Infinity },
+  });
+  const e = await rejects(modem.connect({ host: MEMORY_PEER, port: 443, connectTimeoutMs: 50 }));
   assert.is(e.code, 'ETIMEDOUT');
+  assert.is(clock.now(), 50, 'the timeout fired at 50 ms, before the 400 ms round trip');
   assert.match(e.message, /^modem\.connect: TCP connect/);
   assert.is(modem.counters().socketsOpen, 0);
 });
@@ -338,13 +378,18 @@ test('peerVerify optional connects to an unknown CA without validatedBy; none ne
 });
 
 test('setHosts adds names and setLink applies to the next connection', async () => {
-  const modem = await modemWithRoots(pki, { hosts: {} });
-  assert.is((await rejects(modem.connect({ host: DEFAULT_API_HOST, port: echo.port }))).code, 'EHOSTUNREACH');
-  modem.setHosts({ [DEFAULT_API_HOST]: '127.0.0.1' });
+  const clock = new VirtualClock({ idleTurns: IDLE_TURNS });
+  const modem = await modemWithRoots(pki, { hosts: {}, clock, dial: memoryDial(clock, (peer) => peer.resume()) });
+  assert.is((await rejects(modem.connect({ host: DEFAULT_API_HOST, port: 443 }))).code, 'EHOSTUNREACH');
+  modem.setHosts({ [DEFAULT_API_HOST]: MEMORY_PEER });
+  const before = await modem.connect({ host: DEFAULT_API_HOST, port: 443 });
+  assert.is(clock.now(), 0, 'no link: the connect takes no time');
+  await before.close();
   modem.setLink({ oneWayLatencyMs: 30, downlinkBitsPerS: Infinity, uplinkBitsPerS: Infinity });
-  const t0 = Date.now();
-  const s = await modem.connect({ host: DEFAULT_API_HOST, port: echo.port });
-  assert.ok(Date.now() - t0 >= 60 - 5);
+  const t0 = clock.now();
+  const s = await modem.connect({ host: DEFAULT_API_HOST, port: 443 });
+  // The SYN round trip: 2 × 30 ms of virtual time.
+  assert.is(clock.now() - t0, 60);
   await s.close();
   assert.throws(() => modem.setLink('5g' as 'none'), /link: unknown profile/);
 });
@@ -400,32 +445,46 @@ test('with tlsSessionCache the second connect resumes the session and still repo
 });
 
 test('link: latency is paid by the TCP connect and every TLS round trip', async () => {
-  const modem = await modemWithRoots(pki, { link: { oneWayLatencyMs: 40, downlinkBitsPerS: Infinity, uplinkBitsPerS: Infinity } });
-  const t0 = Date.now();
-  const s = await modem.connect({ host: DEFAULT_API_HOST, port: echo.port, tls: { secTags: [TAG_AMAZON], peerVerify: 'required' } });
-  const handshakeMs = Date.now() - t0;
+  const clock = new VirtualClock({ idleTurns: IDLE_TURNS });
+  // The TLS echo in memory: the handshake and the echo run in virtual time, so their times are exact.
+  const server = tlsServer(pki, (s) => {
+    s.on('error', () => {});
+    s.on('data', (d) => s.write(d));
+  });
+  const modem = await modemWithRoots(pki, {
+    hosts: MEMORY_HOSTS,
+    clock,
+    dial: memoryDial(clock, (peer) => server.emit('connection', peer)),
+    link: { oneWayLatencyMs: 40, downlinkBitsPerS: Infinity, uplinkBitsPerS: Infinity },
+  });
+  const t0 = clock.now();
+  const s = await modem.connect({ host: DEFAULT_API_HOST, port: 443, tls: { secTags: [TAG_AMAZON], peerVerify: 'required' } });
   // TCP (1 RTT) + TLS 1.2 full handshake (2 RTT) at 80 ms a round trip.
-  assert.ok(handshakeMs >= 3 * 80 - 5, `handshake took ${handshakeMs} ms`);
-  const t1 = Date.now();
+  assert.is(clock.now() - t0, 3 * 80, 'handshake time');
+  assert.is(s.info().validatedBy, TAG_AMAZON);
+  const t1 = clock.now();
   await s.send(utf8Encode('ping'));
-  await recvAll(s, 4);
-  assert.ok(Date.now() - t1 >= 80 - 5);
+  assert.is(utf8Decode(await recvAll(s, 4)), 'ping');
+  assert.is(clock.now() - t1, 80, 'echo time');
   await s.close();
+  await modem.closeAll();
 });
 
-test('link: downlink bandwidth paces delivery (8 kB at 400 kbit/s ≥ 160 ms)', async () => {
-  const src = await startTcpServer((s) => s.end(new Uint8Array(8000)));
-  try {
-    const modem = createSimModem({ link: { oneWayLatencyMs: 0, downlinkBitsPerS: 400_000, uplinkBitsPerS: Infinity } });
-    const s = await modem.connect({ host: '127.0.0.1', port: src.port });
-    const t0 = Date.now();
-    assert.is((await recvAll(s, 10_000)).length, 8000);
-    assert.ok(Date.now() - t0 >= 160 - 5, `took ${Date.now() - t0} ms`);
-    assert.is(modem.counters().rawBytesDown, 8000);
-    await s.close();
-  } finally {
-    await src.close();
-  }
+test('link: downlink bandwidth paces delivery (8 kB at 400 kbit/s = 160 ms)', async () => {
+  const clock = new VirtualClock({ idleTurns: IDLE_TURNS });
+  const modem = createSimModem({
+    clock,
+    dial: memoryDial(clock, (peer) => peer.end(new Uint8Array(8000))),
+    link: { oneWayLatencyMs: 0, downlinkBitsPerS: 400_000, uplinkBitsPerS: Infinity },
+  });
+  const s = await modem.connect({ host: MEMORY_PEER, port: 443 });
+  const t0 = clock.now();
+  assert.is((await recvAll(s, 10_000)).length, 8000);
+  const took = clock.now() - t0;
+  // 8000 bytes × 8 bits / 400 kbit/s, serialised segment by segment (float sums: to within 1 ns).
+  assert.ok(Math.abs(took - 160) < 1e-6, `took ${took} virtual ms`);
+  assert.is(modem.counters().rawBytesDown, 8000);
+  await s.close();
 });
 
 test('link: a drop after N bytes hands up exactly N bytes, then ECONNRESET', async () => {

@@ -6,6 +6,8 @@ import { createMemoryPortPair } from '../../../src/hal/portable/memory-port.ts';
 import type { BytePort } from '../../../src/hal/port.ts';
 import { concatBytes, utf8Decode, utf8Encode } from '../../../src/hal/bytes.ts';
 import { realClock } from '../../../src/hal/node/real-clock.ts';
+import type { Clock } from '../../../src/hal/clock.ts';
+import { VirtualClock } from '../../../src/hal/sim/clock.ts';
 
 /** A scripted modem: for each command line received, answers with what `script` returns. */
 function scriptedModem(port: BytePort, script: (command: string) => (string | Uint8Array)[] | undefined): string[] {
@@ -35,10 +37,10 @@ async function rejection(p: Promise<unknown>): Promise<AtError> {
   throw new Error('expected a rejection');
 }
 
-function setup(script: (command: string) => (string | Uint8Array)[] | undefined, timeoutMs = 300) {
+function setup(script: (command: string) => (string | Uint8Array)[] | undefined, timeoutMs = 300, clock: Clock = realClock) {
   const { a, b } = createMemoryPortPair();
   const seen = scriptedModem(b, script);
-  const at = new AtChannel(a, realClock, { defaultTimeoutMs: timeoutMs });
+  const at = new AtChannel(a, clock, { defaultTimeoutMs: timeoutMs });
   return { at, seen, modemPort: b };
 }
 
@@ -75,12 +77,14 @@ test('an unnumbered +CME ERROR is AT_BAD_REPLY', async () => {
 });
 
 test('no final result within the time limit rejects with AT_TIMEOUT', async () => {
-  const { at } = setup(() => ['+CFUN: 1\r\n']);
-  const t0 = performance.now();
+  const clock = new VirtualClock();
+  const { at } = setup(() => ['+CFUN: 1\r\n'], 300, clock);
+  const t0 = clock.now();
   const e = await rejection(at.command('AT+CFUN?', { timeoutMs: 100 }));
   assert.is(e.code, 'AT_TIMEOUT');
   assert.equal(e.context, { timeoutMs: 100 });
-  assert.ok(performance.now() - t0 >= 95);
+  // The watchdog gives up at the deadline, not before and not a tick later.
+  assert.is(clock.now() - t0, 100);
   await at.close();
 });
 

@@ -4,6 +4,7 @@ import { utf8Decode } from '../../../src/hal/bytes.ts';
 import { NetError } from '../../../src/hal/errors.ts';
 import { HttpConnection } from '../../../src/transport/http/connection.ts';
 import { parseUrl } from '../../../src/transport/http/url.ts';
+import { VirtualClock } from '../../../src/hal/sim/clock.ts';
 import { MemorySocket, realClock } from './memory-socket.ts';
 
 const url = parseUrl('https://cdn.test/f.bin');
@@ -79,17 +80,19 @@ test('a peer that closes mid-body gives HTTP_TRUNCATED', async () => {
 });
 
 test('a silent server times out with ETIMEDOUT through the idle timeout', async () => {
-  const sock = new MemorySocket();
-  const conn = new HttpConnection(sock, { clock: realClock, idleTimeoutMs: 20 });
+  const clock = new VirtualClock();
+  const sock = new MemorySocket({ clock });
+  const conn = new HttpConnection(sock, { clock, idleTimeoutMs: 20 });
   await conn.send({ method: 'GET', url });
-  const t0 = Date.now();
+  const t0 = clock.now();
   try {
     await conn.readHead();
     assert.unreachable();
   } catch (e) {
     assert.is((e as NetError).code, 'ETIMEDOUT');
   }
-  assert.ok(Date.now() - t0 < 1000);
+  // The 20 ms idle timeout, not the socket's 30 s default nor a response deadline.
+  assert.is(clock.now() - t0, 20);
 });
 
 test('a trickling server hits the per-response deadline measured on the Clock: HTTP_RESPONSE_TIMEOUT', async () => {

@@ -5,6 +5,7 @@
  */
 import { NetError } from '../../../src/hal/errors.ts';
 import type { Socket, SocketInfo } from '../../../src/hal/net.ts';
+import type { Clock } from '../../../src/hal/clock.ts';
 import { utf8Decode, utf8Encode } from '../../../src/hal/bytes.ts';
 
 /** TLS 1.2 AES-GCM record overhead: 5-byte header, 8-byte explicit nonce, 16-byte tag. */
@@ -17,6 +18,8 @@ export interface MemorySocketOptions {
   reportRecordBytes?: boolean;
   /** Called with every chunk the client sends. */
   onSend?: (bytes: Uint8Array, socket: MemorySocket) => void;
+  /** The clock of recv's timeout (its timer, e.g. a VirtualClock's); default a Node timer. */
+  clock?: Clock;
 }
 
 export class MemorySocket implements Socket {
@@ -87,12 +90,19 @@ export class MemorySocket implements Socket {
       }
       if (this.ended) return new Uint8Array(0);
       const timedOut = await new Promise<boolean>((resolve) => {
-        const t = setTimeout(() => {
+        const expire = (): void => {
           this.waiter = undefined;
           resolve(true);
-        }, timeoutMs);
+        };
+        const clock = this.options.clock;
+        let cancel: () => void;
+        if (clock?.timer) cancel = clock.timer(timeoutMs, expire);
+        else {
+          const t = setTimeout(expire, timeoutMs);
+          cancel = () => clearTimeout(t);
+        }
         this.waiter = () => {
-          clearTimeout(t);
+          cancel();
           this.waiter = undefined;
           resolve(false);
         };
