@@ -9,6 +9,7 @@
  * - The record gate sits on the raw TCP stream under TLS: a server record over `maxRecordBytes`
  *   (2303 by default) fails the socket with EMSGSIZE after the records before it were handed up.
  * - Link shaping (latency, bandwidth, drop, stall) on the raw stream, so handshakes pay round trips.
+ *   Both are the wire under each socket (modem-wire.ts).
  * - The server's certificate chain is measured in the plaintext TLS 1.2 handshake; over 4 KiB the
  *   handshake fails with CERT_CHAIN_TOO_LARGE, as the modem cannot hold it.
  * - At most 8 sockets (ENOMEM beyond); a host table stands in for DNS (EHOSTUNREACH when unknown).
@@ -17,10 +18,10 @@
  */
 import { X509Certificate } from 'node:crypto';
 import * as net from 'node:net';
-import { Duplex } from 'node:stream';
+import type { Duplex } from 'node:stream';
 import * as tls from 'node:tls';
 import type { Clock } from '../clock.ts';
-import { NetError, TlsError, type NetErrorCode, type TlsErrorCode } from '../errors.ts';
+import { NetError, TlsError, type TlsErrorCode } from '../errors.ts';
 import {
   CREDENTIAL_TYPE,
   MODEM_MAX_CERT_CHAIN_BYTES,
@@ -31,10 +32,12 @@ import {
   type Modem,
   type Socket,
   type SocketInfo,
+  type TlsOptions,
 } from '../net.ts';
 import { SimCredentialStore } from './credentials.ts';
 import { resolveHost, type HostTable } from './hosts.ts';
-import { ShapedPipe, resolveLink, type LinkOptions, type LinkProfileName } from './link.ts';
+import { resolveLink, type LinkOptions, type LinkProfileName } from './link.ts';
+import { after, ModemWire, tcpError } from './modem-wire.ts';
 import { TLS_CONTENT_APPLICATION_DATA, TlsRecordGate } from './record-gate.ts';
 import { checkChainPolicy, policyCodeOf } from './tls-policy.ts';
 
@@ -84,22 +87,6 @@ export interface SimModemOptions {
    * or undefined when nothing listens there (ECONNREFUSED). Without it, the modem opens TCP sockets.
    */
   dial?: (address: string, port: number) => Duplex | undefined;
-}
-
-/** A cancellable timeout on `clock` (its timer, or a sleep that a cancel makes a no-op), else a Node timer. */
-function after(clock: Clock | undefined, ms: number, fn: () => void): () => void {
-  if (clock?.timer) return clock.timer(ms, fn);
-  if (clock) {
-    let live = true;
-    void clock.sleep(ms).then(() => {
-      if (live) fn();
-    });
-    return () => {
-      live = false;
-    };
-  }
-  const t = setTimeout(fn, ms);
-  return () => clearTimeout(t);
 }
 
 /** What the modem saw, summed over every socket since it was made. */
@@ -155,7 +142,6 @@ export interface SimModem extends Modem {
   closeAll(): Promise<void>;
 }
 
-const TCP_ERRNO = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH']);
 const UNKNOWN_CA_CODES = new Set([
   'UNABLE_TO_GET_ISSUER_CERT',
   'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
@@ -183,12 +169,6 @@ function timerMs(op: string, name: string, v: number): number {
   return Math.min(v, MAX_TIMER_MS);
 }
 
-function tcpError(op: string, e: unknown, where: string): NetError {
-  const code = (e as { code?: string })?.code ?? '';
-  const mapped: NetErrorCode = TCP_ERRNO.has(code) ? (code as NetErrorCode) : code === 'ENETUNREACH' || code === 'EADDRNOTAVAIL' ? 'EHOSTUNREACH' : 'ECONNRESET';
-  return new NetError(mapped, `${op}: ${where}: ${(e as Error)?.message ?? String(e)}`, { nodeCode: code });
-}
-
 function tlsHandshakeError(op: string, e: unknown, host: string): NetError {
   const code = (e as { code?: string })?.code ?? '';
   const mapped = UNKNOWN_CA_CODES.has(code) ? 'CERT_UNKNOWN_CA' : (TLS_CODE_MAP[code] ?? policyCodeOf(e));
@@ -198,8 +178,27 @@ function tlsHandshakeError(op: string, e: unknown, host: string): NetError {
   return new TlsError('TLS_HANDSHAKE_FAILED', `${op}: TLS handshake with ${host} failed: ${(e as Error)?.message ?? String(e)}`, { host, nodeCode: code });
 }
 
+/** A root CA of a sec_tag the connect chose. */
+interface RootCa {
+  secTag: number;
+  cert: X509Certificate;
+  pem: string;
+}
+
+/** A TLS session kept for resumption, with the sec_tag that validated the server when it was made. */
+interface CachedSession {
+  session: Buffer;
+  validatedBy: number | undefined;
+}
+
+/** A TLS connect's place in the session cache (host name, port, sec_tags, peer verify) and what it holds. */
+interface SessionSlot {
+  key: string;
+  cached: CachedSession | undefined;
+}
+
 /** The sec_tag (in list order) whose root CA signed a certificate of the peer's chain. */
-function findValidatingSecTag(peer: tls.PeerCertificate | undefined, cas: { secTag: number; cert: X509Certificate }[]): number | undefined {
+function findValidatingSecTag(peer: tls.PeerCertificate | undefined, cas: RootCa[]): number | undefined {
   const chain: X509Certificate[] = [];
   const seen = new Set<string>();
   for (let c: tls.DetailedPeerCertificate | undefined = peer as tls.DetailedPeerCertificate; c?.raw && !seen.has(c.fingerprint256); c = c.issuerCertificate) {
@@ -403,7 +402,7 @@ class SimModemImpl implements SimModem {
   private readonly maxSockets: number;
   private readonly tlsMaxVersion: 'TLSv1.2' | 'TLSv1.3';
   /** Cached TLS sessions by host name, port and sec_tag list (when tlsSessionCache is on). */
-  private readonly sessions: Map<string, { session: Buffer; validatedBy: number | undefined }> | undefined;
+  private readonly sessions: Map<string, CachedSession> | undefined;
   private readonly stats = new Counters();
   private readonly open = new Set<SimSocketImpl>();
   private reserved = 0;
@@ -462,7 +461,7 @@ class SimModemImpl implements SimModem {
     if (!target) throw new NetError('EHOSTUNREACH', `${op}: cannot resolve host '${host}'`, { host });
 
     // Root CAs of exactly the chosen sec_tags (checked before a slot is taken).
-    const cas: { secTag: number; cert: X509Certificate; pem: string }[] = [];
+    const cas: RootCa[] = [];
     if (tlsOptions) {
       if (!Array.isArray(tlsOptions.secTags)) throw new NetError('EINVAL', `${op}: tls.secTags must be an array`);
       for (const secTag of tlsOptions.secTags) {
@@ -497,243 +496,103 @@ class SimModemImpl implements SimModem {
     }
   }
 
+  /** Opens one socket on a reserved slot: the wire, its TCP connect, then the TLS handshake when asked. */
   private async open1(
     op: string,
     host: string,
     address: string,
     port: number,
     options: ConnectOptions,
-    cas: { secTag: number; cert: X509Certificate; pem: string }[],
+    cas: RootCa[],
     release: () => void,
   ): Promise<SimSocket> {
-    const link = this.link;
-    const stats = this.stats;
     const tlsOptions = options.tls;
-    const gate = tlsOptions ? new TlsRecordGate(this.maxRecordBytes, this.maxCertChainBytes) : undefined;
+    const wire = new ModemWire({
+      op,
+      host,
+      address,
+      port,
+      link: this.link,
+      gate: tlsOptions ? this.recordGate(host) : undefined,
+      stats: this.stats,
+      clock: this.clock,
+      linkClock: this.linkClock,
+      dial: this.dial,
+    });
+    await wire.connect(op, timerMs(op, 'connectTimeoutMs', options.connectTimeoutMs ?? MODEM_CONNECT_TIMEOUT_MS));
+    if (!tlsOptions) {
+      const sock = this.makeSocket(wire, release);
+      sock.attach(wire.duplex);
+      return sock;
+    }
+    const hostname = tlsOptions.hostname ?? host;
+    const sessionKey = `${hostname}|${port}|${tlsOptions.secTags.join(',')}|${tlsOptions.peerVerify}`;
+    const slot: SessionSlot = { key: sessionKey, cached: this.sessions?.get(sessionKey) };
+    const tlsSocket = await this.handshake(op, host, hostname, tlsOptions, cas, slot.cached, wire);
+    return this.makeTlsSocket(wire, tlsSocket, tlsOptions, cas, slot, release);
+  }
+
+  /** A TLS connection's record gate, showing its application-data records to `onRecord`. */
+  private recordGate(host: string): TlsRecordGate {
+    const gate = new TlsRecordGate(this.maxRecordBytes, this.maxCertChainBytes);
     const onRecord = this.onRecord;
-    if (gate && onRecord) {
-      const host = options.host;
+    if (onRecord) {
       gate.onRecord = (type, recordBytes) => {
         if (type === TLS_CONTENT_APPLICATION_DATA) onRecord({ host, recordBytes });
       };
     }
-    const rawCount = { down: 0, up: 0 };
-    const clock = this.clock;
-    let rawSocket: net.Socket | Duplex;
-    if (this.dial) {
-      const dialed = this.dial(address, port);
-      if (!dialed) throw new NetError('ECONNREFUSED', `${op}: nothing listens on ${address}:${port} (in-memory connect to ${host})`, { host, port });
-      rawSocket = dialed;
-    } else rawSocket = new net.Socket();
-    let sock: SimSocketImpl | undefined;
-    let stream: tls.TLSSocket | undefined;
-    let dead = false;
-    // Errors that happen before the socket object exists (handshake) go here.
-    let early: ((e: NetError) => void) | undefined;
+    return gate;
+  }
 
-    const teardown = (): void => {
-      dead = true;
-      down.close();
-      up.close();
-      stream?.destroy();
-      wire.destroy();
-      rawSocket.destroy();
-    };
-    const failWith = (e: NetError): void => {
-      if (sock) sock.fail(e);
-      else early?.(e);
-    };
+  /** A socket on the wire, counted open until it closes (its close releases the slot). */
+  private makeSocket(wire: ModemWire, release: () => void): SimSocketImpl {
+    const stats = this.stats;
+    const s = new SimSocketImpl(wire.gate, wire.rawCount, stats, () => {
+      this.open.delete(s);
+      release();
+    }, () => wire.teardown(), this.clock);
+    this.open.add(s);
+    stats.socketsOpen = this.open.size;
+    stats.peakSockets = Math.max(stats.peakSockets, this.open.size);
+    wire.socket = s;
+    return s;
+  }
 
-    // Uplink: device → link → raw TCP.
-    const up = new ShapedPipe(link.oneWayLatencyMs, link.uplinkBitsPerS, (bytes) => {
-      if (dead) return;
-      if (bytes === null) rawSocket.end();
-      else {
-        rawCount.up += bytes.length;
-        stats.rawBytesUp += bytes.length;
-        rawSocket.write(bytes);
-      }
-    }, this.linkClock);
-    // Downlink: raw TCP → link → record gate → TLS (or the app, for plain TCP).
-    let dropped = false;
-    let stalled = false;
-    let tcpBytesDown = 0;
-    const down = new ShapedPipe(link.oneWayLatencyMs, link.downlinkBitsPerS, (bytes) => {
-      if (dead) return;
-      if (bytes === null) {
-        if (!dropped) {
-          wire.push(null);
-          return;
-        }
-        // A drop reaches the device as a reset, after the bytes before it were handed up.
-        setImmediate(() => {
-          failWith(new NetError('ECONNRESET', `socket.recv: the connection to ${host} was reset`, { host, rawBytes: rawCount.down }));
-          teardown();
-        });
-        return;
-      }
-      rawCount.down += bytes.length;
-      stats.rawBytesDown += bytes.length;
-      if (!gate) {
-        wire.push(bytes);
-        return;
-      }
-      const recordsBefore = gate.records;
-      const verdict = gate.feed(bytes);
-      stats.records += gate.records - recordsBefore;
-      stats.maxRecordBytes = Math.max(stats.maxRecordBytes, gate.largestRecordBytes);
-      if (verdict.pass > 0) wire.push(bytes.subarray(0, verdict.pass));
-      if (verdict.oversizeRecordBytes !== undefined || verdict.certChainBytes !== undefined) {
-        let e: NetError;
-        if (verdict.certChainBytes !== undefined) {
-          e = new TlsError(
-            'CERT_CHAIN_TOO_LARGE',
-            `modem.connect: ${host} sent a ${verdict.certChainBytes}-byte certificate chain, over the modem's ${gate.maxCertChainBytes}-byte limit`,
-            { host, chainBytes: verdict.certChainBytes, maxChainBytes: gate.maxCertChainBytes },
-          );
-        } else {
-          stats.emsgsize++;
-          stats.maxRefusedRecordBytes = Math.max(stats.maxRefusedRecordBytes, verdict.oversizeRecordBytes ?? 0);
-          e = new NetError(
-            'EMSGSIZE',
-            `socket.recv: the server sent a ${verdict.oversizeRecordBytes}-byte TLS record, over the modem's ${gate.maxRecordBytes}-byte limit`,
-            { recordBytes: verdict.oversizeRecordBytes, maxRecordBytes: gate.maxRecordBytes, rawOffset: rawCount.down - bytes.length + verdict.pass },
-          );
-        }
-        // Stop the wire now; let TLS decrypt and hand up the records before this one, then fail.
-        rawSocket.destroy();
-        down.close();
-        if (sock) {
-          sock.failAtEnd(e);
-          wire.push(null);
-          return;
-        }
-        setImmediate(() =>
-          after(clock, 0, () => {
-            failWith(e);
-            teardown();
-          }),
-        );
-      }
-    }, this.linkClock);
-
-    rawSocket.on('data', (chunk: Buffer) => {
-      if (dead || dropped) return;
-      let bytes: Uint8Array = Uint8Array.from(chunk);
-      const seen = tcpBytesDown;
-      tcpBytesDown += bytes.length;
-      if (link.dropAfterBytes !== undefined && tcpBytesDown >= link.dropAfterBytes) {
-        dropped = true;
-        const keep = link.dropAfterBytes - seen;
-        if (keep > 0) down.push(bytes.subarray(0, keep));
-        down.push(null);
-        rawSocket.destroy();
-        return;
-      }
-      if (link.stallAfterBytes !== undefined && !stalled && tcpBytesDown > link.stallAfterBytes) {
-        stalled = true;
-        const keep = Math.max(0, link.stallAfterBytes - seen);
-        if (keep > 0) down.push(bytes.subarray(0, keep));
-        down.stall(link.stallMs ?? Infinity);
-        bytes = bytes.subarray(keep);
-      }
-      if (bytes.length > 0) down.push(bytes);
-    });
-    rawSocket.on('end', () => {
-      if (!dropped) down.push(null);
-    });
-    rawSocket.on('error', (e) => {
-      if (dead || dropped) return;
-      failWith(tcpError('socket', e, `connection to ${host}`));
-      teardown();
-    });
-
-    // The Duplex TLS reads from and writes to: the raw stream as seen through the link and the gate.
-    const wire = new Duplex({
-      read() {},
-      write(chunk: Buffer, _enc, cb) {
-        up.push(Uint8Array.from(chunk));
-        cb();
-      },
-      final(cb) {
-        up.push(null);
-        cb();
-      },
-    });
-    wire.on('error', () => {});
-
-    // TCP connect (one round trip of latency for SYN / SYN-ACK).
-    const connectTimeoutMs = timerMs(op, 'connectTimeoutMs', options.connectTimeoutMs ?? MODEM_CONNECT_TIMEOUT_MS);
-    await new Promise<void>((resolve, reject) => {
-      const cancel = after(clock, connectTimeoutMs, () => {
-        teardown();
-        reject(new NetError('ETIMEDOUT', `${op}: TCP connect to ${host}:${port} timed out after ${connectTimeoutMs} ms`, { host, port }));
-      });
-      rawSocket.once('error', (e) => {
-        cancel();
-        teardown();
-        reject(tcpError(op, e, `TCP connect to ${host}:${port}`));
-      });
-      const connected = (): void => {
-        const rtt = 2 * link.oneWayLatencyMs;
-        if (rtt === 0) {
-          cancel();
-          resolve();
-        } else {
-          after(clock, rtt, () => {
-            cancel();
-            resolve();
-          });
-        }
-      };
-      // An in-memory stream is connected already: only the SYN round trip is left.
-      if (rawSocket instanceof net.Socket) rawSocket.connect({ host: address, port }, connected);
-      else process.nextTick(connected);
-    });
-
-    const makeSocket = (): SimSocketImpl => {
-      const s = new SimSocketImpl(gate, rawCount, stats, () => {
-        this.open.delete(s);
-        release();
-      }, teardown, clock);
-      this.open.add(s);
-      stats.socketsOpen = this.open.size;
-      stats.peakSockets = Math.max(stats.peakSockets, this.open.size);
-      return s;
-    };
-
-    if (!tlsOptions) {
-      sock = makeSocket();
-      sock.attach(wire);
-      return sock;
-    }
-
-    // TLS handshake over the wire.
-    const hostname = tlsOptions.hostname ?? host;
+  /**
+   * The TLS handshake over the wire, as the modem does it: trusts exactly `cas`, checks `hostname` (also
+   * the SNI) and the modem's key and signature policy, offers a cached session; failures become TlsErrors.
+   */
+  private handshake(
+    op: string,
+    host: string,
+    hostname: string,
+    tlsOptions: TlsOptions,
+    cas: RootCa[],
+    cached: CachedSession | undefined,
+    wire: ModemWire,
+  ): Promise<tls.TLSSocket> {
     const handshakeTimeoutMs = timerMs(op, 'handshakeTimeoutMs', tlsOptions.handshakeTimeoutMs ?? MODEM_HANDSHAKE_TIMEOUT_MS);
     const verify = tlsOptions.peerVerify !== 'none';
     const isIpName = net.isIP(hostname) !== 0;
-    const sessionKey = `${hostname}|${port}|${tlsOptions.secTags.join(',')}|${tlsOptions.peerVerify}`;
-    const cached = this.sessions?.get(sessionKey);
-    await new Promise<void>((resolve, reject) => {
+    return new Promise<tls.TLSSocket>((resolve, reject) => {
       let settled = false;
       const settle = (e?: NetError): void => {
         if (settled) return;
         settled = true;
         cancel();
-        early = undefined;
+        wire.early = undefined;
         if (e) {
-          stats.handshakeFailures++;
-          teardown();
+          this.stats.handshakeFailures++;
+          wire.teardown();
           reject(e);
-        } else resolve();
+        } else resolve(stream);
       };
-      early = settle;
-      const cancel = after(clock, handshakeTimeoutMs, () =>
+      wire.early = settle;
+      const cancel = after(this.clock, handshakeTimeoutMs, () =>
         settle(new TlsError('TLS_HANDSHAKE_TIMEOUT', `${op}: TLS handshake with ${host} did not finish within ${handshakeTimeoutMs} ms`, { host, handshakeTimeoutMs })),
       );
-      stream = tls.connect({
-        socket: wire,
+      const stream = tls.connect({
+        socket: wire.duplex,
         ...(isIpName ? { host: hostname } : { servername: hostname, host: hostname }),
         ca: cas.map((c) => c.pem),
         rejectUnauthorized: tlsOptions.peerVerify === 'required',
@@ -749,20 +608,32 @@ class SimModemImpl implements SimModem {
           return v ? Object.assign(new Error(`${v.subject}: ${v.detail}`), { code: v.code }) : undefined;
         },
       });
+      wire.tls = stream;
       stream.once('secureConnect', () => settle());
       stream.once('error', (e) => settle(tlsHandshakeError(op, e, host)));
       stream.once('close', () => settle(new NetError('ECONNRESET', `${op}: ${host} closed the connection during the TLS handshake`, { host })));
     });
+  }
 
-    const tlsSocket = stream!;
+  /** The socket on a finished handshake: which sec_tag validated the server, its session kept when caching. */
+  private makeTlsSocket(
+    wire: ModemWire,
+    tlsSocket: tls.TLSSocket,
+    tlsOptions: TlsOptions,
+    cas: RootCa[],
+    slot: SessionSlot,
+    release: () => void,
+  ): SimSocket {
+    const stats = this.stats;
+    const { key: sessionKey, cached } = slot;
     stats.handshakes++;
     const reused = tlsSocket.isSessionReused();
     if (reused) stats.resumedHandshakes++;
-    sock = makeSocket();
+    const sock = this.makeSocket(wire, release);
     // A resumed session is not validated again (the peer's chain is not resent): it keeps the root
     // that validated it the first time.
     if (reused && cached) sock.validatedBy = cached.validatedBy;
-    else if (verify && tlsSocket.authorized) sock.validatedBy = findValidatingSecTag(tlsSocket.getPeerCertificate(true), cas);
+    else if (tlsOptions.peerVerify !== 'none' && tlsSocket.authorized) sock.validatedBy = findValidatingSecTag(tlsSocket.getPeerCertificate(true), cas);
     if (this.sessions) {
       const sessions = this.sessions;
       const validatedBy = sock.validatedBy;
