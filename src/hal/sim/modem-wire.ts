@@ -49,10 +49,14 @@ export interface WireSocket {
 
 /** The modem-wide counters a wire adds to. */
 export interface WireCounters {
+  /** TLS records whose header passed the gate or tripped it. */
   records: number;
+  /** Largest server TLS record accepted on any socket, header included. */
   maxRecordBytes: number;
+  /** Records refused (EMSGSIZE), and the largest of them, header included (0: none). */
   emsgsize: number;
   maxRefusedRecordBytes: number;
+  /** Raw TCP bytes (TLS included) each way. */
   rawBytesDown: number;
   rawBytesUp: number;
 }

@@ -37,7 +37,7 @@ import {
 import { SimCredentialStore } from './credentials.ts';
 import { resolveHost, type HostTable } from './hosts.ts';
 import { resolveLink, type LinkOptions, type LinkProfileName } from './link.ts';
-import { after, ModemWire, tcpError } from './modem-wire.ts';
+import { after, ModemWire, tcpError, type WireCounters } from './modem-wire.ts';
 import { TLS_CONTENT_APPLICATION_DATA, TlsRecordGate } from './record-gate.ts';
 import { checkChainPolicy, policyCodeOf } from './tls-policy.ts';
 
@@ -89,23 +89,13 @@ export interface SimModemOptions {
   dial?: (address: string, port: number) => Duplex | undefined;
 }
 
-/** What the modem saw, summed over every socket since it was made. */
-export interface ModemCounters {
+/** What the modem saw, summed over every socket since it was made (the wire's counters included). */
+export interface ModemCounters extends WireCounters {
   connects: number;
   handshakes: number;
   handshakeFailures: number;
   /** Handshakes that resumed a cached session. */
   resumedHandshakes: number;
-  /** TLS records whose header passed the gate or tripped it. */
-  records: number;
-  /** Largest server TLS record accepted on any socket, header included. */
-  maxRecordBytes: number;
-  /** Records refused (EMSGSIZE), and the largest of them, header included (0: none). */
-  emsgsize: number;
-  maxRefusedRecordBytes: number;
-  /** Raw TCP bytes (TLS included) each way. */
-  rawBytesDown: number;
-  rawBytesUp: number;
   /** Application bytes handed up by recv / taken by send. */
   appBytesDown: number;
   appBytesUp: number;
