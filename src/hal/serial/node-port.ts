@@ -45,8 +45,9 @@ class NodeBytePort implements BytePort {
     this.rx.onClose(listener);
   }
 
+  /** Closes the device whatever happened before (an error ends the receiver but leaves the port, and its lock, open). */
   close(): Promise<void> {
-    if (this.rx.closed || !this.port.isOpen) {
+    if (!this.port.isOpen) {
       this.rx.end();
       return Promise.resolve();
     }
