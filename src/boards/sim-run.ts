@@ -23,10 +23,10 @@ import { FotaError } from '../hal/errors.ts';
 import { FLASH_AREA_PRIMARY } from '../hal/flash.ts';
 import { silentLog, type Log } from '../hal/log.ts';
 import { MODEM_TLS_MAX_RECORD_BYTES } from '../hal/net.ts';
-import { FotaAgent, type AgentEventRecord, type AgentResult } from '../fota/agent/agent.ts';
+import { FotaAgent, type AgentResult } from '../fota/agent/agent.ts';
 import { mcubootVerifier } from '../fota/agent/mcuboot-verifier.ts';
 import { rangeDownloadPort, releasePort, selectCertFor } from '../fota/agent/network-ports.ts';
-import { CertSelector, type CertCandidate, type CertMode, type CertProbe } from '../fota/cert-select.ts';
+import { CertSelector, type CertCandidate, type CertMode } from '../fota/cert-select.ts';
 import { runDevice } from '../fota/device-runner.ts';
 import { FlashSlotTarget } from '../fota/dfu/flash-slot.ts';
 import type { SlotTarget } from '../fota/dfu/slot-target.ts';
@@ -35,10 +35,9 @@ import { bootloaderFromFlashMap, imageValidator, type BootStrategyName } from '.
 import { signImage } from '../fota/mcuboot/sign.ts';
 import { parseHeader } from '../fota/mcuboot/header.ts';
 import { formatVersion } from '../fota/mcuboot/version.ts';
-import type { PowerCutNote, RunLogEntry, RunLogEvent, SummaryEntry } from '../fota/run-log.ts';
-import { pipelineChangeOf, type PipelineChange } from '../transport/download/pipeline-control.ts';
+import type { RunLogEntry, SummaryEntry } from '../fota/run-log.ts';
 import { DOWNLOAD_PIPELINE_DEPTH_DEFAULT } from '../transport/download/policy.ts';
-import { RecordLedger, RunningTotal } from './run-measures.ts';
+import { SimRunLog } from './sim-run-log.ts';
 import type { DeviceAppContext } from '../engine/host/device-context.ts';
 import { HttpClient } from '../transport/http/client.ts';
 import { parseUrl } from '../transport/http/url.ts';
@@ -207,15 +206,6 @@ export function linkLimitSeconds(link: LinkProfileName, c: { rawBytesDown: numbe
   return Math.max(down, up) + (c.connects * CONNECT_ROUND_TRIPS * 2 * l.oneWayLatencyMs) / 1000;
 }
 
-/** The pipelining state a change leaves (for the summary: why the download ended with the depth it had). */
-function noteChange(prev: SummaryEntry['pipeline'], c: PipelineChange, fullDepth: number): NonNullable<SummaryEntry['pipeline']> {
-  const p = { depth: prev?.depth ?? fullDepth, recoveries: prev?.recoveries ?? 0, ...(prev?.requestsPerConnection !== undefined ? { requestsPerConnection: prev.requestsPerConnection } : {}) };
-  if (c.what === 'off') return { ...p, depth: 1, ...(c.reason ? { offReason: c.reason } : {}), ...(c.why ? { why: c.why } : {}) };
-  if (c.what === 'on') return { ...p, depth: fullDepth, recoveries: p.recoveries + 1 };
-  const limit = c.requestsPerConnection ?? fullDepth;
-  return { ...p, depth: Math.min(p.depth, limit), ...(prev?.offReason ? { offReason: prev.offReason, why: prev.why } : {}), requestsPerConnection: limit };
-}
-
 /** Deterministic application payload (seeded bytes), different per version. */
 export function simPayload(bytes: number, seed: number): Uint8Array {
   return seededBytes(bytes, seed);
@@ -247,57 +237,22 @@ async function primaryIsEmpty(board: SimBoard): Promise<boolean> {
 }
 
 export async function runSim(o: SimOptions): Promise<SimResult> {
-  const crypto = nodeCrypto;
   // Virtual: time waits a few turns of the event loop without activity before it jumps, so TLS hopping
   // across turns over the in-memory streams finishes first.
   const virtual = o.virtualTime === true ? new VirtualClock({ idleTurns: VIRTUAL_IDLE_TURNS }) : undefined;
   const clock: Clock = virtual ?? new SimClock();
-  const t0 = clock.now();
-  const entries: RunLogEntry[] = [];
-  const emit = (e: RunLogEvent): void => {
-    const entry = { t: Math.round(clock.now() - t0), ...e } as RunLogEntry;
-    entries.push(entry);
-    o.onEntry?.(entry);
-  };
   const target = o.target ?? 'nrf9160';
   const link = o.link ?? 'lte-m';
   const recordLimit = o.recordLimitBytes ?? MODEM_TLS_MAX_RECORD_BYTES;
-  const payloadBytes = o.payloadBytes ?? (target === 'nrf52833' ? 64 * 1024 : SIM_DEFAULT_PAYLOAD_BYTES);
-
-  const keyPem = o.keyPem ?? generateImageKeyPem('ed25519');
-  const signer = createPemSigner(keyPem);
-  const trustedKeys = [signer.publicKeyDer];
-  const sign = (version: string, seed: number) =>
-    signImage(simPayload(payloadBytes, seed), { crypto, signer, headerSize: SIM_IMAGE_HEADER_BYTES, padHeader: true, version, align: 4 });
-  const factoryImage = await sign(SIM_FROM_VERSION, 1);
-  const release = o.image ?? (await sign(SIM_TO_VERSION, 2));
-  const releaseVersion = releaseVersionOf(release);
+  const runLog = new SimRunLog({ clock, recordLimit, pipelineDepth: o.pipelineDepth ?? DOWNLOAD_PIPELINE_DEPTH_DEFAULT, inner: o.log ?? silentLog, ...(o.onEntry ? { onEntry: o.onEntry } : {}) });
+  const images = await simImages(o, target);
 
   const closers: (() => Promise<unknown>)[] = [];
   try {
-    // The update server: local, or the user's.
-    const world = await o.world({ image: release, version: releaseVersion }, virtual ? { clock: virtual } : {});
+    const world = await o.world({ image: images.release, version: releaseVersionOf(images.release) }, virtual ? { clock: virtual } : {});
     closers.push(() => world.close());
-    const worldDial = world.dial;
-    if (virtual && !worldDial) {
-      throw new FotaError('USAGE', 'sim: virtual time needs a world in this process (the local update server); a remote release API is reached over real sockets');
-    }
-    const { apiUrl, projectKey, hosts } = world;
-    const candidates = o.candidates && o.candidates.length > 0 ? o.candidates : world.candidates;
-
-    // The modem: real TLS on loopback, the record gate, the shaped link. Each record is noted so the
-    // report can show every response against the limit.
-    const records = new RecordLedger();
-    const modem: SimModem = createSimModem({
-      hosts,
-      link,
-      maxRecordBytes: recordLimit,
-      onRecord: (r) => records.add(r.host, r.recordBytes),
-      ...(world.lookup ? { lookup: world.lookup } : {}),
-      ...(virtual && worldDial ? { clock: virtual, dial: (address: string, port: number) => worldDial(address, port, () => virtual.touch()) } : {}),
-    });
+    const modem = simModem(world, { link, recordLimit, runLog, ...(virtual ? { virtual } : {}) });
     closers.push(() => modem.closeAll());
-
     const board = await createSimBoard({
       board: 'nrf9160',
       net: modem,
@@ -305,234 +260,220 @@ export async function runSim(o: SimOptions): Promise<SimResult> {
       ...(o.statePath ? { statePath: o.statePath } : {}),
       ...(o.seed !== undefined ? { seed: o.seed } : {}),
     });
-    if (await primaryIsEmpty(board)) await provision(board, factoryImage);
-
-    // Where the image goes. The slot target is made anew at every boot: its RAM does not survive a reset.
-    let makeSlot: () => SlotTarget;
-    /** Resets of the companion nRF52833 (its MCUboot runs; counted apart from the nRF9160's reboots). */
-    let companionReboots = 0;
-    let bleCentral: DeviceAppContext['ble'];
-    let companionFlushed: DeviceAppContext['report']['companionFlushed'] = () => {};
-    let companionReset: DeviceAppContext['report']['companionReset'] = () => {};
-    if (target === 'nrf52833') {
-      const device = await SimSmpDevice.create({ crypto, trustedKeys, initialImage: await buildTestImage(crypto, payloadBytes, SIM_FROM_VERSION, 1) });
-      const [central, peripheral] = createBleLinkPair({ clock, mtu: SIM_BLE_MTU, connectionIntervalMs: SIM_BLE_INTERVAL_MS, packetsPerInterval: SIM_BLE_PACKETS_PER_INTERVAL });
-      device.server.attachBle(peripheral);
-      bleCentral = central;
-      companionFlushed = (u, ms) => {
-        if (u) emit({ kind: 'upload', target: 'nrf52833 over BLE (SMP)', bytes: u.bytes, requests: u.requests, resumedFrom: u.resumedFrom, ...(u.match !== undefined ? { match: u.match } : {}), ms });
-      };
-      companionReset = () => {
-        companionReboots++;
-        const b = device.boots.at(-1);
-        if (b) emit({ kind: 'board-boot', board: 'nrf52833', reason: 'smp reset', ...(b.version ? { version: b.version } : {}), swap: b.swap });
-      };
-      const smp = new SmpClient(new BleSmpTransport(central), { clock });
-      closers.push(() => smp.close());
-      makeSlot = () => {
-        const slot = new SmpSlotTarget(smp, { name: 'nrf52833 over BLE (SMP)' });
-        return observeCompanion(slot, clock, { flushed: (ms) => companionFlushed(slot.lastUpload, ms), reset: () => companionReset() });
-      };
-    } else {
-      makeSlot = () =>
-        new FlashSlotTarget({ flash: board.flash, settings: board.settings, strategy: SIM_STRATEGY, reboot: (r) => board.system.reboot(r), name: 'nrf9160 slot1_partition' });
-    }
+    if (await primaryIsEmpty(board)) await provision(board, images.factory);
+    const companion = target === 'nrf52833' ? await simCompanion({ clock, runLog, trustedKeys: images.trustedKeys, payloadBytes: images.payloadBytes }) : undefined;
+    if (companion) closers.push(() => companion.close());
+    const run: SimRunContext = {
+      o,
+      clock,
+      runLog,
+      board,
+      modem,
+      world,
+      candidates: o.candidates && o.candidates.length > 0 ? o.candidates : world.candidates,
+      trustedKeys: images.trustedKeys,
+      recordLimit,
+      link,
+      target,
+      companion,
+    };
     const bootloader = bootloaderFromFlashMap(board.flash, {
       strategy: SIM_STRATEGY,
-      validate: imageValidator({ crypto, trustedKeys }),
+      validate: imageValidator({ crypto: nodeCrypto, trustedKeys: images.trustedKeys }),
       maxAlign: 8,
       writeAlignBytes: board.flash.device.writeAlignBytes,
     });
 
     const flashOpsAtStart = board.flash.operationCount;
     if (o.powerCutAt !== undefined) board.flash.cutAtOperation(flashOpsAtStart + o.powerCutAt);
-
-    let probes = 0;
-    let reboots = 0;
-    let bytes = 0;
-    // Requests and retries over every boot: each download run counts from 0.
-    const requests = new RunningTotal();
-    const retries = new RunningTotal();
-    let maxRecord = 0;
-    let fromVersion: string | undefined;
-    let agentState: string | undefined;
-    const cuts: PowerCutNote[] = [];
-    let pipeline: SummaryEntry['pipeline'];
-    /** The host the image comes from (the payload URL's), for the per-response entries. */
-    let downloadHost = '';
-    const inner = o.log ?? silentLog;
-    // The downloader says why it reconnects in its log: that goes into the run log too.
-    const log: Log = {
-      log(level, message, fields) {
-        if (message === 'download: retrying') {
-          emit({ kind: 'connection', host: downloadHost, what: 'reconnect', ...(typeof fields?.code === 'string' ? { code: fields.code } : {}) });
-        }
-        const change = pipelineChangeOf(message, fields);
-        if (change) {
-          emit({ kind: 'pipeline', host: downloadHost, ...change });
-          pipeline = noteChange(pipeline, change, o.pipelineDepth ?? DOWNLOAD_PIPELINE_DEPTH_DEFAULT);
-        }
-        inner.log(level, message, fields);
-      },
-    };
-
-    // The run log's hooks, called by the application wherever it runs (here in V8, or in an engine).
-    const onProbe = (p: CertProbe): void => {
-      probes++;
-      emit({ kind: 'probe', ...p });
-    };
-    const onConnected = (host: string): void => {
-      records.reset(host);
-      emit({ kind: 'connection', host, what: 'connect' });
-    };
-    const onAgentEvent = (e: AgentEventRecord): void => {
-      if (e.kind === 'progress') {
-        bytes = e.bytes;
-        requests.see(e.requests);
-        retries.see(e.retries);
-        maxRecord = Math.max(maxRecord, e.maxRecordBytes);
-        const headerBytes = e.headBytes ?? 0;
-        emit({
-          kind: 'response',
-          host: downloadHost,
-          status: 206,
-          rangeBytes: e.rangeBytes,
-          headerBytes,
-          bodyBytes: e.rangeBytes,
-          recordBytes: records.take(downloadHost, headerBytes + e.rangeBytes),
-          recordLimit,
-        });
-      }
-      if (e.kind === 'state') agentState = e.to;
-      if (e.kind === 'check' && fromVersion === undefined) fromVersion = e.running;
-      if (e.kind === 'check' && e.url) downloadHost = parseUrl(e.url).host;
-      emit({ ...e });
-    };
-    const identity = { deviceSerial: SIM_DEVICE_SERIAL, hardwareVersion: target === 'nrf52833' ? 'nrf52833' : 'nrf9160dk', softwareType: SIM_SOFTWARE_TYPE };
-    const deviceApp = o.deviceApp;
-
     const { result, powerCuts, boots } = await runDevice({
       maxBoots: SIM_MAX_BOOTS,
-      onPowerCut: (cut) => {
-        const note: PowerCutNote = {
-          operation: (typeof cut.context.operationIndex === 'number' ? cut.context.operationIndex : 0) - flashOpsAtStart,
-          ...(typeof cut.context.op === 'string' ? { op: cut.context.op } : {}),
-          ...(agentState !== undefined ? { state: agentState } : {}),
-          bytes,
-        };
-        cuts.push(note);
-        emit({ kind: 'power-cut', ...note });
-      },
+      onPowerCut: (cut) => runLog.powerCut(cut, flashOpsAtStart),
       powerOn: () => {},
       boot: async () => {
         const reason = await board.boot();
         const outcome = await bootloader.boot();
-        if (entries.length > 0) reboots++;
-        emit({ kind: 'board-boot', reason, ...(outcome.version ? { version: outcome.version } : {}), swap: outcome.swap });
+        runLog.boot(reason, outcome);
         return outcome;
       },
-      app: async () => {
-        if (deviceApp) {
-          return deviceApp({
-            board,
-            modem,
-            crypto,
-            config: {
-              apiUrl,
-              projectKey,
-              identity,
-              candidates,
-              ...(o.certMode ? { certMode: o.certMode } : {}),
-              trustedKeys,
-              recordLimitBytes: recordLimit,
-              ...(o.pipelineDepth !== undefined ? { pipelineDepth: o.pipelineDepth } : {}),
-              failSelftest: o.failSelftest === true,
-              strategy: SIM_STRATEGY,
-              slot: target === 'nrf52833' ? 'smp' : 'flash',
-              slotName: target === 'nrf52833' ? 'nrf52833 over BLE (SMP)' : 'nrf9160 slot1_partition',
-              userAgent: SIM_USER_AGENT,
-            },
-            ...(bleCentral ? { ble: bleCentral } : {}),
-            log,
-            report: { probe: onProbe, connected: onConnected, agentEvent: onAgentEvent, companionFlushed, companionReset },
-          });
-        }
-        // A fresh application after every reset: nothing survives in RAM, the record is in settings.
-        const selector = new CertSelector({
-          modem,
-          candidates,
-          settings: board.settings,
-          clock,
-          crypto,
-          ...(o.certMode ? { mode: o.certMode } : {}),
-          onProbe,
-        });
-        const connect = async (host: string, port: number) => {
-          const socket = await selector.connect(host, port);
-          onConnected(host);
-          return socket;
-        };
-        const newClient = () => new HttpClient({ connect, clock, userAgent: SIM_USER_AGENT });
-        const http = newClient();
-        try {
-          const agent = new FotaAgent({
-            settings: board.settings,
-            clock,
-            log,
-            slot: makeSlot(),
-            release: releasePort({ newClient, api: { baseUrl: apiUrl, projectKey }, identity }),
-            downloader: rangeDownloadPort({
-              client: http,
-              clock,
-              settings: board.settings,
-              log,
-              recordLimitBytes: recordLimit,
-              ...(o.pipelineDepth !== undefined ? { pipelineDepth: o.pipelineDepth } : {}),
-              linkBitsPerS: resolveLink(link).downlinkBitsPerS,
-            }),
-            createVerifier: mcubootVerifier({ crypto, trustedKeys }),
-            selectCert: selectCertFor(selector),
-            selfTest: async () => !o.failSelftest,
-            onEvent: onAgentEvent,
-          });
-          return await agent.run({ check: true });
-        } finally {
-          await http.close().catch(() => undefined);
-          await selector.close().catch(() => undefined);
-        }
-      },
+      app: () => (o.deviceApp ? o.deviceApp(engineContext(run)) : runAgentInV8(run)),
     });
 
     const counters = modem.counters();
-    const seconds = (clock.now() - t0) / 1000;
-    const linkLimit = linkLimitSeconds(link, counters);
-    const summary: SummaryEntry = {
-      kind: 'summary',
-      final: result.state,
-      ...(result.running ? { version: result.running } : {}),
-      ...(fromVersion ? { fromVersion } : {}),
-      bytes,
-      requests: requests.total(),
-      retries: retries.total(),
-      // The largest record ACCEPTED; refused ones (EMSGSIZE) are counted apart.
-      maxRecordBytes: Math.min(Math.max(maxRecord, counters.maxRecordBytes), recordLimit),
-      recordLimit,
-      ...(counters.emsgsize > 0 ? { refusedRecords: counters.emsgsize, largestRefusedRecordBytes: counters.maxRefusedRecordBytes } : {}),
-      ...(pipeline ? { pipeline } : {}),
-      ...(cuts.length > 0 ? { powerCuts: cuts } : {}),
-      seconds: Math.round(seconds * 100) / 100,
-      ...(linkLimit !== undefined ? { linkLimitSeconds: Math.round(linkLimit * 100) / 100 } : {}),
-      probes,
-      reboots,
-      ...(target === 'nrf52833' ? { companionReboots } : {}),
-      ...(result.reason ? { reason: result.reason } : {}),
-      board: target === 'nrf52833' ? 'nrf9160 + nrf52833' : 'nrf9160',
-      link,
-    };
-    emit(summary);
-    return { summary, entries, agent: result, flashOperations: board.flash.operationCount - flashOpsAtStart, powerCuts, boots };
+    const summary = runLog.summarize({ result, counters, linkLimitSeconds: linkLimitSeconds(link, counters), companion: companion !== undefined, link });
+    return { summary, entries: runLog.entries, agent: result, flashOperations: board.flash.operationCount - flashOpsAtStart, powerCuts, boots };
   } finally {
     for (const close of closers.reverse()) await close().catch(() => undefined);
+  }
+}
+
+/** The factory image (1.0.0, written at the first power-on) and the release, signed with the run's key. */
+async function simImages(o: SimOptions, target: 'nrf9160' | 'nrf52833'): Promise<{ factory: Uint8Array; release: Uint8Array; trustedKeys: Uint8Array[]; payloadBytes: number }> {
+  const payloadBytes = o.payloadBytes ?? (target === 'nrf52833' ? 64 * 1024 : SIM_DEFAULT_PAYLOAD_BYTES);
+  const signer = createPemSigner(o.keyPem ?? generateImageKeyPem('ed25519'));
+  const sign = (version: string, seed: number) =>
+    signImage(simPayload(payloadBytes, seed), { crypto: nodeCrypto, signer, headerSize: SIM_IMAGE_HEADER_BYTES, padHeader: true, version, align: 4 });
+  const factory = await sign(SIM_FROM_VERSION, 1);
+  const release = o.image ?? (await sign(SIM_TO_VERSION, 2));
+  return { factory, release, trustedKeys: [signer.publicKeyDer], payloadBytes };
+}
+
+/**
+ * The modem: real TLS (on loopback, or in memory in virtual time), the record gate and the shaped link.
+ * Each record is noted so the report can show every response against the limit.
+ */
+function simModem(world: SimWorld, o: { link: LinkProfileName; recordLimit: number; runLog: SimRunLog; virtual?: VirtualClock }): SimModem {
+  const { virtual } = o;
+  const worldDial = world.dial;
+  if (virtual && !worldDial) {
+    throw new FotaError('USAGE', 'sim: virtual time needs a world in this process (the local update server); a remote release API is reached over real sockets');
+  }
+  return createSimModem({
+    hosts: world.hosts,
+    link: o.link,
+    maxRecordBytes: o.recordLimit,
+    onRecord: (r) => o.runLog.records.add(r.host, r.recordBytes),
+    ...(world.lookup ? { lookup: world.lookup } : {}),
+    ...(virtual && worldDial ? { clock: virtual, dial: (address: string, port: number) => worldDial(address, port, () => virtual.touch()) } : {}),
+  });
+}
+
+/** The companion nRF52833 behind a simulated BLE link, and the SMP client the nRF9160 reaches it with. */
+interface SimCompanion {
+  ble: NonNullable<DeviceAppContext['ble']>;
+  /** The run log's companion hooks, for an application that makes its own slot target (in an engine). */
+  flushed: DeviceAppContext['report']['companionFlushed'];
+  reset: DeviceAppContext['report']['companionReset'];
+  /** A fresh slot target for each boot of the nRF9160 (its RAM does not survive a reset). */
+  makeSlot(): SlotTarget;
+  close(): Promise<void>;
+}
+
+async function simCompanion(o: { clock: Clock; runLog: SimRunLog; trustedKeys: Uint8Array[]; payloadBytes: number }): Promise<SimCompanion> {
+  const { clock, runLog } = o;
+  const crypto = nodeCrypto;
+  const device = await SimSmpDevice.create({ crypto, trustedKeys: o.trustedKeys, initialImage: await buildTestImage(crypto, o.payloadBytes, SIM_FROM_VERSION, 1) });
+  const [central, peripheral] = createBleLinkPair({ clock, mtu: SIM_BLE_MTU, connectionIntervalMs: SIM_BLE_INTERVAL_MS, packetsPerInterval: SIM_BLE_PACKETS_PER_INTERVAL });
+  device.server.attachBle(peripheral);
+  const smp = new SmpClient(new BleSmpTransport(central), { clock });
+  const reset = (): void => runLog.companionBooted(device.boots.at(-1));
+  return {
+    ble: central,
+    flushed: runLog.companionFlushed,
+    reset,
+    makeSlot: () => {
+      const slot = new SmpSlotTarget(smp, { name: COMPANION_SLOT_NAME });
+      return observeCompanion(slot, clock, { flushed: (ms) => runLog.companionFlushed(slot.lastUpload, ms), reset });
+    },
+    close: () => smp.close(),
+  };
+}
+
+/** Everything one run's application needs, wherever it runs. */
+interface SimRunContext {
+  o: SimOptions;
+  clock: Clock;
+  runLog: SimRunLog;
+  board: SimBoard;
+  modem: SimModem;
+  world: SimWorld;
+  candidates: CertCandidate[];
+  trustedKeys: Uint8Array[];
+  recordLimit: number;
+  link: LinkProfileName;
+  target: 'nrf9160' | 'nrf52833';
+  companion: SimCompanion | undefined;
+}
+
+const COMPANION_SLOT_NAME = 'nrf52833 over BLE (SMP)';
+const OWN_SLOT_NAME = 'nrf9160 slot1_partition';
+
+function simIdentity(target: 'nrf9160' | 'nrf52833'): { deviceSerial: string; hardwareVersion: string; softwareType: string } {
+  return { deviceSerial: SIM_DEVICE_SERIAL, hardwareVersion: target === 'nrf52833' ? 'nrf52833' : 'nrf9160dk', softwareType: SIM_SOFTWARE_TYPE };
+}
+
+/** The device application's context when it runs in an embedded engine: the HAL and the run log's hooks. */
+function engineContext(run: SimRunContext): DeviceAppContext {
+  const { o, runLog } = run;
+  return {
+    board: run.board,
+    modem: run.modem,
+    crypto: nodeCrypto,
+    config: {
+      apiUrl: run.world.apiUrl,
+      projectKey: run.world.projectKey,
+      identity: simIdentity(run.target),
+      candidates: run.candidates,
+      ...(o.certMode ? { certMode: o.certMode } : {}),
+      trustedKeys: run.trustedKeys,
+      recordLimitBytes: run.recordLimit,
+      ...(o.pipelineDepth !== undefined ? { pipelineDepth: o.pipelineDepth } : {}),
+      failSelftest: o.failSelftest === true,
+      strategy: SIM_STRATEGY,
+      slot: run.companion ? 'smp' : 'flash',
+      slotName: run.companion ? COMPANION_SLOT_NAME : OWN_SLOT_NAME,
+      userAgent: SIM_USER_AGENT,
+    },
+    ...(run.companion ? { ble: run.companion.ble } : {}),
+    log: runLog.log,
+    report: {
+      probe: runLog.probe,
+      connected: runLog.connected,
+      agentEvent: runLog.agentEvent,
+      companionFlushed: run.companion?.flushed ?? (() => {}),
+      companionReset: run.companion?.reset ?? (() => {}),
+    },
+  };
+}
+
+/** One boot's application in V8: a fresh agent (nothing survives in RAM; the record is in settings). */
+async function runAgentInV8(run: SimRunContext): Promise<AgentResult> {
+  const { o, clock, board, runLog } = run;
+  const crypto = nodeCrypto;
+  const selector = new CertSelector({
+    modem: run.modem,
+    candidates: run.candidates,
+    settings: board.settings,
+    clock,
+    crypto,
+    ...(o.certMode ? { mode: o.certMode } : {}),
+    onProbe: runLog.probe,
+  });
+  const connect = async (host: string, port: number) => {
+    const socket = await selector.connect(host, port);
+    runLog.connected(host);
+    return socket;
+  };
+  const newClient = () => new HttpClient({ connect, clock, userAgent: SIM_USER_AGENT });
+  const http = newClient();
+  const slot: SlotTarget = run.companion
+    ? run.companion.makeSlot()
+    : new FlashSlotTarget({ flash: board.flash, settings: board.settings, strategy: SIM_STRATEGY, reboot: (r) => board.system.reboot(r), name: OWN_SLOT_NAME });
+  try {
+    const agent = new FotaAgent({
+      settings: board.settings,
+      clock,
+      log: runLog.log,
+      slot,
+      release: releasePort({ newClient, api: { baseUrl: run.world.apiUrl, projectKey: run.world.projectKey }, identity: simIdentity(run.target) }),
+      downloader: rangeDownloadPort({
+        client: http,
+        clock,
+        settings: board.settings,
+        log: runLog.log,
+        recordLimitBytes: run.recordLimit,
+        ...(o.pipelineDepth !== undefined ? { pipelineDepth: o.pipelineDepth } : {}),
+        linkBitsPerS: resolveLink(run.link).downlinkBitsPerS,
+      }),
+      createVerifier: mcubootVerifier({ crypto, trustedKeys: run.trustedKeys }),
+      selectCert: selectCertFor(selector),
+      selfTest: async () => !o.failSelftest,
+      onEvent: runLog.agentEvent,
+    });
+    return await agent.run({ check: true });
+  } finally {
+    await http.close().catch(() => undefined);
+    await selector.close().catch(() => undefined);
   }
 }
 
