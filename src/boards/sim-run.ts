@@ -155,6 +155,8 @@ export interface SimResult {
   powerCuts: number;
   /** Boots, the first power-on included. */
   boots: number;
+  /** The release image the world served (generated, or the one given). */
+  release: Uint8Array;
 }
 
 /**
@@ -301,7 +303,7 @@ export async function runSim(o: SimOptions): Promise<SimResult> {
 
     const counters = modem.counters();
     const summary = runLog.summarize({ result, counters, linkLimitSeconds: linkLimitSeconds(link, counters), companion: companion !== undefined, link });
-    return { summary, entries: runLog.entries, agent: result, flashOperations: board.flash.operationCount - flashOpsAtStart, powerCuts, boots };
+    return { summary, entries: runLog.entries, agent: result, flashOperations: board.flash.operationCount - flashOpsAtStart, powerCuts, boots, release: images.release };
   } finally {
     for (const close of closers.reverse()) await close().catch(() => undefined);
   }

@@ -1,6 +1,6 @@
 /**
- * `fotakit sim --state DIR` run twice without --key: the generated signing key lives in DIR beside the
- * board's flash, so the kept board boots what it was updated to and the second run checks for updates
+ * `fotakit sim --state DIR` run twice without --key: the generated signing key and release image live in
+ * DIR beside the board's flash, so the kept board boots what it was updated to and the second run checks for updates
  * (none due: it ends idle, exit 0), instead of MCUboot refusing an image signed by a forgotten key.
  */
 import { test } from 'uvu';
@@ -29,6 +29,9 @@ test('the second run on a kept board boots 1.1.0 and finds no update due', () =>
     assert.is(first.summary.version, '1.1.0+0');
     assert.ok(existsSync(join(state, 'signing-key.pem')));
     const key = readFileSync(join(state, 'signing-key.pem'), 'utf8');
+    // The release the board was offered is kept beside the key, as served (an MCUboot image of 1.1.0).
+    const release = readFileSync(join(state, 'app_update.bin'));
+    assert.equal([...release.subarray(0, 4)], [0x3d, 0xb8, 0xf3, 0x96]);
 
     const second = sim(['--state', state, '--link', 'none', '--payload-bytes', '16384', '--json']);
     assert.is(second.code, 0, second.stderr + JSON.stringify(second.summary));
@@ -38,6 +41,7 @@ test('the second run on a kept board boots 1.1.0 and finds no update due', () =>
     assert.is(boot?.version, '1.1.0+0');
     assert.ok(second.entries.some((e) => e.kind === 'check'));
     assert.is(readFileSync(join(state, 'signing-key.pem'), 'utf8'), key);
+    assert.ok(readFileSync(join(state, 'app_update.bin')).equals(release), 'the kept release is not rewritten');
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

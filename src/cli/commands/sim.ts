@@ -67,7 +67,7 @@ export const SPEC: CommandSpec = {
     link: 'link shaping: lte-m (default, ~300 kbit/s, 100 ms), nb-iot (~25 kbit/s, 400 ms), none',
     'power-cut-at': 'cut the power at this flash operation of the update (then the board boots again)',
     'fail-selftest': 'the new image fails its self-test: MCUboot reverts, the agent ends rolled-back',
-    state: "keep the board (flash, reset state) and, without --key, its generated signing key in DIR between runs",
+    state: 'keep the board (flash, reset state) and, without --key, its generated signing key and release image (app_update.bin) in DIR between runs',
     server: 'a real release API (https://host[:port]) instead of the local server',
     'project-key': 'Memfault-Project-Key for --server',
     resolve: 'HOST=ADDRESS[:PORT] for --server: use ADDRESS (and PORT for 443) for HOST instead of DNS (repeatable)',
@@ -99,10 +99,14 @@ function readText(flag: string, path: string): string {
 type SimCommandOptions = Omit<SimOptions, 'world'> & {
   server?: { url: string; projectKey: string; resolve: HostTable; lookup: (host: string) => Promise<string | undefined> };
   faults?: ServerFaults;
+  /** DIR/app_update.bin of `--state DIR` when the run generates its release: read when kept, else written after. */
+  stateRelease?: string;
 };
 
 /** The signing key a kept board trusts when no --key is given: generated once, kept in the state folder. */
 const SIM_STATE_KEY_FILE = 'signing-key.pem';
+/** The release a kept board is offered when no --image is given: generated on the first run, kept beside the key. */
+const SIM_STATE_RELEASE_FILE = 'app_update.bin';
 
 /** `--state DIR`: a folder (made when missing), never a file. */
 function checkStateDir(dir: string): void {
@@ -178,6 +182,10 @@ function options(p: ReturnType<typeof parseCommand>): SimCommandOptions {
   }
   if (key !== undefined) o.keyPem = readText('key', key);
   else if (state !== undefined) o.keyPem = stateKeyPem(state);
+  if (state !== undefined && key === undefined && image === undefined && server === undefined) {
+    o.stateRelease = join(state, SIM_STATE_RELEASE_FILE);
+    if (existsSync(o.stateRelease)) o.image = new Uint8Array(readFileSync(o.stateRelease));
+  }
   const faults = stringValue(p, 'faults');
   if (faults !== undefined) o.faults = parseFaults(faults);
   const mode = stringValue(p, 'cert-mode');
@@ -336,13 +344,14 @@ export async function run(argv: string[]): Promise<number> {
         `on ${o.link ?? 'lte-m'}, ${o.server ? o.server.url : 'the local update server (API chains to Amazon Root CA 1, CDN to DigiCert G2)'}\n`,
     );
   }
-  const { server, faults, ...run } = o;
+  const { server, faults, stateRelease: _release, ...run } = o;
   // The bar ends with the run, a failed one too: no half-drawn bar before an error message.
   const result = await runSim({
     ...run,
     world: server ? remoteReleaseApi(server) : localUpdateServer(faults),
     onEntry: (e) => (p.json ? (e.kind === 'progress' ? undefined : console.log(JSON.stringify(e))) : view.entry(e)),
   }).finally(() => view.close());
+  if (o.stateRelease !== undefined && !existsSync(o.stateRelease)) writeFileAtomic('--state', o.stateRelease, result.release);
   if (reportPath !== undefined) {
     writeFileAtomic('--report', reportPath, renderReport(result.entries, { title: `fotakit sim — ${result.summary.board} on ${result.summary.link}` }));
     if (!p.json) console.log(`report        ${reportPath}`);
