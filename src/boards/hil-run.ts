@@ -111,70 +111,23 @@ export async function runHil(o: HilOptions): Promise<HilSummary> {
   if (trustedKeys.length === 0 && o.allowUnsigned !== true) {
     throw new FotaError('AGENT_NO_TRUSTED_KEYS', 'hil: no trusted keys; give the keys whose signatures are accepted, or allowUnsigned to accept hash-only images');
   }
-  const started = o.clock.now();
   const crypto = o.crypto ?? nodeCrypto;
   const log = o.log ?? silentLog;
+  const runLog = new HilRunLog(o);
   const settings = new MemorySettings();
   const closers: (() => Promise<unknown>)[] = [];
-  const entries: RunLogEntry[] = [];
-  const emit = (e: RunLogEvent): void => {
-    const entry = { t: Math.round(o.clock.now() - started), ...e } as RunLogEntry;
-    entries.push(entry);
-    o.onEntry?.(entry);
-  };
-  let probes = 0;
-  let reboots = 0;
-  let lastRetries = 0;
-  /** The release URL once the check found one (the host of the download's log entries). */
-  const releaseSeen: { url?: string } = {};
-  let fromVersion: string | undefined;
   try {
-    const modemPort = await openNodePort({
-      path: o.modemPort,
-      ...(o.modemBaudRate ? { baudRate: o.modemBaudRate } : {}),
-      ...(o.modemRtscts ? { rtscts: true } : {}),
-    });
-    const channel = new AtChannel(modemPort, o.clock);
-    closers.push(() => channel.close());
-    const modem = new SlmModem({ channel, dialect: o.modemDialect ?? 'auto', clock: o.clock });
-    const dialect = await modem.dialect();
-
-    let slotPort: BytePort;
-    let slotName: string;
-    if (o.slotPort) {
-      slotPort = await openNodePort({ path: o.slotPort, ...(o.slotBaudRate ? { baudRate: o.slotBaudRate } : {}) });
-      slotName = `smp serial ${o.slotPort}`;
-    } else {
-      // Only the modem attached: the nRF9160's own slot, simulated here (SMP board model, in memory).
-      const initial = await buildTestImage(crypto, HIL_SIM_SLOT_INITIAL_PAYLOAD_BYTES, o.simSlotVersion ?? '1.0.0');
-      // Its MCUboot boots hash-only images (the agent checks signatures before anything is marked).
-      const device = await SimSmpDevice.create({ crypto, profile: NRF9160_PROFILE, initialImage: initial });
-      const { a, b } = createMemoryPortPair();
-      device.server.attachSerial(b);
-      slotPort = a;
-      slotName = 'simulated nrf9160 slot (in memory)';
-    }
-    const smp = new SmpClient(new SerialSmpTransport(slotPort), { clock: o.clock, log });
+    const { channel, modem, dialect } = await openModem(o, closers);
+    const slotSide = await openSlot(o, crypto);
+    const smp = new SmpClient(new SerialSmpTransport(slotSide.port), { clock: o.clock, log });
     closers.push(() => smp.close());
-    const slot = new SmpSlotTarget(smp, { name: slotName, ...(o.onUpload ? { onProgress: o.onUpload } : {}) });
+    const slot = new SmpSlotTarget(smp, { name: slotSide.name, ...(o.onUpload ? { onProgress: o.onUpload } : {}) });
 
-    const selector = new CertSelector({
-      modem,
-      candidates: o.candidates,
-      settings,
-      clock: o.clock,
-      crypto,
-      onProbe: (p) => {
-        probes++;
-        emit({ kind: 'probe', ...p });
-        o.onProbe?.(p);
-      },
-    });
+    const selector = new CertSelector({ modem, candidates: o.candidates, settings, clock: o.clock, crypto, onProbe: runLog.probe });
     closers.push(() => selector.close());
     const connect = (host: string, port: number) => selector.connect(host, port);
     const http = new HttpClient({ connect, clock: o.clock, userAgent: HIL_USER_AGENT });
     closers.push(() => http.close());
-    let downloadSummary: HilSummary['download'];
     const agent = new FotaAgent({
       settings,
       clock: o.clock,
@@ -190,70 +143,145 @@ export async function runHil(o: HilOptions): Promise<HilSummary> {
       createVerifier: mcubootVerifier({ crypto, trustedKeys, allowUnsigned: trustedKeys.length === 0 }),
       selectCert: selectCertFor(selector),
       selfTest: async () => true,
-      onEvent: (e) => {
-        if (e.kind === 'download') downloadSummary = { bytes: e.bytes, requests: e.requests, retries: e.retries, maxRecordBytes: e.maxRecordBytes };
-        if (e.kind === 'check') {
-          fromVersion ??= e.running;
-          if (e.url) releaseSeen.url = e.url;
-        }
-        if (e.kind === 'reset') reboots++;
-        emit(e);
-        if (e.kind === 'progress') {
-          // As sim logs them: a reconnect when the retries grew, one response per range (the SLM does
-          // not show TLS records: recordBytes 0, "unknown over this modem"; the head is the real one).
-          const host = cdnHost(releaseSeen.url);
-          if (e.retries > lastRetries) emit({ kind: 'connection', host, what: 'reconnect' });
-          lastRetries = e.retries;
-          emit({ kind: 'response', host, status: HTTP_PARTIAL_CONTENT, rangeBytes: e.rangeBytes, headerBytes: e.headBytes ?? 0, bodyBytes: e.rangeBytes, recordBytes: 0, recordLimit: MODEM_TLS_MAX_RECORD_BYTES });
-        }
-        o.onEvent?.(e);
-      },
+      onEvent: runLog.agentEvent,
     });
     const result = await agent.run({ check: true });
     // Leave the modem as it was found (online), even when no connect followed the credential writes.
     await modem.restoreMode().catch(() => undefined);
-    const elapsedMs = Math.round(o.clock.now() - started);
     const upload = slot.lastUpload;
-    const summary: SummaryEntry & { hil: HilDetails } = {
-      kind: 'summary',
-      final: result.state,
-      ...(result.running ? { version: result.running } : {}),
-      ...(fromVersion ? { fromVersion } : {}),
-      bytes: downloadSummary?.bytes ?? 0,
-      requests: downloadSummary?.requests ?? 0,
-      retries: downloadSummary?.retries ?? 0,
-      maxRecordBytes: downloadSummary?.maxRecordBytes ?? 0,
-      recordLimit: MODEM_TLS_MAX_RECORD_BYTES,
-      recordSizesKnown: false,
-      seconds: Math.round(elapsedMs / 10) / 100,
-      probes,
-      reboots,
-      ...(result.reason ? { reason: result.reason } : {}),
-      board: slotName,
-      link: `serial, ${dialect} SLM`,
-      hil: {
-        dialect,
-        slot: slotName,
-        modem: { ...modem.counters },
-        at: channel.stats(),
-        ...(upload ? { upload: { bytes: upload.bytes, requests: upload.requests, timeouts: upload.timeouts, elapsedMs: Math.round(upload.elapsedMs) } } : {}),
-      },
+    const hil: HilDetails = {
+      dialect,
+      slot: slotSide.name,
+      modem: { ...modem.counters },
+      at: channel.stats(),
+      ...(upload ? { upload: { bytes: upload.bytes, requests: upload.requests, timeouts: upload.timeouts, elapsedMs: Math.round(upload.elapsedMs) } } : {}),
     };
-    emit(summary);
+    const elapsedMs = runLog.elapsedMs();
+    const summary = runLog.summarize(result, hil, elapsedMs);
     return {
       result,
       dialect,
-      slot: slotName,
+      slot: slotSide.name,
       modem: { ...modem.counters },
       at: channel.stats(),
       certProbes: selector.history(),
-      ...(downloadSummary ? { download: downloadSummary } : {}),
+      ...(runLog.download ? { download: runLog.download } : {}),
       ...(upload ? { upload } : {}),
       elapsedMs,
-      entries,
+      entries: runLog.entries,
       summary,
     };
   } finally {
     for (const close of closers.reverse()) await close().catch(() => undefined);
+  }
+}
+
+/** The nRF9160 running the Serial LTE Modem: its port, the AT channel (closed with the run) and its dialect. */
+async function openModem(o: HilOptions, closers: (() => Promise<unknown>)[]): Promise<{ channel: AtChannel; modem: SlmModem; dialect: SlmDialect }> {
+  const modemPort = await openNodePort({
+    path: o.modemPort,
+    ...(o.modemBaudRate ? { baudRate: o.modemBaudRate } : {}),
+    ...(o.modemRtscts ? { rtscts: true } : {}),
+  });
+  const channel = new AtChannel(modemPort, o.clock);
+  closers.push(() => channel.close());
+  const modem = new SlmModem({ channel, dialect: o.modemDialect ?? 'auto', clock: o.clock });
+  return { channel, modem, dialect: await modem.dialect() };
+}
+
+/** Where the image goes: the MCUboot board's serial port, or a simulated nRF9160 slot in this process. */
+async function openSlot(o: HilOptions, crypto: Crypto): Promise<{ port: BytePort; name: string }> {
+  if (o.slotPort) {
+    const port = await openNodePort({ path: o.slotPort, ...(o.slotBaudRate ? { baudRate: o.slotBaudRate } : {}) });
+    return { port, name: `smp serial ${o.slotPort}` };
+  }
+  // Only the modem attached: the nRF9160's own slot, simulated here (SMP board model, in memory).
+  const initial = await buildTestImage(crypto, HIL_SIM_SLOT_INITIAL_PAYLOAD_BYTES, o.simSlotVersion ?? '1.0.0');
+  // Its MCUboot boots hash-only images (the agent checks signatures before anything is marked).
+  const device = await SimSmpDevice.create({ crypto, profile: NRF9160_PROFILE, initialImage: initial });
+  const { a, b } = createMemoryPortPair();
+  device.server.attachSerial(b);
+  return { port: a, name: 'simulated nrf9160 slot (in memory)' };
+}
+
+/**
+ * The run log of a HIL run, in the format `fotakit sim` keeps: the agent's events, the probes, one
+ * response per range (the SLM does not show TLS records: recordBytes 0, "unknown over this modem"; the
+ * head is the real one), and the summary's figures.
+ */
+class HilRunLog {
+  readonly entries: RunLogEntry[] = [];
+  /** The download's figures, once the agent reported them. */
+  download: HilSummary['download'];
+  private readonly started: number;
+  private probes = 0;
+  private reboots = 0;
+  private lastRetries = 0;
+  /** The release URL once the check found one (the host of the download's log entries). */
+  private releaseUrl: string | undefined;
+  private fromVersion: string | undefined;
+
+  constructor(private readonly o: HilOptions) {
+    this.started = o.clock.now();
+  }
+
+  elapsedMs(): number {
+    return Math.round(this.o.clock.now() - this.started);
+  }
+
+  private emit(e: RunLogEvent): void {
+    const entry = { t: Math.round(this.o.clock.now() - this.started), ...e } as RunLogEntry;
+    this.entries.push(entry);
+    this.o.onEntry?.(entry);
+  }
+
+  readonly probe = (p: CertProbe): void => {
+    this.probes++;
+    this.emit({ kind: 'probe', ...p });
+    this.o.onProbe?.(p);
+  };
+
+  readonly agentEvent = (e: AgentEventRecord): void => {
+    if (e.kind === 'download') this.download = { bytes: e.bytes, requests: e.requests, retries: e.retries, maxRecordBytes: e.maxRecordBytes };
+    if (e.kind === 'check') {
+      this.fromVersion ??= e.running;
+      if (e.url) this.releaseUrl = e.url;
+    }
+    if (e.kind === 'reset') this.reboots++;
+    this.emit(e);
+    if (e.kind === 'progress') {
+      // As sim logs them: a reconnect when the retries grew, one response per range.
+      const host = cdnHost(this.releaseUrl);
+      if (e.retries > this.lastRetries) this.emit({ kind: 'connection', host, what: 'reconnect' });
+      this.lastRetries = e.retries;
+      this.emit({ kind: 'response', host, status: HTTP_PARTIAL_CONTENT, rangeBytes: e.rangeBytes, headerBytes: e.headBytes ?? 0, bodyBytes: e.rangeBytes, recordBytes: 0, recordLimit: MODEM_TLS_MAX_RECORD_BYTES });
+    }
+    this.o.onEvent?.(e);
+  };
+
+  /** The last entry: the run's figures and the serial side of the run. */
+  summarize(result: AgentResult, hil: HilDetails, elapsedMs: number): SummaryEntry & { hil: HilDetails } {
+    const d = this.download;
+    const summary: SummaryEntry & { hil: HilDetails } = {
+      kind: 'summary',
+      final: result.state,
+      ...(result.running ? { version: result.running } : {}),
+      ...(this.fromVersion ? { fromVersion: this.fromVersion } : {}),
+      bytes: d?.bytes ?? 0,
+      requests: d?.requests ?? 0,
+      retries: d?.retries ?? 0,
+      maxRecordBytes: d?.maxRecordBytes ?? 0,
+      recordLimit: MODEM_TLS_MAX_RECORD_BYTES,
+      recordSizesKnown: false,
+      seconds: Math.round(elapsedMs / 10) / 100,
+      probes: this.probes,
+      reboots: this.reboots,
+      ...(result.reason ? { reason: result.reason } : {}),
+      board: hil.slot,
+      link: `serial, ${hil.dialect} SLM`,
+      hil,
+    };
+    this.emit(summary);
+    return summary;
   }
 }
