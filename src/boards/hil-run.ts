@@ -29,11 +29,12 @@ import { FotaAgent, type AgentEventRecord, type AgentResult } from '../fota/agen
 import type { TrustedKey } from '../fota/mcuboot/keys.ts';
 import { FotaError } from '../hal/errors.ts';
 import { SmpSlotTarget } from '../fota/dfu/smp-slot.ts';
-import type { RunLogEntry, RunLogEvent, SummaryEntry } from '../fota/run-log.ts';
+import type { RunLogEntry, SummaryEntry } from '../fota/run-log.ts';
 import { MODEM_TLS_MAX_RECORD_BYTES } from '../hal/net.ts';
 import type { UploadResult } from '../transport/smp/upload.ts';
 import { SlmModem, type SlmModemStats } from '../transport/at/slm-modem.ts';
 import { openNodePort } from '../hal/serial/node-port.ts';
+import { RunLogWriter } from './run-measures.ts';
 
 const HIL_USER_AGENT = 'fotakit-hil/0.1';
 const HTTP_PARTIAL_CONTENT = 206;
@@ -156,7 +157,7 @@ export async function runHil(o: HilOptions): Promise<HilSummary> {
       at: channel.stats(),
       ...(upload ? { upload: { bytes: upload.bytes, requests: upload.requests, timeouts: upload.timeouts, elapsedMs: Math.round(upload.elapsedMs) } } : {}),
     };
-    const elapsedMs = runLog.elapsedMs();
+    const elapsedMs = Math.round(runLog.elapsedMs());
     const summary = runLog.summarize(result, hil, elapsedMs);
     return {
       result,
@@ -209,11 +210,9 @@ async function openSlot(o: HilOptions, crypto: Crypto): Promise<{ port: BytePort
  * response per range (the SLM does not show TLS records: recordBytes 0, "unknown over this modem"; the
  * head is the real one), and the summary's figures.
  */
-class HilRunLog {
-  readonly entries: RunLogEntry[] = [];
+class HilRunLog extends RunLogWriter {
   /** The download's figures, once the agent reported them. */
   download: HilSummary['download'];
-  private readonly started: number;
   private probes = 0;
   private reboots = 0;
   private lastRetries = 0;
@@ -222,17 +221,7 @@ class HilRunLog {
   private fromVersion: string | undefined;
 
   constructor(private readonly o: HilOptions) {
-    this.started = o.clock.now();
-  }
-
-  elapsedMs(): number {
-    return Math.round(this.o.clock.now() - this.started);
-  }
-
-  private emit(e: RunLogEvent): void {
-    const entry = { t: Math.round(this.o.clock.now() - this.started), ...e } as RunLogEntry;
-    this.entries.push(entry);
-    this.o.onEntry?.(entry);
+    super(o.clock, o.onEntry);
   }
 
   readonly probe = (p: CertProbe): void => {

@@ -1,9 +1,35 @@
 /**
- * What the simulated run log is assembled from, beyond the agent's own events: the TLS records the
- * modem saw, matched to the responses that carried them, and counters that restart with every download
- * run, summed over the boots.
+ * What a run log (sim's and hil's) is assembled from, beyond the agent's own events: the entries
+ * stamped with the run's time, the TLS records the modem saw, matched to the responses that carried
+ * them, and counters that restart with every download run, summed over the boots.
  */
+import type { Clock } from '../hal/clock.ts';
+import type { RunLogEntry, RunLogEvent } from '../fota/run-log.ts';
 import { TLS12_AES_GCM_RECORD_OVERHEAD_BYTES } from '../transport/download/planner.ts';
+
+/** A run log being written: each entry stamped with the ms since the run began, and handed on as it happens. */
+export class RunLogWriter {
+  readonly entries: RunLogEntry[] = [];
+  private readonly t0: number;
+
+  constructor(
+    protected readonly clock: Clock,
+    private readonly onEntry?: (e: RunLogEntry) => void,
+  ) {
+    this.t0 = clock.now();
+  }
+
+  /** Milliseconds since the run began, on the run's clock. */
+  elapsedMs(): number {
+    return this.clock.now() - this.t0;
+  }
+
+  emit(e: RunLogEvent): void {
+    const entry = { t: Math.round(this.elapsedMs()), ...e } as RunLogEntry;
+    this.entries.push(entry);
+    this.onEntry?.(entry);
+  }
+}
 
 /**
  * The TLS records the modem saw, in order, matched to the responses they carried: a response of

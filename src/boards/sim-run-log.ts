@@ -13,7 +13,7 @@ import type { PowerCutNote, RunLogEntry, RunLogEvent, SummaryEntry } from '../fo
 import type { UploadResult } from '../transport/smp/upload.ts';
 import { parseUrl } from '../transport/http/url.ts';
 import { pipelineChangeOf, type PipelineChange } from '../transport/download/pipeline-control.ts';
-import { RecordLedger, RunningTotal } from './run-measures.ts';
+import { RecordLedger, RunLogWriter, RunningTotal } from './run-measures.ts';
 
 export interface SimRunLogOptions {
   clock: Clock;
@@ -35,13 +35,11 @@ export interface SimRunEnd {
   link: string;
 }
 
-export class SimRunLog {
-  readonly entries: RunLogEntry[] = [];
+export class SimRunLog extends RunLogWriter {
   /** Every TLS record the modem accepted, per host, matched to the response it carried. */
   readonly records = new RecordLedger();
   /** The downloader's log, read on the way through (see SimRunLog's header). */
   readonly log: Log;
-  private readonly t0: number;
   private probes = 0;
   private reboots = 0;
   private companionReboots = 0;
@@ -58,7 +56,7 @@ export class SimRunLog {
   private downloadHost = '';
 
   constructor(private readonly o: SimRunLogOptions) {
-    this.t0 = o.clock.now();
+    super(o.clock, o.onEntry);
     this.log = {
       log: (level, message, fields) => {
         if (message === 'download: retrying') {
@@ -72,17 +70,6 @@ export class SimRunLog {
         o.inner.log(level, message, fields);
       },
     };
-  }
-
-  /** Seconds since the run began, on the run's clock. */
-  seconds(): number {
-    return (this.o.clock.now() - this.t0) / 1000;
-  }
-
-  emit(e: RunLogEvent): void {
-    const entry = { t: Math.round(this.o.clock.now() - this.t0), ...e } as RunLogEntry;
-    this.entries.push(entry);
-    this.o.onEntry?.(entry);
   }
 
   // The application's hooks (arrow properties: they are handed over as callbacks).
@@ -168,7 +155,7 @@ export class SimRunLog {
       ...(counters.emsgsize > 0 ? { refusedRecords: counters.emsgsize, largestRefusedRecordBytes: counters.maxRefusedRecordBytes } : {}),
       ...(this.pipeline ? { pipeline: this.pipeline } : {}),
       ...(this.cuts.length > 0 ? { powerCuts: this.cuts } : {}),
-      seconds: Math.round(this.seconds() * 100) / 100,
+      seconds: Math.round((this.elapsedMs() / 1000) * 100) / 100,
       ...(linkLimitSeconds !== undefined ? { linkLimitSeconds: Math.round(linkLimitSeconds * 100) / 100 } : {}),
       probes: this.probes,
       reboots: this.reboots,
