@@ -624,6 +624,14 @@ function trailerJson(bytes: Uint8Array, maxAlign: number): Record<string, unknow
   };
 }
 
+/** `image info` on bytes that are not a readable image: an ImageError is the verdict (exit 1), in text or JSON. */
+function infoRefused(e: unknown, json: boolean): number {
+  if (!(e instanceof ImageError)) throw e;
+  if (json) console.log(JSON.stringify({ ok: false, error: e.toJSON() }));
+  else console.log(`invalid: ${e.code}: ${e.message}`);
+  return EXIT_NEGATIVE;
+}
+
 async function cmdInfo(argv: string[]): Promise<number> {
   const p = parseCommand(INFO, argv);
   if (p.help) return printHelp(INFO);
@@ -637,10 +645,7 @@ async function cmdInfo(argv: string[]): Promise<number> {
     img = parseImage(bytes);
   } catch (e) {
     file?.close();
-    if (!(e instanceof ImageError)) throw e;
-    if (p.json) console.log(JSON.stringify({ ok: false, error: e.toJSON() }));
-    else console.log(`invalid: ${e.code}: ${e.message}`);
-    return EXIT_NEGATIVE;
+    return infoRefused(e, p.json);
   }
   const h = img.header;
   const encrypted = encryptedKeyBytes(h.flags) !== undefined;
@@ -653,10 +658,7 @@ async function cmdInfo(argv: string[]): Promise<number> {
       hashed = decryptImage(await encryptionCrypto(), file ? file.read(0, file.size) : bytes, decryptionKeyFromPem(k.pem, k.passphrase));
     } catch (e) {
       file?.close();
-      if (!(e instanceof ImageError)) throw e;
-      if (p.json) console.log(JSON.stringify({ ok: false, error: e.toJSON() }));
-      else console.log(`invalid: ${e.code}: ${e.message}`);
-      return EXIT_NEGATIVE;
+      return infoRefused(e, p.json);
     }
   }
   const decrypted = hashed !== bytes;
