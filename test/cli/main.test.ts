@@ -155,6 +155,25 @@ test('the image group answers the same through the CommonJS start as through the
   }
 });
 
+test('fotakit image starts from dist/fotakit-image.cjs; other groups do not load it', () => {
+  // A preload notes which CommonJS files the process loaded.
+  const seen = join(dir, 'loaded.json');
+  const preload = join(dir, 'note-loaded.cjs');
+  writeFileSync(
+    preload,
+    `process.on('exit', () => require('node:fs').writeFileSync(${JSON.stringify(seen)}, JSON.stringify({ cjs: Object.keys(require.cache) })));`,
+  );
+  const run = (...args: string[]) => {
+    const r = spawnSync(process.execPath, ['--require', preload, BIN, ...args], { cwd: dir, encoding: 'utf8' });
+    assert.is(r.status, 0, r.stderr);
+    return JSON.parse(readFileSync(seen, 'utf8')) as { cjs: string[] };
+  };
+  const image = run('image', 'info', 'app.img').cjs.map((f) => f.split(/[\\/]/).slice(-2).join('/'));
+  assert.ok(image.includes('dist/fotakit-image.cjs'), image.join(', '));
+  const other = run('report', '--help').cjs.map((f) => f.split(/[\\/]/).slice(-2).join('/'));
+  assert.not.ok(other.includes('dist/fotakit-image.cjs'), other.join(', '));
+});
+
 test("emulate's hint names the whole hil command, --server included", () => {
   const r = fotakit('emulate', '--board', 'nrf9160', '--duration-s', '0');
   assert.is(r.status, 0, r.stderr);
